@@ -1,0 +1,52 @@
+/**
+ * The query plan: what to ask the kernel, in send order, and what is left
+ * for user space. The runtime executes it without knowing the language.
+ */
+import type { Filter } from './filter.js'
+import type { Program } from './assemble.js'
+
+/** The sock_diag family handlers a request goes to. */
+export type RequestKind = 'inet' | 'unix' | 'packet' | 'netlink' | 'vsock' | 'tipc' | 'xdp'
+
+/** One sock_diag dump request. */
+export interface DiagRequest {
+  readonly kind: RequestKind
+  /** ss's table name: tcp udp raw dccp sctp mptcp unix packet netlink vsock tipc xdp. */
+  readonly table: string
+  /** `sdiag_family`. */
+  readonly family: number
+  /** `sdiag_protocol` as put in the request (MPTCP: 262 & 0xff = 6). */
+  readonly protocol: number
+  /** `INET_DIAG_REQ_PROTOCOL` attribute value when the protocol does not fit in a byte (MPTCP 262). */
+  readonly protocolAttr?: number
+  /** `idiag_states` / `udiag_states` / … . */
+  readonly states: number
+  /** inet: `idiag_ext`; unix/packet/netlink/xdp: the `*_show` mask. */
+  readonly ext: number
+  /** Assembled bytecode (inet only), already audited; null when none is sent. */
+  readonly program: Program | null
+  /**
+   * inet: ss sends the AF_INET6 request only after the AF_INET one for the
+   * same protocol succeeded (§5.5); true on such a second request.
+   */
+  readonly afterSuccess?: boolean
+}
+
+/** Where each part of the filter runs, with the reason, for explanations. */
+export interface PlanNote {
+  readonly message: string
+}
+
+/** A compiled query. */
+export interface QueryPlan {
+  readonly requests: readonly DiagRequest[]
+  /**
+   * The predicate applied to every decoded socket in user space, with ss's
+   * user-space semantics (null: none). Kernel part ∧ residual = the filter.
+   */
+  readonly residual: Filter | null
+  /** The filter the kernel runs (as bytecode) in inet requests; null when none. */
+  readonly kernel: Filter | null
+  /** Human-readable notes: what runs where and why. */
+  readonly notes: readonly PlanNote[]
+}
