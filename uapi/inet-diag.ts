@@ -139,3 +139,108 @@ export const inet_diag_req_v2_head = defineStruct('inet_diag_req_v2(head)', 8, [
 
 /** sizeof(struct inet_diag_req_v2). */
 export const INET_DIAG_REQ_V2_SIZE = inet_diag_req_v2_head.size + inet_diag_sockid.size
+
+/** `INET_DIAG_NOCOOKIE`: both cookie words set to this mean "any cookie". */
+export const INET_DIAG_NOCOOKIE = 0xffffffff
+
+/**
+ * `struct inet_diag_msg` (72 bytes): the fixed part of every inet reply.
+ * The embedded `inet_diag_sockid` (at offset 4) is flattened here because
+ * struct tables do not nest; its field names are the kernel's.
+ */
+export const inet_diag_msg = defineStruct('inet_diag_msg', 72, [
+  { name: 'idiag_family', kind: 'u8' },
+  { name: 'idiag_state', kind: 'u8' },
+  { name: 'idiag_timer', kind: 'u8' },
+  { name: 'idiag_retrans', kind: 'u8' },
+  { name: 'idiag_sport', kind: 'u16', order: 'be' },
+  { name: 'idiag_dport', kind: 'u16', order: 'be' },
+  { name: 'idiag_src', kind: { bytes: 16 } },
+  { name: 'idiag_dst', kind: { bytes: 16 } },
+  { name: 'idiag_if', kind: 'u32' },
+  { name: 'idiag_cookie0', kind: 'u32' },
+  { name: 'idiag_cookie1', kind: 'u32' },
+  { name: 'idiag_expires', kind: 'u32' },
+  { name: 'idiag_rqueue', kind: 'u32' },
+  { name: 'idiag_wqueue', kind: 'u32' },
+  { name: 'idiag_uid', kind: 'u32' },
+  { name: 'idiag_inode', kind: 'u32' },
+] as const)
+
+/**
+ * Legacy `struct inet_diag_req` (60 bytes) used with TCPDIAG_GETSOCK (18):
+ * the sockid sits at offset 4 (flattened), states and dbs after it.
+ */
+export const inet_diag_req = defineStruct('inet_diag_req', 60, [
+  { name: 'idiag_family', kind: 'u8' },
+  { name: 'idiag_src_len', kind: 'u8' },
+  { name: 'idiag_dst_len', kind: 'u8' },
+  { name: 'idiag_ext', kind: 'u8' },
+  { name: 'idiag_sport', kind: 'u16', order: 'be' },
+  { name: 'idiag_dport', kind: 'u16', order: 'be' },
+  { name: 'idiag_src', kind: { bytes: 16 } },
+  { name: 'idiag_dst', kind: { bytes: 16 } },
+  { name: 'idiag_if', kind: 'u32' },
+  { name: 'idiag_cookie0', kind: 'u32' },
+  { name: 'idiag_cookie1', kind: 'u32' },
+  { name: 'idiag_states', kind: 'u32' },
+  { name: 'idiag_dbs', kind: 'u32' },
+] as const)
+
+/** `struct inet_diag_meminfo` (INET_DIAG_MEMINFO, 16 bytes). */
+export const inet_diag_meminfo = defineStruct('inet_diag_meminfo', 16, [
+  { name: 'idiag_rmem', kind: 'u32' },
+  { name: 'idiag_wmem', kind: 'u32' },
+  { name: 'idiag_fmem', kind: 'u32' },
+  { name: 'idiag_tmem', kind: 'u32' },
+] as const)
+
+/** `struct tcpvegas_info` (INET_DIAG_VEGASINFO, 16 bytes, `include/uapi/linux/inet_diag.h`). */
+export const tcpvegas_info = defineStruct('tcpvegas_info', 16, [
+  { name: 'tcpv_enabled', kind: 'u32' },
+  { name: 'tcpv_rttcnt', kind: 'u32' },
+  { name: 'tcpv_rtt', kind: 'u32' },
+  { name: 'tcpv_minrtt', kind: 'u32' },
+] as const)
+
+/** `struct tcp_dctcp_info` (INET_DIAG_DCTCPINFO, 16 bytes). */
+export const tcp_dctcp_info = defineStruct('tcp_dctcp_info', 16, [
+  { name: 'dctcp_enabled', kind: 'u16' },
+  { name: 'dctcp_ce_state', kind: 'u16' },
+  { name: 'dctcp_alpha', kind: 'u32' },
+  { name: 'dctcp_ab_ecn', kind: 'u32' },
+  { name: 'dctcp_ab_tot', kind: 'u32' },
+] as const)
+
+/** `struct tcp_bbr_info` (INET_DIAG_BBRINFO, 20 bytes): bandwidth split in two u32 halves. */
+export const tcp_bbr_info = defineStruct('tcp_bbr_info', 20, [
+  { name: 'bbr_bw_lo', kind: 'u32' },
+  { name: 'bbr_bw_hi', kind: 'u32' },
+  { name: 'bbr_min_rtt', kind: 'u32' },
+  { name: 'bbr_pacing_gain', kind: 'u32' },
+  { name: 'bbr_cwnd_gain', kind: 'u32' },
+] as const)
+
+/** `struct tcp_diag_md5sig` (one INET_DIAG_MD5SIG array entry, 100 bytes; `include/uapi/linux/tcp.h`). */
+export const tcp_diag_md5sig = defineStruct('tcp_diag_md5sig', 100, [
+  { name: 'tcpm_family', kind: 'u8' },
+  { name: 'tcpm_prefixlen', kind: 'u8' },
+  { name: 'tcpm_keylen', kind: 'u16' },
+  { name: 'tcpm_addr', kind: { bytes: 16 } },
+  { name: 'tcpm_key', kind: { bytes: 80 } },
+] as const)
+
+/** `struct inet_diag_sockopt` bits (INET_DIAG_SOCKOPT, 2 bytes read as a little-endian u16). */
+export const INET_DIAG_SOCKOPT_BIT = {
+  recverr: 0x1,
+  is_icsk: 0x2,
+  freebind: 0x4,
+  hdrincl: 0x8,
+  mc_loop: 0x10,
+  transparent: 0x20,
+  mc_all: 0x40,
+  nodefrag: 0x80,
+  bind_address_no_port: 0x100,
+  recverr_rfc4884: 0x200,
+  defer_connect: 0x400,
+} as const
