@@ -1,0 +1,204 @@
+/**
+ * Decoder for inet_diag replies: `struct inet_diag_msg` (72 bytes) plus
+ * attributes, mapped once to the camelCase {@link InetRecord}. The record
+ * carries the {@link FilterSocket}-shaped fields (`family`, `state`,
+ * `localAddr`, `localPort`, `ifindex`, `mark`, `cgroupId`, …) under those
+ * names so the filter evaluator can read it as it is.
+ */
+import { AF, INET_DIAG, IPPROTO, inet_diag_meminfo, inet_diag_msg, tcp_bbr_info, tcp_dctcp_info, tcp_diag_md5sig, tcpvegas_info } from '../uapi/inet-diag.js'
+import { TCPI_BITS, mptcp_info, tcp_info } from '../uapi/tcp-info.js'
+import { AttributeDecoder } from './attributes.js'
+import type { RawAttribute } from './attributes.js'
+import { cookie, fixedStruct, growingStruct, skMemInfoAttribute, structAttribute } from './decode-common.js'
+import type { CamelPartial, SkMemInfo } from './decode-common.js'
+
+/** `struct tcp_info` fields present in the reply (by length), camelCased without `tcpi_`, plus the unpacked bitfields. */
+export type TcpInfo = CamelPartial<typeof tcp_info.fields, 'tcpi_'> & {
+  sndWscale?: number
+  rcvWscale?: number
+  deliveryRateAppLimited?: boolean
+  fastopenClientFail?: number
+}
+
+/** `struct mptcp_info` fields present in the reply, camelCased without `mptcpi_`. */
+export type MptcpInfo = CamelPartial<typeof mptcp_info.fields, 'mptcpi_'>
+
+/** INET_DIAG_MEMINFO. */
+export interface InetMemInfo { rmem: number, wmem: number, fmem: number, tmem: number }
+/** INET_DIAG_VEGASINFO. */
+export interface VegasInfo { enabled: number, rttcnt: number, rtt: number, minrtt: number }
+/** INET_DIAG_DCTCPINFO. */
+export interface DctcpInfo { enabled: number, ceState: number, alpha: number, abEcn: number, abTot: number }
+/** INET_DIAG_BBRINFO; `bw` in bytes per second, gains scaled by 256. */
+export interface BbrInfo { bw: bigint, minRtt: number, pacingGain: number, cwndGain: number }
+/** One INET_DIAG_MD5SIG entry. */
+export interface Md5Sig { family: number, prefixLen: number, keyLen: number, addr: Uint8Array, key: Uint8Array }
+
+/** One inet socket (TCP, UDP, RAW, MPTCP, …) as reported by inet_diag. */
+export interface InetRecord {
+  readonly kind: 'inet'
+  /** AF_INET or AF_INET6. */
+  family: number
+  /** TCP_* state; TIME-WAIT sockets report their substate (6 or 5). */
+  state: number
+  /** `idiag_timer`: 0 none, 1 retransmit, 2 keepalive, 3 TIME_WAIT, 4 zero-window probe. */
+  timer: number
+  retrans: number
+  /** Network order; 4 bytes for AF_INET, 16 for AF_INET6. */
+  localAddr: Uint8Array
+  remoteAddr: Uint8Array
+  localPort: number
+  remotePort: number
+  /** Bound device (`idiag_if`), 0 when unbound. */
+  ifindex: number
+  cookie: bigint
+  /** Milliseconds until the timer fires. */
+  expires: number
+  rqueue: number
+  wqueue: number
+  uid: number
+  inode: number
+  /** INET_DIAG_MARK, 0 when absent (it needs CAP_NET_ADMIN). */
+  mark: number
+  /** INET_DIAG_CGROUP_ID, 0n when absent (TIME-WAIT and request sockets). */
+  cgroupId: bigint
+  /** INET_DIAG_SHUTDOWN: bit 0 receive, bit 1 send. */
+  shutdown?: number
+  tos?: number
+  tclass?: number
+  classId?: number
+  v6only?: boolean
+  /** INET_DIAG_PROTOCOL (raw sockets and destroy notifications). */
+  protocol?: number
+  /** INET_DIAG_CONG: congestion-control algorithm. */
+  congestion?: string
+  memInfo?: InetMemInfo
+  skMemInfo?: SkMemInfo
+  tcpInfo?: TcpInfo
+  mptcpInfo?: MptcpInfo
+  vegasInfo?: VegasInfo
+  dctcpInfo?: DctcpInfo
+  bbrInfo?: BbrInfo
+  /** INET_DIAG_SOCKOPT as a little-endian u16; bits in `INET_DIAG_SOCKOPT_BIT`. */
+  sockopt?: number
+  md5sig?: Md5Sig[]
+  /** INET_DIAG_ULP_INFO, kept raw (nested TLVs). */
+  ulpInfo?: Uint8Array
+  /** Attributes this decoder does not interpret, copied. */
+  unknown?: RawAttribute[]
+}
+
+const decodeTcpInfo = growingStruct(tcp_info, 'tcpi_')
+const decodeMptcpInfo = growingStruct(mptcp_info, 'mptcpi_')
+
+function bits(byte: number, f: { readonly shift: number, readonly width: number }): number {
+  return (byte >> f.shift) & ((1 << f.width) - 1)
+}
+
+function tcpInfoOf(ad: AttributeDecoder): TcpInfo {
+  const p = ad.payload()
+  const info: TcpInfo = decodeTcpInfo(p.view, p.offset, p.length)
+  if (info.wscale !== undefined) {
+    info.sndWscale = bits(info.wscale, TCPI_BITS.snd_wscale)
+    info.rcvWscale = bits(info.wscale, TCPI_BITS.rcv_wscale)
+  }
+  if (info.flags7 !== undefined) {
+    info.deliveryRateAppLimited = bits(info.flags7, TCPI_BITS.delivery_rate_app_limited) === 1
+    info.fastopenClientFail = bits(info.flags7, TCPI_BITS.fastopen_client_fail)
+  }
+  return info
+}
+
+function md5sigOf(ad: AttributeDecoder): Md5Sig[] {
+  const p = ad.payload()
+  if (p.length % tcp_diag_md5sig.size !== 0) {
+    ad.invalid('tcp_diag_md5sig[]', `length ${p.length} is not a multiple of ${tcp_diag_md5sig.size}`)
+    return []
+  }
+  const out: Md5Sig[] = []
+  for (let o = 0; o < p.length; o += tcp_diag_md5sig.size) {
+    const m = tcp_diag_md5sig.decode(p.view, p.offset + o)
+    out.push({ family: m.tcpm_family, prefixLen: m.tcpm_prefixlen, keyLen: m.tcpm_keylen, addr: m.tcpm_addr, key: m.tcpm_key.subarray(0, Math.min(m.tcpm_keylen, 80)) })
+  }
+  return out
+}
+
+/**
+ * Decode one inet_diag reply payload (after the nlmsghdr).
+ * @param protocol the protocol the request asked for: INET_DIAG_INFO holds `tcp_info` for TCP and `mptcp_info` for MPTCP (262); other protocols' INFO is kept raw
+ * @param base offset of `payload` in the datagram, for error positions
+ * @throws DecodeError on truncated or malformed input
+ */
+export function decodeInet(payload: Uint8Array, protocol: number = IPPROTO.IPPROTO_TCP, base = 0): InetRecord {
+  const m = fixedStruct(inet_diag_msg, payload, 0, base)
+  const addrLen = m.idiag_family === AF.AF_INET ? 4 : 16
+  const rec: InetRecord = {
+    kind: 'inet',
+    family: m.idiag_family,
+    state: m.idiag_state,
+    timer: m.idiag_timer,
+    retrans: m.idiag_retrans,
+    localAddr: m.idiag_src.subarray(0, addrLen),
+    remoteAddr: m.idiag_dst.subarray(0, addrLen),
+    localPort: m.idiag_sport,
+    remotePort: m.idiag_dport,
+    ifindex: m.idiag_if,
+    cookie: cookie(m.idiag_cookie0, m.idiag_cookie1),
+    expires: m.idiag_expires,
+    rqueue: m.idiag_rqueue,
+    wqueue: m.idiag_wqueue,
+    uid: m.idiag_uid,
+    inode: m.idiag_inode,
+    mark: 0,
+    cgroupId: 0n,
+  }
+  const ad = new AttributeDecoder(payload.subarray(inet_diag_msg.size), base + inet_diag_msg.size)
+  while (ad.next()) {
+    switch (ad.type()) {
+      case INET_DIAG.INET_DIAG_MEMINFO: {
+        const v = structAttribute(ad, inet_diag_meminfo)
+        if (v) rec.memInfo = { rmem: v.idiag_rmem, wmem: v.idiag_wmem, fmem: v.idiag_fmem, tmem: v.idiag_tmem }
+        break
+      }
+      case INET_DIAG.INET_DIAG_INFO:
+        if (protocol === IPPROTO.IPPROTO_TCP) rec.tcpInfo = tcpInfoOf(ad)
+        else if (protocol === IPPROTO.IPPROTO_MPTCP) {
+          const p = ad.payload()
+          rec.mptcpInfo = decodeMptcpInfo(p.view, p.offset, p.length)
+        } else (rec.unknown ??= []).push(ad.raw())
+        break
+      case INET_DIAG.INET_DIAG_VEGASINFO: {
+        const v = structAttribute(ad, tcpvegas_info)
+        if (v) rec.vegasInfo = { enabled: v.tcpv_enabled, rttcnt: v.tcpv_rttcnt, rtt: v.tcpv_rtt, minrtt: v.tcpv_minrtt }
+        break
+      }
+      case INET_DIAG.INET_DIAG_DCTCPINFO: {
+        const v = structAttribute(ad, tcp_dctcp_info)
+        if (v) rec.dctcpInfo = { enabled: v.dctcp_enabled, ceState: v.dctcp_ce_state, alpha: v.dctcp_alpha, abEcn: v.dctcp_ab_ecn, abTot: v.dctcp_ab_tot }
+        break
+      }
+      case INET_DIAG.INET_DIAG_BBRINFO: {
+        const v = structAttribute(ad, tcp_bbr_info)
+        if (v) rec.bbrInfo = { bw: cookie(v.bbr_bw_lo, v.bbr_bw_hi), minRtt: v.bbr_min_rtt, pacingGain: v.bbr_pacing_gain, cwndGain: v.bbr_cwnd_gain }
+        break
+      }
+      case INET_DIAG.INET_DIAG_CONG: rec.congestion = ad.string(); break
+      case INET_DIAG.INET_DIAG_TOS: rec.tos = ad.u8(); break
+      case INET_DIAG.INET_DIAG_TCLASS: rec.tclass = ad.u8(); break
+      case INET_DIAG.INET_DIAG_SKMEMINFO: rec.skMemInfo = skMemInfoAttribute(ad); break
+      case INET_DIAG.INET_DIAG_SHUTDOWN: rec.shutdown = ad.u8(); break
+      case INET_DIAG.INET_DIAG_PROTOCOL: rec.protocol = ad.u8(); break
+      case INET_DIAG.INET_DIAG_SKV6ONLY: rec.v6only = ad.u8() !== 0; break
+      case INET_DIAG.INET_DIAG_PAD: break
+      case INET_DIAG.INET_DIAG_MARK: rec.mark = ad.u32(); break
+      case INET_DIAG.INET_DIAG_CLASS_ID: rec.classId = ad.u32(); break
+      case INET_DIAG.INET_DIAG_MD5SIG: rec.md5sig = md5sigOf(ad); break
+      case INET_DIAG.INET_DIAG_ULP_INFO: rec.ulpInfo = ad.bytesCopy(); break
+      case INET_DIAG.INET_DIAG_CGROUP_ID: rec.cgroupId = ad.u64(); break
+      case INET_DIAG.INET_DIAG_SOCKOPT: rec.sockopt = ad.u16(); break
+      default: (rec.unknown ??= []).push(ad.raw())
+    }
+  }
+  ad.finish()
+  return rec
+}

@@ -1,0 +1,149 @@
+/**
+ * Streaming sock_diag dumps. A {@link Dump} is both a sync and an async
+ * iterable of decoded records. It reads the next datagram only when the
+ * consumer has taken every record of the previous one, so memory stays
+ * constant in the number of sockets and the kernel (which fills the next
+ * datagram on each read) is held back by a slow consumer.
+ */
+import { NLM_F, NLMSG } from '../uapi/netlink.js'
+import { SOCK_DIAG } from '../uapi/inet-diag.js'
+import { DecodeError, NetlinkError } from './errors.js'
+import { SS_SEQ, decodeDone, decodeError, splitMessages } from './message.js'
+import type { DiagSocket } from './netlink.js'
+import { decodeRecord } from './record.js'
+import type { SocketRecord } from './record.js'
+import { encodeDestroyRequest, encodeLegacyTcpRequest, encodeRequest } from './requests.js'
+import type { DiagKind, InetSocketId, LegacyTcpRequest, SockDiagRequest } from './requests.js'
+
+/** A running (or finished) dump. Iterate it once, sync or async. */
+export class Dump implements Iterable<SocketRecord>, AsyncIterable<SocketRecord> {
+  /**
+   * True when a reply carried NLM_F_DUMP_INTR: the dump may be
+   * inconsistent and can be retried. sock_diag does not set it on current
+   * kernels (kernel-sock-diag §6.3), so duplicates are possible anyway.
+   */
+  interrupted = false
+  /** Datagrams and messages read so far (for statistics and tests). */
+  datagrams = 0
+  messages = 0
+  private started = false
+
+  constructor(
+    private readonly socket: DiagSocket,
+    private readonly bytes: Uint8Array,
+    private readonly kind: DiagKind,
+    private readonly protocol: number,
+    private readonly replyType: number,
+    private readonly seq: number,
+  ) {}
+
+  /** Records one at a time, blocking on each receive. */
+  [Symbol.iterator](): Iterator<SocketRecord> {
+    return this.run()
+  }
+
+  /** The same records for `for await`; receives stay synchronous (the kernel answers a dump at once). */
+  async *[Symbol.asyncIterator](): AsyncIterator<SocketRecord> {
+    yield* this.run()
+  }
+
+  private *run(): Generator<SocketRecord> {
+    if (this.started) throw new NetlinkError('dump', 16 /* EBUSY: a dump is iterated once */)
+    this.started = true
+    const sock = this.socket
+    sock.acquire()
+    // finished: the kernel has nothing more to send for this request.
+    let finished = true
+    try {
+      sock.send(this.bytes)
+      finished = false
+      while (!finished) {
+        const datagram = sock.receive()
+        this.datagrams++
+        for (const msg of splitMessages(datagram)) {
+          this.messages++
+          if (msg.seq !== this.seq) throw new DecodeError('nlmsghdr', msg.offset, `nlmsg_seq ${msg.seq} does not answer request ${this.seq}`)
+          if (msg.flags & NLM_F.NLM_F_DUMP_INTR) this.interrupted = true
+          if (msg.type === NLMSG.NLMSG_DONE) {
+            finished = true
+            const e = decodeDone(msg)
+            if (e !== 0) throw new NetlinkError('dump', e)
+            break
+          }
+          if (msg.type === NLMSG.NLMSG_ERROR) {
+            const e = decodeError(msg)
+            if (e.errno === 0) continue // an ACK, if the caller asked for one
+            finished = true
+            throw new NetlinkError('dump', e.errno, e.extAck)
+          }
+          if (msg.type === this.replyType) yield decodeRecord(this.kind, msg.payload, this.protocol, msg.offset + 16)
+          // NLMSG_NOOP and anything else: nothing to report.
+        }
+      }
+    } finally {
+      if (!finished) this.drain()
+      sock.release()
+    }
+  }
+
+  /** The consumer stopped early or a reply failed to decode: read the rest so the socket can be reused. */
+  private drain(): void {
+    try {
+      for (;;) {
+        for (const msg of splitMessages(this.socket.receive())) {
+          if (msg.type === NLMSG.NLMSG_DONE || msg.type === NLMSG.NLMSG_ERROR) return
+        }
+      }
+    } catch {
+      // Could not resynchronise: the socket's state is unknown, so retire it.
+      this.socket.close()
+    }
+  }
+}
+
+/** Options of {@link dump}. */
+export interface DumpOptions {
+  /** nlmsg_seq of the request; default 123456 like ss. */
+  readonly seq?: number
+}
+
+/**
+ * Start a SOCK_DIAG_BY_FAMILY dump. Nothing is sent until iteration begins.
+ * Errors: {@link NetlinkError} (`operation: 'dump'` for NLMSG_ERROR and
+ * NLMSG_DONE carrying an errno, `'send'`/`'recv'` for syscalls),
+ * {@link DecodeError} for malformed replies, RequestError for bad input.
+ */
+export function dump(socket: DiagSocket, request: SockDiagRequest, opts: DumpOptions = {}): Dump {
+  const seq = opts.seq ?? SS_SEQ
+  const protocol = request.protocolAttr ?? request.protocol
+  return new Dump(socket, encodeRequest(request, { seq }), request.kind, protocol, SOCK_DIAG.SOCK_DIAG_BY_FAMILY, seq)
+}
+
+/** Dump with the legacy TCPDIAG_GETSOCK request (replies are type 18, both address families). */
+export function dumpLegacyTcp(socket: DiagSocket, request: LegacyTcpRequest, opts: DumpOptions = {}): Dump {
+  const seq = opts.seq ?? SS_SEQ
+  return new Dump(socket, encodeLegacyTcpRequest(request, { seq }), 'inet', 6, SOCK_DIAG.TCPDIAG_GETSOCK, seq)
+}
+
+/**
+ * Destroy one TCP/UDP socket with SOCK_DESTROY (needs CAP_NET_ADMIN over
+ * the socket's namespace). Resolves on the kernel's ACK.
+ * @throws NetlinkError `operation: 'request'`, e.g. ENOENT (gone or cookie mismatch), EPERM, EOPNOTSUPP
+ */
+export function destroySocket(socket: DiagSocket, id: InetSocketId, protocol: number, opts: DumpOptions = {}): void {
+  const seq = opts.seq ?? SS_SEQ
+  socket.acquire()
+  try {
+    socket.send(encodeDestroyRequest(id, protocol, { seq }))
+    for (;;) {
+      for (const msg of splitMessages(socket.receive())) {
+        if (msg.seq !== seq || msg.type !== NLMSG.NLMSG_ERROR) continue
+        const e = decodeError(msg)
+        if (e.errno !== 0) throw new NetlinkError('request', e.errno, e.extAck)
+        return
+      }
+    }
+  } finally {
+    socket.release()
+  }
+}
