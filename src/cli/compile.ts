@@ -1,0 +1,154 @@
+/**
+ * `ssx compile [ss options] [FILTER...]`: everything ss does before it
+ * talks to the kernel — options, state words, filter, names, plan — and
+ * prints the plan instead of sending it. Needs neither root nor network
+ * (names are resolved through the system's files and resolver only when
+ * the filter uses them).
+ */
+import { readFileSync } from 'node:fs'
+import { parseArgv, formatUsageError, UsageError, type ParsedArgs } from './argv.js'
+import { selectSockets, SelectionError, tableBit, type SocketSelection } from '../../compiler/select.js'
+import { parseFilter } from '../../grammar/index.js'
+import { FilterError, FilterSyntaxError } from '../../grammar/errors.js'
+import { resolveFilter, type Resolver } from '../../compiler/resolve.js'
+import { compilePlan } from '../../compiler/compile.js'
+import type { QueryPlan } from '../../compiler/plan.js'
+import type { Filter } from '../../compiler/filter.js'
+import { disassemble, formatDisasm } from '../../compiler/disasm.js'
+import { planToJson, toHex } from './plan-json.js'
+import { EXIT, formatFilterError } from './report.js'
+import { systemResolver } from '../system-resolver.js'
+
+/** What a command produced (the CLI writes it; tests read it). */
+export interface CommandResult {
+  readonly exitCode: number
+  readonly stdout: string
+  readonly stderr: string
+}
+
+/** I/O a command may need, injectable for tests. */
+export interface CommandIo {
+  /** Standard input, for `-F -`. */
+  readonly stdin?: string | (() => string)
+  readonly env?: Readonly<Record<string, string | undefined>>
+  readonly resolver?: Resolver
+  /** Program name for messages. */
+  readonly prog?: string
+}
+
+/** Everything from argv up to the plan, shared by compile, explain and listing. */
+export interface Compiled {
+  readonly args: ParsedArgs
+  readonly selection: SocketSelection
+  readonly filter: Filter | null
+  readonly plan: QueryPlan
+  readonly warnings: readonly string[]
+  /** The filter text as shown in messages. */
+  readonly source: string
+}
+
+/** A failure on the way to a plan, already rendered. */
+export class CommandFailure extends Error {
+  constructor(readonly result: CommandResult) {
+    super(result.stderr)
+  }
+}
+
+const fail = (exitCode: number, stderr: string): never => {
+  throw new CommandFailure({ exitCode, stdout: '', stderr })
+}
+
+/** Read the `-F` file: a name starting with `-` means standard input (ss). */
+function readFilterFile(name: string, io: CommandIo): string {
+  if (name.startsWith('-')) {
+    const s = io.stdin
+    return typeof s === 'function' ? s() : s ?? readFileSync(0, 'utf8')
+  }
+  try {
+    return readFileSync(name, 'latin1')
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code
+    return fail(EXIT.usage, `fopen filter file: ${code === 'ENOENT' ? 'No such file or directory' : code === 'EACCES' ? 'Permission denied' : String(code)}\n`)
+  }
+}
+
+/**
+ * Run the front half of ss on argv: options, selection, filter, resolution,
+ * plan. Throws {@link CommandFailure} with ss's message and exit code.
+ */
+export async function compileArgv(argv: readonly string[], io: CommandIo = {}): Promise<Compiled> {
+  const prog = io.prog ?? 'ssx'
+  const env = io.env ?? process.env
+  let args: ParsedArgs
+  try {
+    args = parseArgv(argv, { POSIXLY_CORRECT: env['POSIXLY_CORRECT'] })
+  } catch (e) {
+    if (e instanceof UsageError) return fail(e.exitCode, formatUsageError(e, prog))
+    throw e
+  }
+  let selection: SocketSelection
+  try {
+    selection = selectSockets({ options: args.options, words: args.words })
+  } catch (e) {
+    if (e instanceof SelectionError) return fail(e.exitCode, `${e.ssPrefix ? `${prog}: ` : ''}${e.message}\n`)
+    throw e
+  }
+  const precedence = args.flags.precedence ?? 'ss'
+  if (precedence !== 'ss' && precedence !== 'manual') {
+    return fail(EXIT.usage, `${prog}: --precedence must be "ss" or "manual", not "${precedence}"\n`)
+  }
+  const file = args.flags.filterFile !== null ? readFilterFile(args.flags.filterFile, io) : undefined
+  const input = file === undefined ? { words: [...selection.rest] } : { words: [...selection.rest], file }
+
+  let source = ''
+  try {
+    const parsed = parseFilter(input, { preferredFamily: selection.preferredFamily, precedence })
+    source = parsed.source.text
+    const tables = {
+      tcp: (selection.tables & tableBit('tcp')) !== 0,
+      udp: (selection.tables & tableBit('udp')) !== 0,
+    }
+    const filter = parsed.expr ? await resolveFilter(parsed.expr, io.resolver ?? systemResolver(), { tables }) : null
+    const plan = compilePlan(filter, {
+      selection,
+      forcedFamily: parsed.forcedFamily,
+      preferredFamily: parsed.preferredFamily,
+      ext: { memory: args.flags.memory, info: args.flags.info, tos: args.flags.tos, extended: args.flags.extended > 0 },
+    })
+    const warnings = parsed.warnings.map((w) => w.message)
+    return { args, selection, filter, plan, warnings, source }
+  } catch (e) {
+    if (e instanceof FilterSyntaxError || e instanceof FilterError) {
+      const text = (e as { source?: { text: string } }).source?.text ?? source ?? input.words.join(' ')
+      return fail(e instanceof FilterSyntaxError ? EXIT.usage : EXIT.value, formatFilterError(prog, e, text || input.words.join(' ')))
+    }
+    throw e
+  }
+}
+
+/** `ssx compile`: print the plan as JSON, disassembly or hex. */
+export async function runCompile(argv: readonly string[], io: CommandIo = {}): Promise<CommandResult> {
+  let c: Compiled
+  try {
+    c = await compileArgv(argv, io)
+  } catch (e) {
+    if (e instanceof CommandFailure) return e.result
+    throw e
+  }
+  const prog = io.prog ?? 'ssx'
+  const stderr = c.warnings.map((w) => `${prog}: warning: ${w}\n`).join('')
+  const format = c.args.flags.format ?? 'json'
+  const first = c.plan.requests.find((r) => r.program)?.program ?? null
+  switch (format) {
+    case 'json':
+      return { exitCode: 0, stdout: JSON.stringify(planToJson(c.plan, c.warnings)) + '\n', stderr }
+    case 'hex':
+      return { exitCode: 0, stdout: (first ? toHex(first.bytes) : '') + '\n', stderr }
+    case 'asm': {
+      const out = first ? formatDisasm(disassemble(first.bytes, { ops: first.ops, source: c.source })) : '(no bytecode: nothing to filter in the kernel)\n'
+      return { exitCode: 0, stdout: out.endsWith('\n') ? out : out + '\n', stderr }
+    }
+    default:
+      return { exitCode: EXIT.usage, stdout: '', stderr: `${prog}: unknown --format "${format}" (expected json, asm or hex)\n` }
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * The `ssx` command: subcommands (`compile`, `disasm`) or, otherwise, ss's
+ * own command line. The only module that touches process and stdout.
+ */
+import { readFileSync } from 'node:fs'
+import { runCompile, type CommandResult } from './compile.js'
+import { runDisasm } from './disasm-cmd.js'
+
+function emit(r: CommandResult): number {
+  if (r.stdout) process.stdout.write(r.stdout)
+  if (r.stderr) process.stderr.write(r.stderr)
+  return r.exitCode
+}
+
+const readStdin = (): string => readFileSync(0, 'utf8')
+
+/** Run ssx with `argv` (without node and the script); resolves to the exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  try {
+    switch (argv[0]) {
+      case 'compile':
+        return emit(await runCompile(argv.slice(1), { stdin: readStdin }))
+      case 'disasm':
+        return emit(runDisasm(argv.slice(1), readStdin))
+      default:
+        process.stderr.write('ssx: listing sockets is not implemented yet; try `ssx compile [ss options] FILTER`\n')
+        return 1
+    }
+  } catch (e) {
+    // Typed errors are rendered by the commands; anything else is a bug. Say so, without a stack trace
+    // unless asked for.
+    process.stderr.write(`ssx: internal error: ${e instanceof Error ? e.message : String(e)}\n`)
+    if (process.env['SSX_DEBUG']) process.stderr.write(`${(e as Error).stack}\n`)
+    return 70
+  }
+}
