@@ -1,0 +1,168 @@
+#!/usr/bin/env python3
+"""Socket zoo for sock_diag tests: run inside a fresh network namespace.
+
+Creates a known set of sockets on loopback, prints ONE line of JSON (the
+manifest: what was created, with ports, marks and inode numbers), then a line
+"ready", and keeps every socket open until stdin closes or SIGTERM arrives.
+
+Usage:  ip netns exec NS python3 zoo.py [--base-port 5000]
+The manifest keys are documented in test/helpers/netns.ts (ZooManifest).
+"""
+import json
+import os
+import signal
+import socket
+import sys
+import time
+
+BASE = int(sys.argv[sys.argv.index('--base-port') + 1]) if '--base-port' in sys.argv else 5000
+keep = []  # every socket, so nothing is garbage-collected and closed
+
+
+def ino(s):
+    return os.fstat(s.fileno()).st_ino
+
+
+def tcp(family=socket.AF_INET):
+    s = socket.socket(family, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    keep.append(s)
+    return s
+
+
+def listener(family, addr, port, v6only=None):
+    s = tcp(family)
+    if v6only is not None:
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1 if v6only else 0)
+    s.bind((addr, port))
+    s.listen(16)
+    return s
+
+
+def connect(family, dst, src=None, mark=None, device=None):
+    c = tcp(family)
+    if mark is not None:
+        c.setsockopt(socket.SOL_SOCKET, socket.SO_MARK, mark)
+    if device is not None:
+        c.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, device.encode())
+    if src is not None:
+        c.bind(src)
+    c.connect(dst)
+    return c
+
+
+def accept(lst):
+    a, _ = lst.accept()
+    keep.append(a)
+    return a
+
+
+m = {'tcp': {}, 'udp': {}, 'unix': {}, 'packet': {}, 'netlink': {}}
+T = m['tcp']
+
+l4 = listener(socket.AF_INET, '127.0.0.1', BASE)
+l6 = listener(socket.AF_INET6, '::1', BASE + 1, v6only=True)
+ldual = listener(socket.AF_INET6, '::', BASE + 2, v6only=False)
+T['listen4'] = {'port': BASE, 'addr': '127.0.0.1', 'inode': ino(l4)}
+T['listen6'] = {'port': BASE + 1, 'addr': '::1', 'inode': ino(l6), 'v6only': True}
+T['listenDual'] = {'port': BASE + 2, 'addr': '::', 'inode': ino(ldual), 'v6only': False}
+
+c4 = connect(socket.AF_INET, ('127.0.0.1', BASE))
+a4 = accept(l4)
+T['est4'] = {'client': {'port': c4.getsockname()[1], 'inode': ino(c4)}, 'server': {'port': BASE, 'inode': ino(a4)}}
+
+c6 = connect(socket.AF_INET6, ('::1', BASE + 1))
+a6 = accept(l6)
+T['est6'] = {'client': {'port': c6.getsockname()[1], 'inode': ino(c6)}, 'server': {'port': BASE + 1, 'inode': ino(a6)}}
+
+cm = connect(socket.AF_INET, ('127.0.0.1', BASE + 2))
+am = accept(ldual)
+# The accepted child of a dual-stack listener is AF_INET6 with v4-mapped addresses.
+T['mapped'] = {'client': {'port': cm.getsockname()[1], 'inode': ino(cm)}, 'server': {'port': BASE + 2, 'inode': ino(am)}}
+
+cmark = connect(socket.AF_INET, ('127.0.0.1', BASE), src=('127.0.0.1', BASE + 100), mark=0x1234)
+keep.append(accept(l4))
+T['marked'] = {'port': BASE + 100, 'mark': 0x1234, 'inode': ino(cmark)}
+
+cdev = connect(socket.AF_INET, ('127.0.0.1', BASE), device='lo')
+keep.append(accept(l4))
+T['bound'] = {'port': cdev.getsockname()[1], 'device': 'lo', 'ifindex': socket.if_nametoindex('lo'), 'inode': ino(cdev)}
+
+# TIME-WAIT: the active closer (the client) ends in TIME-WAIT once the server closes too.
+ltw = listener(socket.AF_INET, '127.0.0.1', BASE + 3)
+T['listenTw'] = {'port': BASE + 3, 'inode': ino(ltw)}
+ctw = connect(socket.AF_INET, ('127.0.0.1', BASE + 3), src=('127.0.0.1', BASE + 200), mark=0x77)
+atw = accept(ltw)
+ctw.close()
+atw.recv(1)  # EOF
+atw.close()
+keep.remove(ctw)
+keep.remove(atw)
+T['timeWait'] = {'port': BASE + 200, 'remotePort': BASE + 3, 'mark': 0x77}
+
+U = m['udp']
+u1 = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+u1.bind(('127.0.0.1', BASE + 1000))
+u2 = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+u2.bind(('127.0.0.1', BASE + 1001))
+u2.connect(('127.0.0.1', BASE + 1000))
+u6 = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+u6.bind(('::1', BASE + 1002))
+keep += [u1, u2, u6]
+U['bound4'] = {'port': BASE + 1000, 'inode': ino(u1)}
+U['connected4'] = {'port': BASE + 1001, 'remotePort': BASE + 1000, 'inode': ino(u2)}
+U['bound6'] = {'port': BASE + 1002, 'inode': ino(u6)}
+
+X = m['unix']
+path = '/tmp/ssx-zoo-%d.sock' % os.getpid()
+if os.path.exists(path):
+    os.unlink(path)
+ul = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+ul.bind(path)
+ul.listen(4)
+uc = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+uc.connect(path)
+ua, _ = ul.accept()
+abstract = '\0ssx-zoo-%d' % os.getpid()
+ud = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+ud.bind(abstract)
+sp1, sp2 = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+keep += [ul, uc, ua, ud, sp1, sp2]
+X['listener'] = {'path': path, 'inode': ino(ul)}
+X['client'] = {'inode': ino(uc), 'peer': ino(ua)}
+X['accepted'] = {'inode': ino(ua), 'peer': ino(uc), 'path': path}
+X['abstractDgram'] = {'name': '@' + abstract[1:], 'inode': ino(ud)}
+X['seqpacket'] = {'inodes': [ino(sp1), ino(sp2)]}
+
+P = m['packet']
+ETH_P_ALL, ETH_P_IP = 0x0003, 0x0800
+p1 = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
+p1.bind(('lo', ETH_P_ALL))
+p2 = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM, socket.htons(ETH_P_IP))
+keep += [p1, p2]
+P['rawLo'] = {'inode': ino(p1), 'protocol': ETH_P_ALL, 'ifindex': socket.if_nametoindex('lo'), 'type': 3}
+P['dgramIp'] = {'inode': ino(p2), 'protocol': ETH_P_IP, 'ifindex': 0, 'type': 2}
+
+N = m['netlink']
+NETLINK_ROUTE, RTMGRP_LINK = 0, 1
+n1 = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_ROUTE)
+n1.bind((0, RTMGRP_LINK))
+keep.append(n1)
+N['route'] = {'inode': ino(n1), 'portid': n1.getsockname()[0], 'protocol': NETLINK_ROUTE, 'groups': [1]}
+
+m['pid'] = os.getpid()
+print(json.dumps(m), flush=True)
+print('ready', flush=True)
+
+
+def stop(*_):
+    if os.path.exists(path):
+        os.unlink(path)
+    sys.exit(0)
+
+
+signal.signal(signal.SIGTERM, stop)
+try:
+    sys.stdin.read()  # until the parent closes our stdin (or dies)
+finally:
+    stop()
