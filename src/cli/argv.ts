@@ -44,41 +44,39 @@ export type OptionName =
   | 'bound-inactive' | 'no-queues'
   | 'json' | 'ndjson' | 'precedence' | 'format' | 'dry-run' | 'verbose' | 'target'
 
-const opt = (name: OptionName, short: string | undefined, hasArg = false, long: string = name, ss61 = true): OptionSpec =>
-  short === undefined ? { name, long, hasArg, ss61 } : { name, long, short, hasArg, ss61 }
+/** An option of ss 6.1. */
+const ss61 = (name: OptionName, short?: string, hasArg = false, long: string = name): OptionSpec =>
+  short === undefined ? { name, long, hasArg, ss61: true } : { name, long, short, hasArg, ss61: true }
+
+/** An ssx addition (see the file comment). */
+const ssx = (name: OptionName, short?: string, hasArg = false): OptionSpec =>
+  short === undefined ? { name, long: name, hasArg, ss61: false } : { name, long: name, short, hasArg, ss61: false }
 
 /**
  * The long options in ss 6.1's table order (it decides the order of glibc's
- * "possibilities:" list), then the additions. Short-only letters (`v`)
- * follow as entries with no long spelling of their own.
+ * "possibilities:" list: see `ss --=x`), then the additions.
  */
 const LONG_OPTIONS: readonly OptionSpec[] = [
-  opt('numeric', 'n'), opt('resolve', 'r'), opt('options', 'o'), opt('extended', 'e'),
-  opt('memory', 'm'), opt('info', 'i'), opt('processes', 'p'), opt('threads', 'T'),
-  opt('bpf', 'b'), opt('events', 'E'), opt('dccp', 'd'), opt('tcp', 't'), opt('sctp', 'S'),
-  opt('udp', 'u'), opt('raw', 'w'), opt('unix', 'x'), opt('tipc', undefined), opt('vsock', undefined),
-  opt('all', 'a'), opt('listening', 'l'), opt('ipv4', '4'), opt('ipv6', '6'), opt('packet', '0'),
-  opt('family', 'f', true), opt('query', undefined, true, 'socket'), opt('query', 'A', true),
-  opt('summary', 's'), opt('diag', 'D', true), opt('filter', 'F', true), opt('version', 'V'),
-  opt('help', 'h'), opt('context', 'Z'), opt('contexts', 'z'), opt('net', 'N', true),
-  opt('tipcinfo', undefined), opt('tos', undefined), opt('cgroup', undefined), opt('kill', 'K'),
-  opt('no-header', 'H'), opt('xdp', undefined), opt('mptcp', 'M'), opt('oneline', 'O'),
-  opt('inet-sockopt', undefined),
-  // Additions (see the file comment).
-  opt('bound-inactive', 'B', false, 'bound-inactive', false),
-  opt('no-queues', 'Q', false, 'no-queues', false),
-  opt('json', undefined, false, 'json', false),
-  opt('ndjson', undefined, false, 'ndjson', false),
-  opt('precedence', undefined, true, 'precedence', false),
-  opt('format', undefined, true, 'format', false),
-  opt('dry-run', undefined, false, 'dry-run', false),
-  opt('verbose', undefined, false, 'verbose', false),
-  opt('target', undefined, true, 'target', false),
+  ss61('numeric', 'n'), ss61('resolve', 'r'), ss61('options', 'o'), ss61('extended', 'e'),
+  ss61('memory', 'm'), ss61('info', 'i'), ss61('processes', 'p'), ss61('threads', 'T'),
+  ss61('bpf', 'b'), ss61('events', 'E'), ss61('dccp', 'd'), ss61('tcp', 't'), ss61('sctp', 'S'),
+  ss61('udp', 'u'), ss61('raw', 'w'), ss61('unix', 'x'), ss61('tipc'), ss61('vsock'),
+  ss61('all', 'a'), ss61('listening', 'l'), ss61('ipv4', '4'), ss61('ipv6', '6'), ss61('packet', '0'),
+  ss61('family', 'f', true), ss61('query', undefined, true, 'socket'), ss61('query', 'A', true),
+  ss61('summary', 's'), ss61('diag', 'D', true), ss61('filter', 'F', true), ss61('version', 'V'),
+  ss61('help', 'h'), ss61('context', 'Z'), ss61('contexts', 'z'), ss61('net', 'N', true),
+  ss61('tipcinfo'), ss61('tos'), ss61('cgroup'), ss61('kill', 'K'),
+  ss61('no-header', 'H'), ss61('xdp'), ss61('mptcp', 'M'), ss61('oneline', 'O'),
+  ss61('inet-sockopt'),
+  ssx('bound-inactive', 'B'), ssx('no-queues', 'Q'), ssx('json'), ssx('ndjson'),
+  ssx('precedence', undefined, true), ssx('format', undefined, true), ssx('dry-run'),
+  ssx('verbose'), ssx('target', undefined, true),
 ]
 
 const SHORT_OPTIONS: ReadonlyMap<string, OptionSpec> = new Map([
   ...LONG_OPTIONS.filter((o) => o.short !== undefined).map((o) => [o.short!, o] as const),
-  ['v', opt('version', 'v')] as const,
+  // `-v` is a second short letter of --version.
+  ['v', ss61('version', 'v')] as const,
 ])
 
 /**

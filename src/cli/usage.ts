@@ -5,6 +5,9 @@
  * options but keeps 6.1's text so that its output stays identical to 6.1's.
  */
 
+/** What ss 6.1 prints for `-V`/`-v`/`--version` (stdout, exit 0), without the newline. */
+export const SS_VERSION_LINE = 'ss utility, iproute2-6.1.0'
+
 /** ss 6.1's usage text, ending with a newline. */
 export const USAGE = `Usage: ss [ OPTIONS ]
        ss [ OPTIONS ] [ FILTER ]

@@ -10,7 +10,9 @@
 import t from 'tap'
 import fc from 'fast-check'
 import { flagsOf, formatUsageError, parseArgv, SHORT_OPTION_STRING, UsageError, type ParsedArgs } from '../../src/cli/argv.js'
-import { USAGE } from '../../src/cli/usage.js'
+import { existsSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { SS_VERSION_LINE, USAGE } from '../../src/cli/usage.js'
 
 interface Outcome {
   readonly argv: readonly string[]
@@ -283,4 +285,15 @@ t.test('property: parseArgv throws nothing but UsageError', async (t) => {
     }
   }), { numRuns: 2000 })
   t.pass('2000 runs')
+})
+
+t.test('live: usage and version text equal /usr/bin/ss 6.1\'s', { skip: existsSync('/usr/bin/ss') || process.env.CI === 'true' ? false : 'no /usr/bin/ss here' }, async (t) => {
+  const help = spawnSync('/usr/bin/ss', ['-h'], { encoding: 'utf8' })
+  t.equal(help.status, 0)
+  t.equal(help.stdout, USAGE, 'ss -h')
+  const bad = spawnSync('/usr/bin/ss', ['-q'], { encoding: 'utf8' })
+  t.equal(bad.status, 255)
+  t.equal(bad.stderr, "/usr/bin/ss: invalid option -- 'q'\n" + USAGE, 'ss -q (glibc names argv[0])')
+  const version = spawnSync('/usr/bin/ss', ['-V'], { encoding: 'utf8' })
+  t.equal(version.stdout, `${SS_VERSION_LINE}\n`, 'ss -V')
 })
