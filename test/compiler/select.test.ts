@@ -10,6 +10,7 @@
  * send the same unix request) rest on the spec (ss-behavior §2).
  */
 import t from 'tap'
+import fc from 'fast-check'
 import { execFileSync } from 'node:child_process'
 import { parseArgv } from '../../src/cli/argv.js'
 import {
@@ -369,4 +370,27 @@ t.test('live: a sample of the table against /usr/bin/ss', { skip: liveSkip }, as
     t.equal(seen, c.ss, `ss ${c.argv}: ss still does what the table says`)
     t.equal(projectCase(c.argv, failing), seen, `ss ${c.argv}: ssx predicts it`)
   }
+})
+
+t.test('live property: random option and state-word mixes against /usr/bin/ss', { skip: liveSkip }, async (t) => {
+  const ns = `ssx-h2-selprop-${process.pid}`
+  execFileSync('ip', ['netns', 'add', ns])
+  t.teardown(() => { execFileSync('ip', ['netns', 'del', ns]) })
+  execFileSync('ip', ['-n', ns, 'link', 'set', 'lo', 'up'])
+  const failing = failingProtocols(await captureSs(['-a', '-A', 'inet'], { netns: ns }))
+  const option = fc.constantFrom(
+    '-t', '-u', '-d', '-w', '-S', '-M', '-x', '-0', '-4', '-6', '--tipc', '--vsock', '--xdp', '-a', '-l', '-s', '-H',
+    '-f netlink', '-f link', '-f unix', '-f inet6', '-A tcp', '-A unix', '-A netlink', '-A !tcp', '-A inet', '-A all',
+    '-A p_raw', '-A u_dgr', '-A vsock', '-A tipc', '-A xdp', '-A !unix', '-A udp,!udp',
+  )
+  const stateWords = fc.constantFrom('', 'state listening', 'state established', 'exclude listening', 'state all',
+    'state closed', 'exclude all', 'state bucket exclude time-wait', 'state SYN-SENT state close-wait')
+  await fc.assert(fc.asyncProperty(fc.array(option, { minLength: 1, maxLength: 4 }), stateWords, fc.boolean(), async (opts, words, wordsFirst) => {
+    const o = opts.join(' ')
+    const argv = split(wordsFirst ? `${words} ${o}`.trim() : `${o} ${words}`.trim())
+    const seen = observe(await captureSs(argv, { netns: ns }))
+    const predicted = projectCase(argv.join(' '), failing)
+    if (predicted !== seen) throw new Error(`ss ${argv.join(' ')}\n  ss:  ${seen}\n  ssx: ${predicted}`)
+  }), { numRuns: 100 })
+  t.pass('100 random command lines')
 })
