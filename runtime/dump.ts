@@ -15,27 +15,88 @@ import type { SocketRecord } from './record.js'
 import { encodeDestroyRequest, encodeLegacyTcpRequest, encodeRequest } from './requests.js'
 import type { DiagKind, InetSocketId, LegacyTcpRequest, SockDiagRequest } from './requests.js'
 
+/**
+ * The reply side of one request, without I/O: feed it datagrams in order
+ * and it yields the decoded records, notes NLM_F_DUMP_INTR, and stops at
+ * NLMSG_DONE or NLMSG_ERROR. Used by {@link Dump}; usable on captured bytes.
+ */
+export class ReplyReader {
+  /** NLMSG_DONE or a failing NLMSG_ERROR was seen: nothing more will come for this request. */
+  finished = false
+  /** A message carried NLM_F_DUMP_INTR. */
+  interrupted = false
+  /** Messages seen so far. */
+  messages = 0
+
+  constructor(
+    private readonly kind: DiagKind,
+    /** inet: the requested protocol (selects the INET_DIAG_INFO layout). */
+    private readonly protocol: number,
+    /** nlmsg_type of the records: 20, or 18 for the legacy request. */
+    private readonly replyType: number = SOCK_DIAG.SOCK_DIAG_BY_FAMILY,
+    private readonly seq: number = SS_SEQ,
+  ) {}
+
+  /**
+   * The records of one datagram.
+   * @throws NetlinkError for NLMSG_ERROR (not an ACK) and NLMSG_DONE carrying an errno
+   * @throws DecodeError for malformed bytes or a message answering another sequence number
+   */
+  *read(datagram: Uint8Array): Generator<SocketRecord> {
+    for (const msg of splitMessages(datagram)) {
+      if (this.finished) throw new DecodeError('nlmsghdr', msg.offset, `message of type ${msg.type} after the end of the reply`)
+      this.messages++
+      if (msg.seq !== this.seq) throw new DecodeError('nlmsghdr', msg.offset, `nlmsg_seq ${msg.seq} does not answer request ${this.seq}`)
+      if (msg.flags & NLM_F.NLM_F_DUMP_INTR) this.interrupted = true
+      if (msg.type === NLMSG.NLMSG_DONE) {
+        this.finished = true
+        const e = decodeDone(msg)
+        if (e !== 0) throw new NetlinkError('dump', e)
+        continue
+      }
+      if (msg.type === NLMSG.NLMSG_ERROR) {
+        const e = decodeError(msg)
+        if (e.errno === 0) continue // an ACK, if the caller asked for one
+        this.finished = true
+        throw new NetlinkError('dump', e.errno, e.extAck)
+      }
+      if (msg.type === this.replyType) yield decodeRecord(this.kind, msg.payload, this.protocol, msg.offset + 16)
+      // NLMSG_NOOP and anything else: nothing to report.
+    }
+  }
+}
+
 /** A running (or finished) dump. Iterate it once, sync or async. */
 export class Dump implements Iterable<SocketRecord>, AsyncIterable<SocketRecord> {
+  /** Datagrams read so far (for statistics and tests). */
+  datagrams = 0
+  private started = false
+  private readonly reader: ReplyReader
+
+  constructor(
+    private readonly socket: DiagSocket,
+    private readonly bytes: Uint8Array,
+    kind: DiagKind,
+    protocol: number,
+    replyType: number,
+    seq: number,
+  ) {
+    this.reader = new ReplyReader(kind, protocol, replyType, seq)
+  }
+
   /**
    * True when a reply carried NLM_F_DUMP_INTR: the dump may be
    * inconsistent and can be retried. sock_diag does not set it on current
    * kernels (kernel-sock-diag §6.3), so duplicates are possible anyway.
    */
-  interrupted = false
-  /** Datagrams and messages read so far (for statistics and tests). */
-  datagrams = 0
-  messages = 0
-  private started = false
+  get interrupted(): boolean {
+    return this.reader.interrupted
+  }
 
-  constructor(
-    private readonly socket: DiagSocket,
-    private readonly bytes: Uint8Array,
-    private readonly kind: DiagKind,
-    private readonly protocol: number,
-    private readonly replyType: number,
-    private readonly seq: number,
-  ) {}
+  /** Messages read so far. */
+  get messages(): number {
+    return this.reader.messages
+  }
 
   /** Records one at a time, blocking on each receive. */
   [Symbol.iterator](): Iterator<SocketRecord> {
@@ -52,36 +113,17 @@ export class Dump implements Iterable<SocketRecord>, AsyncIterable<SocketRecord>
     this.started = true
     const sock = this.socket
     sock.acquire()
-    // finished: the kernel has nothing more to send for this request.
-    let finished = true
+    let sent = false
     try {
       sock.send(this.bytes)
-      finished = false
-      while (!finished) {
+      sent = true
+      while (!this.reader.finished) {
         const datagram = sock.receive()
         this.datagrams++
-        for (const msg of splitMessages(datagram)) {
-          this.messages++
-          if (msg.seq !== this.seq) throw new DecodeError('nlmsghdr', msg.offset, `nlmsg_seq ${msg.seq} does not answer request ${this.seq}`)
-          if (msg.flags & NLM_F.NLM_F_DUMP_INTR) this.interrupted = true
-          if (msg.type === NLMSG.NLMSG_DONE) {
-            finished = true
-            const e = decodeDone(msg)
-            if (e !== 0) throw new NetlinkError('dump', e)
-            break
-          }
-          if (msg.type === NLMSG.NLMSG_ERROR) {
-            const e = decodeError(msg)
-            if (e.errno === 0) continue // an ACK, if the caller asked for one
-            finished = true
-            throw new NetlinkError('dump', e.errno, e.extAck)
-          }
-          if (msg.type === this.replyType) yield decodeRecord(this.kind, msg.payload, this.protocol, msg.offset + 16)
-          // NLMSG_NOOP and anything else: nothing to report.
-        }
+        yield* this.reader.read(datagram)
       }
     } finally {
-      if (!finished) this.drain()
+      if (sent && !this.reader.finished) this.drain()
       sock.release()
     }
   }

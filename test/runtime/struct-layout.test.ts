@@ -5,6 +5,7 @@
 // their neighbours' offsets prove them right.
 import t from 'tap'
 import koffi from 'koffi'
+import type { TypeObject, TypeSpec } from 'koffi'
 import type { FieldSpec, StructDef } from '../../uapi/struct.js'
 import * as inet from '../../uapi/inet-diag.js'
 import * as nl from '../../uapi/netlink.js'
@@ -16,27 +17,22 @@ import * as vsock from '../../uapi/vsock-diag.js'
 import * as xdp from '../../uapi/xdp-diag.js'
 import * as tipc from '../../uapi/tipc-diag.js'
 
-type C = Record<string, unknown>
+type C = Record<string, TypeSpec>
 const u8 = 'uint8_t', u16 = 'uint16_t', u32 = 'uint32_t', s32 = 'int32_t', u64 = 'uint64_t'
-const arr = (type: string, n: number): unknown => koffi.array(type, n, 'Array')
+const arr = (type: string, n: number): TypeObject => koffi.array(type, n, 'Array')
 
-const sockid = koffi.struct('c_inet_diag_sockid', {
-  idiag_sport: u16, idiag_dport: u16, idiag_src: arr(u32, 4), idiag_dst: arr(u32, 4), idiag_if: u32, idiag_cookie: arr(u32, 2),
-})
+const sockidFields: C = { idiag_sport: u16, idiag_dport: u16, idiag_src: arr(u32, 4), idiag_dst: arr(u32, 4), idiag_if: u32, idiag_cookie: arr(u32, 2) }
+const sockid = koffi.struct('c_inet_diag_sockid', sockidFields)
 
 /** Offset of a flattened table field in the C struct: nested sockid fields and cookie[0]/[1]. */
-function cOffset(type: koffi.IKoffiCType, name: string, nested: string | null): number | null {
+function cOffset(type: TypeObject, members: C, name: string, nested: string | null): number | null {
   const cookie = /^(\w+_cookie)([01])$/.exec(name)
-  const fields = Object.keys((koffi.introspect(type) as { members: Record<string, unknown> }).members)
+  const fields = Object.keys(members)
   if (fields.includes(name)) return koffi.offsetof(type, name)
   if (cookie && fields.includes(cookie[1]!)) return koffi.offsetof(type, cookie[1]!) + 4 * Number(cookie[2])
   if (nested !== null) {
-    const inner = nested === 'id' ? sockid : null
-    if (inner) {
-      const base = koffi.offsetof(type, nested)
-      const sub = cOffset(inner, name, null)
-      if (sub !== null) return base + sub
-    }
+    const sub = cOffset(sockid, sockidFields, name, null)
+    if (sub !== null) return koffi.offsetof(type, nested) + sub
   }
   return null
 }
@@ -47,7 +43,7 @@ function check<F extends readonly FieldSpec[]>(def: StructDef<F>, c: C, nested: 
   t.test(def.name, async (t) => {
     t.equal(def.size, koffi.sizeof(type), 'sizeof')
     for (const f of def.fields) {
-      const off = cOffset(type, f.name, nested)
+      const off = cOffset(type, c, f.name, nested)
       if (off === null) {
         t.match(f.name, /^(pad|reserved)/, `${f.name} has no C field, so it must be padding`)
         continue
