@@ -160,7 +160,10 @@ export function parseStateName(name: string): number | undefined {
 // ---------------------------------------------------------------------------
 // Tables and families: ss's defaults (default_dbs[] / default_afs[])
 
-/** Where `-f`/`-4`/… and table defaults live: per table, the states it adds and the families it belongs to. */
+/**
+ * Per table (ss's `default_dbs[]`): the states enabling it adds to the state
+ * set, and the families it belongs to (added when none of them is selected).
+ */
 export const TABLE_DEFAULTS: Readonly<Record<TableName, { readonly states: number; readonly families: readonly number[] }>> = (() => {
   const inet = [AF.AF_INET, AF.AF_INET6]
   const close = bit(SS_STATE.CLOSE)
@@ -186,7 +189,11 @@ export const TABLE_DEFAULTS: Readonly<Record<TableName, { readonly states: numbe
 
 const INET_TABLES: readonly TableName[] = ['tcp', 'mptcp', 'udp', 'dccp', 'sctp', 'raw']
 
-/** Per address family ss knows: the tables it stands for and the states it adds. Ascending AF order, as ss walks them. */
+/**
+ * Per address family ss knows (ss's `default_afs[]`): the tables it stands
+ * for (added when none of them is selected) and the states `-f` adds. In
+ * ascending AF order, the order in which ss merges them.
+ */
 export const FAMILY_DEFAULTS: ReadonlyMap<number, { readonly tables: readonly TableName[]; readonly states: number }> = new Map([
   [AF.AF_UNIX, { tables: ['unix_stream', 'unix_dgram', 'unix_seqpacket'], states: SS_CONN }],
   [AF.AF_INET, { tables: INET_TABLES, states: SS_CONN }],
