@@ -5,7 +5,7 @@
 // their neighbours' offsets prove them right.
 import t from 'tap'
 import koffi from 'koffi'
-import type { TypeObject, TypeSpec } from 'koffi'
+import type { TypeObject } from 'koffi'
 import type { FieldSpec, StructDef } from '../../uapi/struct.js'
 import * as inet from '../../uapi/inet-diag.js'
 import * as nl from '../../uapi/netlink.js'
@@ -17,7 +17,7 @@ import * as vsock from '../../uapi/vsock-diag.js'
 import * as xdp from '../../uapi/xdp-diag.js'
 import * as tipc from '../../uapi/tipc-diag.js'
 
-type C = Record<string, TypeSpec>
+type C = Record<string, string | TypeObject>
 const u8 = 'uint8_t', u16 = 'uint16_t', u32 = 'uint32_t', s32 = 'int32_t', u64 = 'uint64_t'
 const arr = (type: string, n: number): TypeObject => koffi.array(type, n, 'Array')
 
