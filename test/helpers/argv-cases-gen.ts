@@ -5,7 +5,7 @@
  * stderr line, help, version, or "ss went on past its options"), checking
  * that every usage error is followed by exactly src/cli/usage.ts's text.
  *
- *   node --import=@tapjs/typescript/import test/helpers/argv-cases-gen.ts   (as root)
+ *   node --import=@tapjs/typescript/import test/helpers/argv-cases-gen.ts --write   (as root)
  */
 import { execFileSync, spawnSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
@@ -44,23 +44,28 @@ function outcome(status: number, stdout: string, stderr: string): string {
   return `out: 'run' /* ss went on: exit ${status}, ${JSON.stringify(first.slice(0, 60))} */`
 }
 
-const ns = `ssx-h2-argv-${process.pid}`
-execFileSync('ip', ['netns', 'add', ns])
-try {
-  execFileSync('ip', ['-n', ns, 'link', 'set', 'lo', 'up'])
-  const lines = ARGV_CASES.map(([argv, posix]) => {
-    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, LC_ALL: 'C' }
-    if (posix) env.POSIXLY_CORRECT = '1'
-    const r = spawnSync('ip', ['netns', 'exec', ns, 'ss', ...argv], { env, encoding: 'utf8', input: '' })
-    return `  { argv: ${JSON.stringify(argv)}, ${posix ? 'posix: true, ' : ''}${outcome(r.status ?? -1, r.stdout, r.stderr)} },`
-  })
-  const file = new URL('../cli/argv.test.ts', import.meta.url)
-  const src = readFileSync(file, 'utf8')
-  const begin = src.indexOf('  // BEGIN GENERATED CASES')
-  const end = src.indexOf('  // END GENERATED CASES')
-  if (begin < 0 || end < 0) throw new Error('markers not found in argv.test.ts')
-  writeFileSync(file, src.slice(0, src.indexOf('\n', begin) + 1) + lines.join('\n') + '\n' + src.slice(end))
-  process.stderr.write(`${lines.length} cases\n`)
-} finally {
-  execFileSync('ip', ['netns', 'del', ns])
+function main(): void {
+  const ns = `ssx-h2-argv-${process.pid}`
+  execFileSync('ip', ['netns', 'add', ns])
+  try {
+    execFileSync('ip', ['-n', ns, 'link', 'set', 'lo', 'up'])
+    const lines = ARGV_CASES.map(([argv, posix]) => {
+      const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, LC_ALL: 'C' }
+      if (posix) env.POSIXLY_CORRECT = '1'
+      const r = spawnSync('ip', ['netns', 'exec', ns, 'ss', ...argv], { env, encoding: 'utf8', input: '' })
+      return `  { argv: ${JSON.stringify(argv)}, ${posix ? 'posix: true, ' : ''}${outcome(r.status ?? -1, r.stdout, r.stderr)} },`
+    })
+    const file = new URL('../cli/argv.test.ts', import.meta.url)
+    const src = readFileSync(file, 'utf8')
+    const begin = src.indexOf('  // BEGIN GENERATED CASES')
+    const end = src.indexOf('  // END GENERATED CASES')
+    if (begin < 0 || end < 0) throw new Error('markers not found in argv.test.ts')
+    writeFileSync(file, src.slice(0, src.indexOf('\n', begin) + 1) + lines.join('\n') + '\n' + src.slice(end))
+    process.stderr.write(`${lines.length} cases\n`)
+  } finally {
+    execFileSync('ip', ['netns', 'del', ns])
+  }
 }
+
+// tap loads every file under test/: do nothing unless asked to write.
+if (process.argv.includes('--write')) main()

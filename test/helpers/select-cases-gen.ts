@@ -5,7 +5,7 @@
  * and writes one table line holding ssx's selection and ss's observation.
  * Lines whose observation ssx's selection does not predict are reported.
  *
- *   node --import=@tapjs/typescript/import test/helpers/select-cases-gen.ts   (as root)
+ *   node --import=@tapjs/typescript/import test/helpers/select-cases-gen.ts --write   (as root)
  */
 import { execFileSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
@@ -84,4 +84,5 @@ async function main(): Promise<void> {
   }
 }
 
-await main()
+// tap loads every file under test/: do nothing unless asked to write.
+if (process.argv.includes('--write')) await main()
