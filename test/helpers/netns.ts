@@ -29,6 +29,8 @@ export interface ZooSocket { port: number, inode: number }
 /** What `zoo.py` created, as printed in its manifest. Ports are relative to the base port (default 5000). */
 export interface ZooManifest {
   pid: number
+  /** `extraListeners` TCP listeners on 127.0.0.1:firstPort.. (firstPort = base+2000). */
+  extra: { firstPort: number, count: number }
   tcp: {
     /** 127.0.0.1:base, LISTEN. */
     listen4: ZooSocket & { addr: string }
@@ -90,6 +92,16 @@ export interface Zoo {
   stop(): Promise<void>
 }
 
+/** Options of {@link Netns.startZoo}. */
+export interface ZooOptions {
+  /** First port of the zoo (default 5000); the zoo uses base..base+1002 and base+2000.. . */
+  basePort?: number
+  /** Extra TCP listeners, for dumps spanning several datagrams (default 0). */
+  extraListeners?: number
+  /** How long to wait for "ready" (default 10 s). */
+  timeoutMs?: number
+}
+
 /** A private network namespace with loopback up. */
 export interface Netns {
   /** The `ip netns` name (`ssx-<tag>-<pid>-<n>`). */
@@ -97,7 +109,7 @@ export interface Netns {
   /** Run a command inside the namespace (`ip netns exec`); rejects on a non-zero exit. */
   exec(cmd: string, args: readonly string[]): Promise<{ stdout: string, stderr: string }>
   /** Start `zoo.py` inside the namespace and wait for its manifest and "ready". */
-  startZoo(opts?: { basePort?: number, timeoutMs?: number }): Promise<Zoo>
+  startZoo(opts?: ZooOptions): Promise<Zoo>
   /** Stop every zoo started here and delete the namespace. Idempotent; never throws. */
   destroy(): Promise<void>
 }
@@ -127,7 +139,7 @@ export async function createNetns(tag: string): Promise<Netns> {
       return run('ip', ['netns', 'exec', name, cmd, ...args], { maxBuffer: 64 << 20 })
     },
     startZoo(opts = {}) {
-      return startZoo(name, opts.basePort ?? 5000, opts.timeoutMs ?? 10_000).then((z) => {
+      return startZoo(name, opts.basePort ?? 5000, opts.extraListeners ?? 0, opts.timeoutMs ?? 10_000).then((z) => {
         zoos.push(z)
         return z
       })
@@ -148,8 +160,9 @@ export async function createNetns(tag: string): Promise<Netns> {
   return ns
 }
 
-function startZoo(ns: string, basePort: number, timeoutMs: number): Promise<Zoo> {
-  const child = spawn('ip', ['netns', 'exec', ns, 'python3', ZOO_SCRIPT, '--base-port', String(basePort)], { stdio: ['pipe', 'pipe', 'pipe'] })
+function startZoo(ns: string, basePort: number, extra: number, timeoutMs: number): Promise<Zoo> {
+  const args = ['netns', 'exec', ns, 'python3', ZOO_SCRIPT, '--base-port', String(basePort), '--extra-listeners', String(extra)]
+  const child = spawn('ip', args, { stdio: ['pipe', 'pipe', 'pipe'] })
   let stopped: Promise<void> | undefined
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
   const stop = (): Promise<void> => {

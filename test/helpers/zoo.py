@@ -5,7 +5,9 @@ Creates a known set of sockets on loopback, prints ONE line of JSON (the
 manifest: what was created, with ports, marks and inode numbers), then a line
 "ready", and keeps every socket open until stdin closes or SIGTERM arrives.
 
-Usage:  ip netns exec NS python3 zoo.py [--base-port 5000]
+Usage:  ip netns exec NS python3 zoo.py [--base-port 5000] [--extra-listeners N]
+(--extra-listeners adds N TCP listeners on 127.0.0.1:base+2000.. to make
+multi-datagram dumps.)
 The manifest keys are documented in test/helpers/netns.ts (ZooManifest).
 """
 import json
@@ -16,6 +18,7 @@ import sys
 import time
 
 BASE = int(sys.argv[sys.argv.index('--base-port') + 1]) if '--base-port' in sys.argv else 5000
+EXTRA = int(sys.argv[sys.argv.index('--extra-listeners') + 1]) if '--extra-listeners' in sys.argv else 0
 keep = []  # every socket, so nothing is garbage-collected and closed
 
 
@@ -149,6 +152,10 @@ n1 = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_ROUTE)
 n1.bind((0, RTMGRP_LINK))
 keep.append(n1)
 N['route'] = {'inode': ino(n1), 'portid': n1.getsockname()[0], 'protocol': NETLINK_ROUTE, 'groups': [1]}
+
+for i in range(EXTRA):
+    listener(socket.AF_INET, '127.0.0.1', BASE + 2000 + i)
+m['extra'] = {'firstPort': BASE + 2000, 'count': EXTRA}
 
 m['pid'] = os.getpid()
 print(json.dumps(m), flush=True)

@@ -1,0 +1,134 @@
+// The runtime against the real kernel: a private namespace running the socket
+// zoo, every family dumped and checked against what the zoo created, and the
+// TCP list compared with /usr/bin/ss -tanH run in the same namespace.
+import t from 'tap'
+import { readlinkSync } from 'node:fs'
+import { openDiag } from '../../runtime/netns.js'
+import { destroySocket, dump, dumpLegacyTcp } from '../../runtime/dump.js'
+import { NetlinkError } from '../../runtime/errors.js'
+import type { InetRecord } from '../../runtime/decode-inet.js'
+import type { UnixRecord } from '../../runtime/decode-unix.js'
+import type { PacketRecord } from '../../runtime/decode-packet.js'
+import type { NetlinkRecord } from '../../runtime/decode-netlink.js'
+import type { SockDiagRequest } from '../../runtime/requests.js'
+import type { SocketRecord } from '../../runtime/record.js'
+import type { DiagSocket } from '../../runtime/netlink.js'
+import { canUseNetns, createNetns } from '../helpers/netns.js'
+
+const EXTRA = 300
+const ALL = 0xffffffff
+const tcp = (family: number, ext = 0, bytecode: Uint8Array | null = null): SockDiagRequest => ({ kind: 'inet', family, protocol: 6, states: ALL, ext, bytecode })
+
+if (!(await canUseNetns()) && process.env.CI !== 'true') {
+  t.skip('needs root and ip(8) to create a network namespace (CI=true makes this a failure)')
+} else {
+  const ns = await createNetns('runtime')
+  t.teardown(() => ns.destroy())
+  const zoo = await ns.startZoo({ extraListeners: EXTRA })
+  const m = zoo.manifest
+  const before = readlinkSync('/proc/thread-self/ns/net')
+  const sock = openDiag({ netns: ns.name })
+  t.teardown(() => sock.close())
+
+  const collect = <R extends SocketRecord>(s: DiagSocket, req: SockDiagRequest): R[] => [...dump(s, req)] as R[]
+
+  t.test('openDiag enters the namespace only for socket()', async (t) => {
+    t.equal(readlinkSync('/proc/thread-self/ns/net'), before, 'the thread is back in its namespace')
+    const v4 = collect<InetRecord>(sock, tcp(2))
+    t.ok(v4.some((r) => r.inode === m.tcp.listen4.inode), 'the socket sees the zoo')
+    t.ok(v4.every((r) => r.localAddr.join('.') === '127.0.0.1'), 'and nothing outside the namespace (no non-loopback sockets)')
+    t.throws(() => openDiag({ netns: 'ssx-does-not-exist' }), { name: 'NetlinkError', operation: 'open', errnoName: 'ENOENT' })
+    t.equal(readlinkSync('/proc/thread-self/ns/net'), before, 'still home after a failed open')
+  })
+
+  t.test('TCP, both families, against the zoo', async (t) => {
+    const rs = [...collect<InetRecord>(sock, tcp(2, 0xff)), ...collect<InetRecord>(sock, tcp(10, 0xff))]
+    const ino = (i: number): InetRecord | undefined => rs.find((r) => r.inode === i)
+    t.match(ino(m.tcp.listen4.inode), { family: 2, state: 10, localPort: 5000 })
+    t.match(ino(m.tcp.listen6.inode), { family: 10, state: 10, localPort: 5001, v6only: true })
+    t.match(ino(m.tcp.listenDual.inode), { family: 10, state: 10, localPort: 5002, v6only: false })
+    t.match(ino(m.tcp.est4.server.inode), { state: 1, localPort: 5000, remotePort: m.tcp.est4.client.port })
+    t.match(ino(m.tcp.mapped.server.inode), { family: 10, localAddr: Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 255, 255, 127, 0, 0, 1) })
+    t.match(ino(m.tcp.marked.inode), { localPort: 5100, mark: m.tcp.marked.mark })
+    t.match(ino(m.tcp.bound.inode), { ifindex: m.tcp.bound.ifindex })
+    t.match(rs.find((r) => r.localPort === m.tcp.timeWait.port), { state: 6, mark: m.tcp.timeWait.mark, inode: 0 })
+    t.equal(rs.filter((r) => r.localPort >= m.extra.firstPort && r.localPort < m.extra.firstPort + EXTRA).length, EXTRA, 'all extra listeners')
+    t.ok(rs.filter((r) => r.inode !== 0).every((r) => r.tcpInfo?.state === r.state && r.skMemInfo !== undefined), 'tcp_info and SKMEMINFO on full sockets')
+  })
+
+  t.test('the TCP list equals /usr/bin/ss -tanH in the same namespace', async (t) => {
+    const names: Record<number, string> = { 1: 'ESTAB', 2: 'SYN-SENT', 3: 'SYN-RECV', 4: 'FIN-WAIT-1', 5: 'FIN-WAIT-2', 6: 'TIME-WAIT', 7: 'UNCONN', 8: 'CLOSE-WAIT', 9: 'LAST-ACK', 10: 'LISTEN', 11: 'CLOSING' }
+    const port = (col: string): string => { const p = col.slice(col.lastIndexOf(':') + 1); return p === '*' ? '0' : p }
+    const { stdout } = await ns.exec('/usr/bin/ss', ['-tanH'])
+    const theirs = stdout.trim().split('\n').map((l) => l.trim().split(/\s+/)).map((c) => `${c[0]} ${port(c[3]!)} ${port(c[4]!)} ${c[3]!.includes('[') || c[3]!.startsWith('*') ? 6 : 4}`).sort()
+    const ours = [...collect<InetRecord>(sock, tcp(2)), ...collect<InetRecord>(sock, tcp(10))]
+      .map((r) => `${names[r.state]} ${r.localPort} ${r.remotePort} ${r.family === 10 ? 6 : 4}`).sort()
+    t.equal(ours.length, theirs.length, `${ours.length} sockets each`)
+    t.same(ours, theirs, 'same state, ports and family for every socket')
+  })
+
+  t.test('UDP', async (t) => {
+    const rs = [...collect<InetRecord>(sock, { kind: 'inet', family: 2, protocol: 17, states: ALL, ext: 0, bytecode: null }), ...collect<InetRecord>(sock, { kind: 'inet', family: 10, protocol: 17, states: ALL, ext: 0, bytecode: null })]
+    t.match(rs.find((r) => r.inode === m.udp.bound4.inode), { state: 7, localPort: m.udp.bound4.port })
+    t.match(rs.find((r) => r.inode === m.udp.connected4.inode), { state: 1, remotePort: m.udp.connected4.remotePort })
+    t.match(rs.find((r) => r.inode === m.udp.bound6.inode), { family: 10, localPort: m.udp.bound6.port })
+    t.equal(rs.length, 3, 'exactly the zoo UDP sockets')
+  })
+
+  t.test('unix, packet, netlink', async (t) => {
+    const ux = collect<UnixRecord>(sock, { kind: 'unix', family: 1, protocol: 0, states: ALL, ext: 0x7f, bytecode: null })
+    t.match(ux.find((r) => r.inode === m.unix.listener.inode), { state: 10, localName: m.unix.listener.path })
+    t.match(ux.find((r) => r.inode === m.unix.abstractDgram.inode), { type: 2, localName: m.unix.abstractDgram.name })
+    t.match(ux.find((r) => r.inode === m.unix.client.inode), { remotePort: m.unix.client.peer })
+    t.match(ux.find((r) => r.inode === m.unix.seqpacket.inodes[0]), { type: 5, remotePort: m.unix.seqpacket.inodes[1] })
+    const pk = collect<PacketRecord>(sock, { kind: 'packet', family: 17, protocol: 0, states: 0, ext: 0x3d, bytecode: null })
+    t.match(pk.find((r) => r.inode === m.packet.rawLo.inode), { protocol: m.packet.rawLo.protocol, ifindex: m.packet.rawLo.ifindex })
+    t.match(pk.find((r) => r.inode === m.packet.dgramIp.inode), { protocol: m.packet.dgramIp.protocol, type: 2 })
+    const nl = collect<NetlinkRecord>(sock, { kind: 'netlink', family: 16, protocol: 255, states: 0, ext: 0x3, bytecode: null })
+    t.match(nl.find((r) => r.inode === m.netlink.route.inode), { protocol: 0, portid: m.netlink.route.portid, groups: m.netlink.route.groups })
+    t.ok(nl.some((r) => r.protocol === 4 && r.portid === sock.portId), 'our own sock_diag socket, with the port id bind gave us')
+  })
+
+  t.test('bytecode is applied by the kernel', async (t) => {
+    // S_GE 5100: op {2, yes 8, no 12} then a follow-on op carrying the port in bytes 2-3 (kernel-sock-diag §1.4).
+    const sge = Uint8Array.of(2, 8, 12, 0, 0, 0, 0xec, 0x13)
+    const rs = collect<InetRecord>(sock, tcp(2, 0, sge))
+    t.ok(rs.length > EXTRA, 'the extra listeners, marked client, TIME-WAIT and ephemeral clients')
+    t.ok(rs.every((r) => r.localPort >= 5100), 'nothing below 5100')
+    t.throws(() => [...dump(sock, tcp(2, 0, Uint8Array.of(9, 4, 8, 0)))], { name: 'NetlinkError', operation: 'dump', errnoName: 'EINVAL' }, 'a program the audit rejects')
+    t.ok(collect(sock, tcp(2)).length > 0, 'the socket is usable after an error')
+  })
+
+  t.test('streaming: one datagram at a time, early exit, async, busy', async (t) => {
+    const d = dump(sock, tcp(2, 0xff))
+    const it = d[Symbol.iterator]()
+    t.notOk(it.next().done)
+    t.equal(d.datagrams, 1, 'the first record needs one datagram only')
+    t.throws(() => [...dump(sock, tcp(2))], { name: 'NetlinkError', errnoName: 'EBUSY' }, 'one dump per socket at a time')
+    it.return?.(undefined)
+    t.equal(collect(sock, tcp(2)).length, [...dump(sock, tcp(2))].length, 'after an early exit the socket is drained and reusable')
+    let n = 0
+    const full = dump(sock, tcp(2, 0xff))
+    for await (const _ of full) n++
+    t.ok(full.datagrams > 1, `a ${n}-socket dump with ext 0xff spans ${full.datagrams} datagrams`)
+    t.equal(full.interrupted, false, 'sock_diag never sets NLM_F_DUMP_INTR')
+  })
+
+  t.test('legacy TCPDIAG_GETSOCK returns both families', async (t) => {
+    const rs = [...dumpLegacyTcp(sock, { states: ALL, ext: 0, bytecode: null })] as InetRecord[]
+    t.ok(rs.some((r) => r.family === 2) && rs.some((r) => r.family === 10))
+  })
+
+  t.test('errors from the kernel', async (t) => {
+    t.throws(() => [...dump(sock, { kind: 'inet', family: 2, protocol: 132, states: ALL, ext: 0, bytecode: null })], { name: 'NetlinkError', errnoName: 'ENOENT' }, 'SCTP: DONE carrying -ENOENT')
+    t.throws(() => [...dump(sock, { kind: 'packet', family: 17, protocol: 1, states: 0, ext: 0, bytecode: null })], { name: 'NetlinkError', errnoName: 'EINVAL' }, 'packet with protocol ≠ 0')
+    t.throws(() => [...dump(sock, { kind: 'vsock', family: 40, protocol: 0, states: ALL, ext: 0, bytecode: null })], { name: 'NetlinkError', errnoName: 'ENOENT' }, 'vsock_diag not built')
+  })
+
+  t.test('SOCK_DESTROY', async (t) => {
+    const target = collect<InetRecord>(sock, tcp(2)).find((r) => r.inode === m.tcp.est4.client.inode)!
+    destroySocket(sock, target, 6)
+    t.notOk(collect<InetRecord>(sock, tcp(2)).some((r) => r.inode === m.tcp.est4.client.inode), 'gone after destroy')
+    t.throws(() => destroySocket(sock, target, 6), { name: 'NetlinkError', operation: 'request', errnoName: 'ENOENT' }, 'a second destroy finds nothing')
+  })
+}
