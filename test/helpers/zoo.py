@@ -12,6 +12,7 @@ The manifest keys are documented in test/helpers/netns.ts (ZooManifest).
 """
 import json
 import os
+import resource
 import signal
 import socket
 import sys
@@ -19,6 +20,10 @@ import time
 
 BASE = int(sys.argv[sys.argv.index('--base-port') + 1]) if '--base-port' in sys.argv else 5000
 EXTRA = int(sys.argv[sys.argv.index('--extra-listeners') + 1]) if '--extra-listeners' in sys.argv else 0
+if EXTRA:
+    # Many listeners need many fds; the hard limit is usually far above the soft one.
+    _soft, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (_hard, _hard))
 keep = []  # every socket, so nothing is garbage-collected and closed
 
 
