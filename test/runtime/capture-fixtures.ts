@@ -1,10 +1,11 @@
 /**
  * Regenerate test/fixtures/sock-diag/*.hex from a real kernel:
- *   node --loader @isaacs/ts-node-temp-fork-for-pr-2009/esm/transpile-only test/runtime/capture-fixtures.ts
+ *   SSX_CAPTURE=1 node --loader @isaacs/ts-node-temp-fork-for-pr-2009/esm/transpile-only test/runtime/capture-fixtures.ts
  * Runs the zoo in a fresh namespace, sends each request and stores every
  * datagram received until DONE/ERROR, with a comment per message written
  * from the raw header bytes (not from the decoders under test).
- * Not a test: tap ignores it because its name does not end in .test.ts.
+ * Not a test: tap runs every file under test/, so without SSX_CAPTURE=1 it
+ * only prints a TAP skip (fixtures must not change on every test run).
  */
 import { writeFileSync } from 'node:fs'
 import { openDiag } from '../../runtime/netns.js'
@@ -46,29 +47,37 @@ function describe(dg: Uint8Array): string[] {
   return out
 }
 
-const ns = await createNetns('capture')
-try {
-  const zoo = await ns.startZoo()
-  for (const c of captures) {
-    const sock: DiagSocket = openDiag({ netns: ns.name, capAck: c.capAck ?? true })
-    const lines = [`# ${c.about}`, `# captured on Linux 6.18 in a private netns running test/helpers/zoo.py`, `# manifest: ${JSON.stringify(zoo.manifest)}`]
-    sock.send(encodeRequest(c.request))
-    for (let n = 1; ; n++) {
-      const dg = sock.receive().slice()
-      lines.push(`== datagram ${n} (${dg.length} bytes)`, ...describe(dg), ...hexRows(dg))
-      const v = new DataView(dg.buffer)
-      let end = false
-      for (let o = 0; o + 16 <= dg.length; o += (v.getUint32(o, true) + 3) & ~3) {
-        const t = v.getUint16(o + 4, true)
-        if (t === 2 || t === 3) end = true
-        if (v.getUint32(o, true) < 16) break
+if (process.env.SSX_CAPTURE !== '1') {
+  console.log('1..0 # SKIP fixture capture script; set SSX_CAPTURE=1 to regenerate test/fixtures/sock-diag')
+} else {
+  await capture()
+}
+
+async function capture(): Promise<void> {
+  const ns = await createNetns('capture')
+  try {
+    const zoo = await ns.startZoo()
+    for (const c of captures) {
+      const sock: DiagSocket = openDiag({ netns: ns.name, capAck: c.capAck ?? true })
+      const lines = [`# ${c.about}`, `# captured on Linux 6.18 in a private netns running test/helpers/zoo.py`, `# manifest: ${JSON.stringify(zoo.manifest)}`]
+      sock.send(encodeRequest(c.request))
+      for (let n = 1; ; n++) {
+        const dg = sock.receive().slice()
+        lines.push(`== datagram ${n} (${dg.length} bytes)`, ...describe(dg), ...hexRows(dg))
+        const v = new DataView(dg.buffer)
+        let end = false
+        for (let o = 0; o + 16 <= dg.length; o += (v.getUint32(o, true) + 3) & ~3) {
+          const t = v.getUint16(o + 4, true)
+          if (t === 2 || t === 3) end = true
+          if (v.getUint32(o, true) < 16) break
+        }
+        if (end) break
       }
-      if (end) break
+      sock.close()
+      writeFileSync(fixturePath(c.file), lines.join('\n') + '\n')
+      console.log('wrote', c.file)
     }
-    sock.close()
-    writeFileSync(fixturePath(c.file), lines.join('\n') + '\n')
-    console.log('wrote', c.file)
+  } finally {
+    await ns.destroy()
   }
-} finally {
-  await ns.destroy()
 }
