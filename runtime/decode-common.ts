@@ -22,12 +22,8 @@ export function camel(s: string): string {
   return s.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase())
 }
 
-interface Reader {
-  readonly key: string
-  readonly offset: number
-  readonly end: number
-  readonly read: (v: DataView, o: number) => number | bigint | Uint8Array
-}
+/** Field kinds as small integers, so the reader loop is a switch rather than a call per field. */
+const K_U8 = 0, K_U16 = 1, K_U32 = 2, K_S32 = 3, K_U64 = 4, K_BYTES = 5
 
 /**
  * A decoder for a struct that only grows between kernel versions (tcp_info,
@@ -36,27 +32,35 @@ interface Reader {
  * (padding) are skipped. The name mapping is computed once, here.
  */
 export function growingStruct<const F extends readonly FieldSpec[], const P extends string>(def: StructDef<F>, prefix: P): (view: DataView, offset: number, length: number) => CamelPartial<F, P> {
-  const readers: Reader[] = []
+  const keys: string[] = []
+  const offsets: number[] = []
+  const ends: number[] = []
+  const kinds: number[] = []
+  const little: boolean[] = []
   for (const f of def.fields) {
     if (!f.name.startsWith(prefix)) continue
     const offset = (def.offsetOf as Record<string, number>)[f.name]!
-    const size = kindSize(f.kind)
-    const le = f.order !== 'be'
     const k = f.kind
-    const read: Reader['read'] =
-      typeof k === 'object' ? (v, o) => new Uint8Array(v.buffer.slice(v.byteOffset + o, v.byteOffset + o + size))
-        : k === 'u8' ? (v, o) => v.getUint8(o)
-          : k === 'u16' ? (v, o) => v.getUint16(o, le)
-            : k === 'u32' ? (v, o) => v.getUint32(o, le)
-              : k === 's32' ? (v, o) => v.getInt32(o, le)
-                : (v, o) => v.getBigUint64(o, le)
-    readers.push({ key: camel(f.name.slice(prefix.length)), offset, end: offset + size, read })
+    keys.push(camel(f.name.slice(prefix.length)))
+    offsets.push(offset)
+    ends.push(offset + kindSize(k))
+    kinds.push(typeof k === 'object' ? K_BYTES : k === 'u8' ? K_U8 : k === 'u16' ? K_U16 : k === 'u32' ? K_U32 : k === 's32' ? K_S32 : K_U64)
+    little.push(f.order !== 'be')
   }
+  const n = keys.length
   return (view, offset, length) => {
     const out: Record<string, number | bigint | Uint8Array> = {}
-    for (const r of readers) {
-      if (r.end > length) break
-      out[r.key] = r.read(view, offset + r.offset)
+    for (let i = 0; i < n && ends[i]! <= length; i++) {
+      const o = offset + offsets[i]!
+      const le = little[i]
+      switch (kinds[i]) {
+        case K_U8: out[keys[i]!] = view.getUint8(o); break
+        case K_U16: out[keys[i]!] = view.getUint16(o, le); break
+        case K_U32: out[keys[i]!] = view.getUint32(o, le); break
+        case K_S32: out[keys[i]!] = view.getInt32(o, le); break
+        case K_U64: out[keys[i]!] = view.getBigUint64(o, le); break
+        default: out[keys[i]!] = new Uint8Array(view.buffer.slice(view.byteOffset + o, view.byteOffset + ends[i]!))
+      }
     }
     return out as CamelPartial<F, P>
   }
