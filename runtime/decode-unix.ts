@@ -3,7 +3,6 @@
  * start at type 0). In ss's model the unix "ports" are inodes: local = the
  * socket's inode, remote = the peer's (0 when there is none).
  */
-import { AF } from '../uapi/inet-diag.js'
 import { UNIX_DIAG, unix_diag_msg, unix_diag_rqlen, unix_diag_vfs } from '../uapi/unix-diag.js'
 import { AttributeDecoder } from './attributes.js'
 import type { RawAttribute } from './attributes.js'
@@ -63,7 +62,7 @@ export function decodeUnix(payload: Uint8Array, base = 0): UnixRecord {
   const m = fixedStruct(unix_diag_msg, payload, 0, base)
   const rec: UnixRecord = {
     kind: 'unix',
-    family: m.udiag_family === 0 ? AF.AF_UNIX : m.udiag_family,
+    family: m.udiag_family,
     type: m.udiag_type,
     state: m.udiag_state,
     inode: m.udiag_ino,

@@ -98,13 +98,13 @@ export class DiagSocket {
 
   /** Set an integer socket option. */
   setOption(level: number, name: number, value: number): void {
-    check('setsockopt', libc().setsockopt(this.live(), level, name, u32Bytes(value), 4))
+    check('setsockopt', libc().setsockopt(this.live('setsockopt'), level, name, u32Bytes(value), 4))
   }
 
   /** Read an integer socket option. */
   getOption(level: number, name: number): number {
     const b = new Uint8Array(4)
-    check('getsockopt', libc().getsockopt(this.live(), level, name, b, new Uint32Array([4])))
+    check('getsockopt', libc().getsockopt(this.live('getsockopt'), level, name, b, new Uint32Array([4])))
     return new DataView(b.buffer).getUint32(0, true)
   }
 
@@ -112,7 +112,7 @@ export class DiagSocket {
   send(message: Uint8Array): void {
     const c = libc()
     for (;;) {
-      const n = c.sendto(this.live(), message, message.length, 0, null, 0)
+      const n = c.sendto(this.live('send'), message, message.length, 0, null, 0)
       if (n >= 0) return
       const e = errno()
       if (e !== EINTR) throw new NetlinkError('send', e)
@@ -134,7 +134,7 @@ export class DiagSocket {
 
   /** Mark the socket busy for a dump; throws EBUSY if one is running. @internal */
   acquire(): void {
-    this.live()
+    this.live('dump')
     if (this.inUse) throw new NetlinkError('dump', 16 /* EBUSY */)
     this.inUse = true
   }
@@ -160,8 +160,8 @@ export class DiagSocket {
     }
   }
 
-  private live(): number {
-    if (this.fdOrClosed < 0) throw new NetlinkError('recv', EBADF)
+  private live(op: NetlinkOperation = 'recv'): number {
+    if (this.fdOrClosed < 0) throw new NetlinkError(op, EBADF)
     return this.fdOrClosed
   }
 }

@@ -53,6 +53,8 @@ export interface ZooManifest {
     /** TIME-WAIT socket 127.0.0.1:base+200 → base+3, tw_mark 0x77 (no inode). */
     timeWait: { port: number, remotePort: number, mark: number }
   }
+  /** MPTCP listener 127.0.0.1:base+4 with one connection; null when the kernel has no MPTCP. */
+  mptcp: { listener: ZooSocket, client: ZooSocket, server: ZooSocket } | null
   udp: {
     /** 127.0.0.1:base+1000, unconnected. */
     bound4: ZooSocket

@@ -108,6 +108,19 @@ keep.remove(ctw)
 keep.remove(atw)
 T['timeWait'] = {'port': BASE + 200, 'remotePort': BASE + 3, 'mark': 0x77}
 
+# MPTCP (IPPROTO_MPTCP 262): a listener and one connection; skipped if the kernel lacks it.
+try:
+    lmp = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 262)
+    lmp.bind(('127.0.0.1', BASE + 4))
+    lmp.listen(4)
+    cmp_ = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 262)
+    cmp_.connect(('127.0.0.1', BASE + 4))
+    amp, _ = lmp.accept()
+    keep += [lmp, cmp_, amp]
+    m['mptcp'] = {'listener': {'port': BASE + 4, 'inode': ino(lmp)}, 'client': {'port': cmp_.getsockname()[1], 'inode': ino(cmp_)}, 'server': {'port': BASE + 4, 'inode': ino(amp)}}
+except OSError:
+    m['mptcp'] = None
+
 U = m['udp']
 u1 = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 u1.bind(('127.0.0.1', BASE + 1000))

@@ -114,6 +114,16 @@ if (!(await canUseNetns()) && process.env.CI !== 'true') {
     t.equal(full.interrupted, false, 'sock_diag never sets NLM_F_DUMP_INTR')
   })
 
+  t.test('MPTCP through INET_DIAG_REQ_PROTOCOL', { skip: m.mptcp === null ? 'kernel without MPTCP' : false }, async (t) => {
+    const rs = collect<InetRecord>(sock, { kind: 'inet', family: 2, protocol: 6, protocolAttr: 262, states: ALL, ext: 0x02, bytecode: null })
+    const l = rs.find((r) => r.inode === m.mptcp!.listener.inode)
+    t.match(l, { state: 10, localPort: m.mptcp!.listener.port }, 'the MPTCP listener')
+    const c = rs.find((r) => r.inode === m.mptcp!.client.inode)
+    t.equal(c?.tcpInfo, undefined, 'INFO of an MPTCP socket is not tcp_info')
+    t.equal(typeof c?.mptcpInfo?.token, 'number', 'it is mptcp_info')
+    t.notOk(rs.some((r) => r.inode === m.tcp.listen4.inode), 'no plain TCP sockets')
+  })
+
   t.test('legacy TCPDIAG_GETSOCK returns both families', async (t) => {
     const rs = [...dumpLegacyTcp(sock, { states: ALL, ext: 0, bytecode: null })] as InetRecord[]
     t.ok(rs.some((r) => r.family === 2) && rs.some((r) => r.family === 10))
