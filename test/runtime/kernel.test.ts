@@ -14,6 +14,8 @@ import type { SockDiagRequest } from '../../runtime/requests.js'
 import type { SocketRecord } from '../../runtime/record.js'
 import type { DiagSocket } from '../../runtime/netlink.js'
 import { canUseNetns, createNetns } from '../helpers/netns.js'
+import { NETLINK_OPT, SO, SOL_NETLINK, SOL_SOCKET } from '../../uapi/netlink.js'
+import { SKNLGRP } from '../../uapi/sock-diag.js'
 
 const EXTRA = 300
 const ALL = 0xffffffff
@@ -133,6 +135,18 @@ if (!(await canUseNetns()) && process.env.CI !== 'true') {
     t.throws(() => [...dump(sock, { kind: 'inet', family: 2, protocol: 132, states: ALL, ext: 0, bytecode: null })], { name: 'NetlinkError', errnoName: 'ENOENT' }, 'SCTP: DONE carrying -ENOENT')
     t.throws(() => [...dump(sock, { kind: 'packet', family: 17, protocol: 1, states: 0, ext: 0, bytecode: null })], { name: 'NetlinkError', errnoName: 'EINVAL' }, 'packet with protocol ≠ 0')
     t.throws(() => [...dump(sock, { kind: 'vsock', family: 40, protocol: 0, states: ALL, ext: 0, bytecode: null })], { name: 'NetlinkError', errnoName: 'ENOENT' }, 'vsock_diag not built')
+  })
+
+  t.test('ENOBUFS: lost multicast notifications are reported as a typed error', async (t) => {
+    // A socket subscribed to SKNLGRP_INET_TCP_DESTROY with the smallest receive
+    // buffer, then a second zoo closes 200 listeners: the announcements overflow it.
+    const watcher = openDiag({ netns: ns.name, rcvbuf: 0 })
+    t.teardown(() => watcher.close())
+    watcher.setOption(SOL_SOCKET, SO.SO_RCVBUF, 1)
+    watcher.setOption(SOL_NETLINK, NETLINK_OPT.NETLINK_ADD_MEMBERSHIP, SKNLGRP.SKNLGRP_INET_TCP_DESTROY)
+    const second = await ns.startZoo({ basePort: 9000, extraListeners: 200 })
+    await second.stop()
+    t.throws(() => watcher.receive(), { name: 'NetlinkError', operation: 'recv', errnoName: 'ENOBUFS' })
   })
 
   t.test('SOCK_DESTROY', async (t) => {
