@@ -13,6 +13,8 @@ import { decodeVsock, decodeXdp } from '../../runtime/decode-vsock.js'
 import { DecodeError, NetlinkError } from '../../runtime/errors.js'
 import { decodeError } from '../../runtime/message.js'
 import type { InetRecord } from '../../runtime/decode-inet.js'
+import type { SocketRecord } from '../../runtime/record.js'
+import type { FilterSocket } from '../../compiler/socket.js'
 
 // --- a tiny independent builder -------------------------------------------
 const le16 = (v: number): number[] => [v & 0xff, (v >> 8) & 0xff]
@@ -152,3 +154,7 @@ t.test('framing: errors with extended ack, DONE variants, DUMP_INTR, sequence', 
   t.same([...ack.read(bytes([...msg(2, 0x100, [...le32(0), ...req]), ...msg(3, 2, le32(0))]))], [], 'an ACK is not an error')
   t.throws(() => [...new ReplyReader('inet', 6).read(bytes(msg(3, 2, [1, 2])))], { name: 'DecodeError' }, 'DONE with a 2-byte payload')
 })
+
+// Type-level contract: every record can be handed to the filter evaluator as is.
+const asFilterSocket = (r: SocketRecord): FilterSocket => r
+t.equal(asFilterSocket(decodeInet(bytes(inetMsg({ sport: 22 })))).localPort, 22, 'records are FilterSockets')
