@@ -114,33 +114,49 @@ export class Dump implements Iterable<SocketRecord>, AsyncIterable<SocketRecord>
     const sock = this.socket
     sock.acquire()
     let sent = false
+    let current: Uint8Array | null = null
     try {
       sock.send(this.bytes)
       sent = true
       while (!this.reader.finished) {
-        const datagram = sock.receive()
+        current = sock.receive()
         this.datagrams++
-        yield* this.reader.read(datagram)
+        yield* this.reader.read(current)
       }
     } finally {
-      if (sent && !this.reader.finished) this.drain()
+      if (sent && !this.reader.finished && !(current && endsReply(current))) this.drain()
       sock.release()
     }
   }
 
-  /** The consumer stopped early or a reply failed to decode: read the rest so the socket can be reused. */
+  /**
+   * The consumer stopped early or a reply failed to decode: read the rest so
+   * the socket can be reused. Never blocks: during a dump the kernel queues
+   * the next datagram as soon as one is read, so an empty queue means the
+   * state is unknown, and the socket is retired rather than left to hang.
+   */
   private drain(): void {
     try {
       for (;;) {
-        for (const msg of splitMessages(this.socket.receive())) {
-          if (msg.type === NLMSG.NLMSG_DONE || msg.type === NLMSG.NLMSG_ERROR) return
-        }
+        const d = this.socket.tryReceive()
+        if (d === null) break
+        if (endsReply(d)) return
       }
     } catch {
-      // Could not resynchronise: the socket's state is unknown, so retire it.
-      this.socket.close()
+      // fall through: could not resynchronise
     }
+    this.socket.close()
   }
+}
+
+/** True when a datagram holds the NLMSG_DONE or NLMSG_ERROR that ends a reply (false if unreadable). */
+function endsReply(datagram: Uint8Array): boolean {
+  try {
+    for (const msg of splitMessages(datagram)) if (msg.type === NLMSG.NLMSG_DONE || msg.type === NLMSG.NLMSG_ERROR) return true
+  } catch {
+    // framing broken: the end cannot be found in this datagram
+  }
+  return false
 }
 
 /** Options of {@link dump}. */

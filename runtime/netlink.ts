@@ -15,6 +15,7 @@ import { MSG, errno, libc } from './libc.js'
 
 const EINTR = 4
 const EBADF = 9
+const EAGAIN = 11
 
 /** Tuning of a sock_diag socket. */
 export interface DiagSocketOptions {
@@ -126,10 +127,20 @@ export class DiagSocket {
    * {@link NetlinkError} with operation `'recv'`.
    */
   receive(): Uint8Array {
-    const size = this.recv(this.buf, MSG.MSG_PEEK | MSG.MSG_TRUNC)
+    return this.receiveWith(0)!
+  }
+
+  /** Like {@link DiagSocket.receive} but returns null instead of blocking when nothing is queued. */
+  tryReceive(): Uint8Array | null {
+    return this.receiveWith(MSG.MSG_DONTWAIT)
+  }
+
+  private receiveWith(flags: number): Uint8Array | null {
+    const size = this.recv(this.buf, flags | MSG.MSG_PEEK | MSG.MSG_TRUNC)
+    if (size < 0) return null
     if (size > this.buf.length) this.buf = new Uint8Array((size + 4095) & ~4095)
-    const n = this.recv(this.buf, 0)
-    return this.buf.subarray(0, n)
+    const n = this.recv(this.buf, flags)
+    return n < 0 ? null : this.buf.subarray(0, n)
   }
 
   /** Mark the socket busy for a dump; throws EBUSY if one is running. @internal */
@@ -150,12 +161,14 @@ export class DiagSocket {
     this.fdOrClosed = -1
   }
 
+  /** recv(2) retrying on EINTR; -1 for EAGAIN under MSG_DONTWAIT. */
   private recv(buf: Uint8Array, flags: number): number {
     const c = libc()
     for (;;) {
       const n = c.recv(this.live(), buf, buf.length, flags)
       if (n >= 0) return n
       const e = errno()
+      if (e === EAGAIN && flags & MSG.MSG_DONTWAIT) return -1
       if (e !== EINTR) throw new NetlinkError('recv', e)
     }
   }
