@@ -4,7 +4,8 @@
 import t from 'tap'
 import { readlinkSync } from 'node:fs'
 import { openDiag } from '../../runtime/netns.js'
-import { destroySocket, dump, dumpLegacyTcp } from '../../runtime/dump.js'
+import { Dump, destroySocket, dump, dumpLegacyTcp } from '../../runtime/dump.js'
+import { encodeRequest } from '../../runtime/requests.js'
 import type { InetRecord } from '../../runtime/decode-inet.js'
 import type { UnixRecord } from '../../runtime/decode-unix.js'
 import type { PacketRecord } from '../../runtime/decode-packet.js'
@@ -123,6 +124,16 @@ if (!(await canUseNetns()) && process.env.CI !== 'true') {
     t.equal(c?.tcpInfo, undefined, 'INFO of an MPTCP socket is not tcp_info')
     t.equal(typeof c?.mptcpInfo?.token, 'number', 'it is mptcp_info')
     t.notOk(rs.some((r) => r.inode === m.tcp.listen4.inode), 'no plain TCP sockets')
+  })
+
+  t.test('a reply that fails to decode ends the dump without hanging', async (t) => {
+    // Decoding TCP replies as unix_diag makes the first record fail (its
+    // "attributes" are the sockid bytes); the rest of the dump must be drained.
+    const wrong = new Dump(sock, encodeRequest(tcp(2)), 'unix', 0, 20, 123456)
+    t.throws(() => [...wrong], { name: 'DecodeError' })
+    t.ok(wrong.datagrams < 3, 'stopped at the first bad record')
+    t.ok(sock.fd >= 0, 'socket resynchronised, not retired')
+    t.ok(collect(sock, tcp(2)).length > EXTRA, 'and usable')
   })
 
   t.test('legacy TCPDIAG_GETSOCK returns both families', async (t) => {
