@@ -25,6 +25,78 @@ export function camel(s: string): string {
 /** Field kinds as small integers, so the reader loop is a switch rather than a call per field. */
 const K_U8 = 0, K_U16 = 1, K_U32 = 2, K_S32 = 3, K_U64 = 4, K_BYTES = 5
 
+/** One readable field of a growing struct. */
+interface GrowingField {
+  readonly key: string
+  readonly offset: number
+  readonly end: number
+  readonly kind: number
+  readonly le: boolean
+}
+
+function growingFields(def: StructDef<readonly FieldSpec[]>, prefix: string): GrowingField[] {
+  const out: GrowingField[] = []
+  for (const f of def.fields) {
+    if (!f.name.startsWith(prefix)) continue
+    const offset = (def.offsetOf as Record<string, number>)[f.name]!
+    const k = f.kind
+    out.push({
+      key: camel(f.name.slice(prefix.length)),
+      offset,
+      end: offset + kindSize(k),
+      kind: typeof k === 'object' ? K_BYTES : k === 'u8' ? K_U8 : k === 'u16' ? K_U16 : k === 'u32' ? K_U32 : k === 's32' ? K_S32 : K_U64,
+      le: f.order !== 'be',
+    })
+  }
+  return out
+}
+
+type GrowingReader = (view: DataView, offset: number, length: number) => Record<string, number | bigint | Uint8Array>
+
+/** The general reader: one field at a time, stopping at the first field that does not fit. */
+function loopReader(fields: readonly GrowingField[]): GrowingReader {
+  return (view, offset, length) => {
+    const out: Record<string, number | bigint | Uint8Array> = {}
+    for (const f of fields) {
+      if (f.end > length) break
+      const o = offset + f.offset
+      switch (f.kind) {
+        case K_U8: out[f.key] = view.getUint8(o); break
+        case K_U16: out[f.key] = view.getUint16(o, f.le); break
+        case K_U32: out[f.key] = view.getUint32(o, f.le); break
+        case K_S32: out[f.key] = view.getInt32(o, f.le); break
+        case K_U64: out[f.key] = view.getBigUint64(o, f.le); break
+        default: out[f.key] = new Uint8Array(view.buffer.slice(view.byteOffset + o, view.byteOffset + f.end))
+      }
+    }
+    return out
+  }
+}
+
+/**
+ * The reader for a payload holding the whole struct, generated once from the
+ * table as a single object literal. V8 builds such an object ~35x faster
+ * than one filled key by key (measured: 100 ns vs 3.6 µs for tcp_info),
+ * which matters for `-i` dumps of many sockets. Only table-derived
+ * identifiers and offsets reach the generated source.
+ */
+function literalReader(fields: readonly GrowingField[]): GrowingReader {
+  const expr = (f: GrowingField): string => {
+    const at = `o + ${f.offset}`
+    switch (f.kind) {
+      case K_U8: return `v.getUint8(${at})`
+      case K_U16: return `v.getUint16(${at}, ${f.le})`
+      case K_U32: return `v.getUint32(${at}, ${f.le})`
+      case K_S32: return `v.getInt32(${at}, ${f.le})`
+      case K_U64: return `v.getBigUint64(${at}, ${f.le})`
+      default: return `new Uint8Array(v.buffer.slice(v.byteOffset + ${at}, v.byteOffset + o + ${f.end}))`
+    }
+  }
+  const body = `return { ${fields.map((f) => `${JSON.stringify(f.key)}: ${expr(f)}`).join(', ')} }`
+  const read = new Function('v', 'o', body) as (v: DataView, o: number) => Record<string, number | bigint | Uint8Array>
+  return (view, offset) => read(view, offset)
+}
+
 /**
  * A decoder for a struct that only grows between kernel versions (tcp_info,
  * mptcp_info): fields are read when they lie entirely inside the payload,
@@ -32,38 +104,17 @@ const K_U8 = 0, K_U16 = 1, K_U32 = 2, K_S32 = 3, K_U64 = 4, K_BYTES = 5
  * (padding) are skipped. The name mapping is computed once, here.
  */
 export function growingStruct<const F extends readonly FieldSpec[], const P extends string>(def: StructDef<F>, prefix: P): (view: DataView, offset: number, length: number) => CamelPartial<F, P> {
-  const keys: string[] = []
-  const offsets: number[] = []
-  const ends: number[] = []
-  const kinds: number[] = []
-  const little: boolean[] = []
-  for (const f of def.fields) {
-    if (!f.name.startsWith(prefix)) continue
-    const offset = (def.offsetOf as Record<string, number>)[f.name]!
-    const k = f.kind
-    keys.push(camel(f.name.slice(prefix.length)))
-    offsets.push(offset)
-    ends.push(offset + kindSize(k))
-    kinds.push(typeof k === 'object' ? K_BYTES : k === 'u8' ? K_U8 : k === 'u16' ? K_U16 : k === 'u32' ? K_U32 : k === 's32' ? K_S32 : K_U64)
-    little.push(f.order !== 'be')
-  }
-  const n = keys.length
-  return (view, offset, length) => {
-    const out: Record<string, number | bigint | Uint8Array> = {}
-    for (let i = 0; i < n && ends[i]! <= length; i++) {
-      const o = offset + offsets[i]!
-      const le = little[i]
-      switch (kinds[i]) {
-        case K_U8: out[keys[i]!] = view.getUint8(o); break
-        case K_U16: out[keys[i]!] = view.getUint16(o, le); break
-        case K_U32: out[keys[i]!] = view.getUint32(o, le); break
-        case K_S32: out[keys[i]!] = view.getInt32(o, le); break
-        case K_U64: out[keys[i]!] = view.getBigUint64(o, le); break
-        default: out[keys[i]!] = new Uint8Array(view.buffer.slice(view.byteOffset + o, view.byteOffset + ends[i]!))
-      }
-    }
-    return out as CamelPartial<F, P>
-  }
+  const fields = growingFields(def, prefix)
+  const full = fields.reduce((m, f) => Math.max(m, f.end), 0)
+  const loop = loopReader(fields)
+  const whole = literalReader(fields)
+  return (view, offset, length) => (length >= full ? whole(view, offset, length) : loop(view, offset, length)) as CamelPartial<F, P>
+}
+
+/** Both readers of {@link growingStruct}, for tests that check one against the other. @internal */
+export function growingStructReaders(def: StructDef<readonly FieldSpec[]>, prefix: string): { loop: GrowingReader, literal: GrowingReader } {
+  const fields = growingFields(def, prefix)
+  return { loop: loopReader(fields), literal: literalReader(fields) }
 }
 
 /** Decode a fixed-size struct at `offset` of `bytes`, or throw a positioned {@link DecodeError}. */

@@ -5,6 +5,8 @@ import fc from 'fast-check'
 import { decodeInetHead } from '../../runtime/decode-inet.js'
 import { DecodeError } from '../../runtime/errors.js'
 import { inet_diag_msg } from '../../uapi/inet-diag.js'
+import { mptcp_info, tcp_info } from '../../uapi/tcp-info.js'
+import { camel, growingStructReaders } from '../../runtime/decode-common.js'
 
 t.test('decodeInetHead = inet_diag_msg.decode, mapped', async (t) => {
   fc.assert(fc.property(fc.uint8Array({ minLength: 72, maxLength: 100 }), fc.boolean(), (b, v4) => {
@@ -33,3 +35,20 @@ t.test('records do not alias the receive buffer', async (t) => {
 })
 
 t.throws(() => decodeInetHead(new Uint8Array(71)), DecodeError, '71 bytes is short')
+
+t.test('growing structs: the generated whole-struct reader = the field loop = the table', async (t) => {
+  for (const [def, prefix] of [[tcp_info, 'tcpi_'], [mptcp_info, 'mptcpi_']] as const) {
+    const { loop, literal } = growingStructReaders(def, prefix)
+    fc.assert(fc.property(fc.uint8Array({ minLength: def.size, maxLength: def.size + 16 }), (b) => {
+      const v = new DataView(b.buffer, b.byteOffset, b.byteLength)
+      const a = literal(v, 0, b.length)
+      const l = loop(v, 0, b.length)
+      const table = def.decode(v) as Record<string, unknown>
+      const keys = Object.keys(a)
+      return keys.length === Object.keys(l).length &&
+        keys.every((k) => a[k] === l[k]) &&
+        Object.entries(table).every(([name, x]) => !name.startsWith(prefix) || a[camel(name.slice(prefix.length))] === x)
+    }), { numRuns: 1000 })
+    t.pass(`${def.name}: 1000 random structs agree`)
+  }
+})
