@@ -339,7 +339,7 @@ function parseWords(op: OpName, w: string): Operand | undefined {
       return m ? { kind: 'ifindex', ifindex: Number(m[1] ?? 0) } : undefined
     case 'markcond':
       m = /^mark & 0x([0-9a-f]+) == 0x([0-9a-f]+)$/.exec(w)
-      return m ? { kind: 'markcond', mask: parseInt(m[1]!, 16), mark: parseInt(m[2]!, 16) } : undefined
+      return m ? { kind: 'markcond', mark: parseInt(m[2]!, 16), mask: parseInt(m[1]!, 16) } : undefined
     case 'cgroup':
       m = /^cgroup id (\d+)$/.exec(w)
       return m ? { kind: 'cgroup', id: BigInt(m[1]!) } : undefined
