@@ -204,11 +204,17 @@ function prefixMatch(a: Uint8Array, b: Uint8Array, bits: number): boolean {
 
 /**
  * `fnmatch(pattern, name, FNM_CASEFOLD)`: `*`, `?`, bracket expressions
- * (`[a-c]`, `[!x]`, `[^x]`, `]` first is literal) and backslash escapes;
+ * (`[a-c]`, `[!x]`, `[^x]`, `[[:digit:]]`, `]` first is literal) and
+ * backslash escapes (a trailing one never matches);
  * no FNM_PATHNAME, so `*` also matches `/`; no FNM_PERIOD.
  */
 export function fnmatchCasefold(pattern: string, name: string): boolean {
-  return fnmatch(pattern.toLowerCase(), name.toLowerCase())
+  return fnmatch(asciiLower(pattern), asciiLower(name))
+}
+
+/** tolower() in the C locale ss runs in: ASCII letters only. */
+function asciiLower(s: string): string {
+  return s.replace(/[A-Z]+/g, (m) => m.toLowerCase())
 }
 
 /**
@@ -251,8 +257,19 @@ function matchOne(p: string, pi: number, ch: string): number | 'star' | null {
     // An unterminated `[` is an ordinary character (glibc).
     if (r !== null) return r.matched ? r.next : null
   }
-  if (c === '\\' && pi + 1 < p.length) return p[pi + 1] === ch ? pi + 2 : null
+  if (c === '\\') {
+    // glibc: a trailing backslash never matches.
+    if (pi + 1 === p.length) return null
+    return p[pi + 1] === ch ? pi + 2 : null
+  }
   return c === ch ? pi + 1 : null
+}
+
+/** POSIX character classes in the C locale (`[[:digit:]]`). */
+const CHAR_CLASSES: Readonly<Record<string, RegExp>> = {
+  alnum: /[0-9A-Za-z]/, alpha: /[A-Za-z]/, blank: /[ \t]/, cntrl: /[\x00-\x1f\x7f]/, digit: /[0-9]/,
+  graph: /[\x21-\x7e]/, lower: /[a-z]/, print: /[\x20-\x7e]/, punct: /[!-\/:-@[-`{-~]/, space: /[ \t\n\v\f\r]/,
+  upper: /[A-Z]/, xdigit: /[0-9A-Fa-f]/,
 }
 
 /** Match `ch` against the bracket expression at `p[start]`; null when it is not terminated. */
@@ -266,6 +283,15 @@ function bracket(p: string, start: number, ch: string): { matched: boolean; next
     let c = p[i]!
     if (c === ']' && !first) return { matched: matched !== negate, next: i + 1 }
     first = false
+    if (c === '[' && p[i + 1] === ':') {
+      const close = p.indexOf(':]', i + 2)
+      const test = close < 0 ? undefined : CHAR_CLASSES[p.slice(i + 2, close)]
+      if (test !== undefined) {
+        if (test.test(ch)) matched = true
+        i = close + 2
+        continue
+      }
+    }
     if (c === '\\' && i + 1 < p.length) c = p[++i]!
     let hi = c
     if (p[i + 1] === '-' && i + 2 < p.length && p[i + 2] !== ']') {
