@@ -1,0 +1,288 @@
+/**
+ * Executing a {@link QueryPlan}: the requests in plan order, ss's fallbacks
+ * for missing protocols and for MARK_COND without CAP_NET_ADMIN, and the
+ * user-space pass ss applies to every reply (family and table membership,
+ * states where the request carries none, then the residual filter).
+ *
+ * Records are streamed: one datagram is decoded at a time and nothing is
+ * collected, so memory stays constant in the number of sockets.
+ *
+ * ```ts
+ * const plan = compilePlan(filter, { selection, preferredFamily: 0 })
+ * for (const rec of runQuery(plan, { netns: 'blue', ...selection })) console.log(rec.localPort)
+ * ```
+ */
+import { execFileSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { AF } from '../uapi/inet-diag.js'
+import { DEFAULT_LOCAL_PORT_RANGE, evaluate } from '../compiler/evaluate.js'
+import type { EvaluateEnv } from '../compiler/evaluate.js'
+import type { Filter } from '../compiler/filter.js'
+import type { DiagRequest, QueryPlan } from '../compiler/plan.js'
+import { TABLE, hasFamily, tableBit } from '../compiler/select.js'
+import type { TableName } from '../compiler/select.js'
+import { NetlinkError, dump, netnsPath, openDiag } from '../runtime/index.js'
+import type { DiagSocket, SocketRecord, SockDiagRequest } from '../runtime/index.js'
+import { replayTcpFile } from './record-replay.js'
+
+/** Inputs of {@link runQuery} besides the plan. */
+export interface QueryOptions {
+  /** `ip netns` name or namespace path; the current namespace when absent. */
+  readonly netns?: string
+  /** Family bitmask (`1 << AF_*`) after the filter's side effects. */
+  readonly families: number
+  /** Table bitmask (`1 << TABLE[name]`). */
+  readonly tables: number
+  /** State bitmask. */
+  readonly states: number
+  /**
+   * Tables the user named (`-t`, `-A udp`, …), as a table bitmask: a missing
+   * protocol is reported only for these (ss is silent about defaults).
+   */
+  readonly explicitTables?: number
+  /** Ephemeral port range for `autobound`; read lazily from the namespace when absent. */
+  readonly localPortRange?: readonly [number, number]
+  /** Receives one-line notices (`ssx: …`) meant for stderr. */
+  readonly onNotice?: (msg: string) => void
+  /** A sock_diag socket to use instead of opening one (it is not closed). */
+  readonly socket?: DiagSocket
+  /**
+   * `TCPDIAG_FILE`: a `-D` recording that replaces the TCP requests, read
+   * like ss (up to its first NLMSG_DONE; no state test, family and filter
+   * applied in user space).
+   */
+  readonly tcpDiagFile?: string
+}
+
+const ENOENT = 2
+const EPERM = 1
+const EINVAL = 22
+const EOPNOTSUPP = 95
+const SOCK_STREAM = 1
+const SOCK_DGRAM = 2
+const SOCK_RAW = 3
+const SOCK_SEQPACKET = 5
+
+/** Which table bit a unix, packet or vsock socket belongs to, by its socket type. */
+function tableOfType(rec: SocketRecord): number {
+  switch (rec.kind) {
+    case 'unix':
+      if (rec.type === SOCK_STREAM) return tableBit('unix_stream')
+      if (rec.type === SOCK_DGRAM) return tableBit('unix_dgram')
+      if (rec.type === SOCK_SEQPACKET) return tableBit('unix_seqpacket')
+      return 0
+    case 'packet':
+      if (rec.type === SOCK_RAW) return tableBit('packet_raw')
+      if (rec.type === SOCK_DGRAM) return tableBit('packet_dgram')
+      return 0
+    case 'vsock':
+      if (rec.type === SOCK_STREAM) return tableBit('vsock_stream')
+      if (rec.type === SOCK_DGRAM) return tableBit('vsock_dgram')
+      return 0
+    default:
+      return -1 // not split by type
+  }
+}
+
+/** The table bits a request stands for (unix/packet/vsock requests cover several tables). */
+function requestTables(table: string): number {
+  switch (table) {
+    case 'unix': return tableBit('unix_stream') | tableBit('unix_dgram') | tableBit('unix_seqpacket')
+    case 'packet': return tableBit('packet_raw') | tableBit('packet_dgram')
+    case 'vsock': return tableBit('vsock_stream') | tableBit('vsock_dgram')
+    default: return Object.hasOwn(TABLE, table) ? tableBit(table as TableName) : 0
+  }
+}
+
+/** True when the filter contains a `fwmark` test (MARK_COND needs CAP_NET_ADMIN in the kernel). */
+export function hasMarkCond(f: Filter | null): boolean {
+  if (f === null) return false
+  switch (f.kind) {
+    case 'and':
+    case 'or':
+      return hasMarkCond(f.left) || hasMarkCond(f.right)
+    case 'not':
+      return hasMarkCond(f.operand)
+    default:
+      return f.kind === 'mark'
+  }
+}
+
+/** Does this error mean "the kernel has no handler for this protocol" (ss §5.5: skipped)? */
+function isMissingProtocol(e: unknown, req: DiagRequest): e is NetlinkError {
+  if (!(e instanceof NetlinkError) || e.operation !== 'dump') return false
+  // DCCP answers EINVAL when the module is absent (ss 6.1 then prints RTNETLINK answers).
+  return e.errno === ENOENT || e.errno === EOPNOTSUPP || (req.table === 'dccp' && e.errno === EINVAL)
+}
+
+/**
+ * Read `ip_local_port_range` of a namespace: ss's source for `autobound`.
+ * Sysctl files answer for the namespace of the reading task, so another
+ * namespace is read through `nsenter`. Falls back to ss's 1024–4999.
+ */
+export function readLocalPortRange(netns?: string): readonly [number, number] {
+  const file = '/proc/sys/net/ipv4/ip_local_port_range'
+  try {
+    const text = netns === undefined
+      ? readFileSync(file, 'latin1')
+      : execFileSync('nsenter', [`--net=${netnsPath(netns)}`, 'cat', file], { encoding: 'latin1', stdio: ['ignore', 'pipe', 'ignore'] })
+    const [lo, hi] = text.trim().split(/\s+/).map(Number)
+    if (Number.isInteger(lo) && Number.isInteger(hi)) return [lo!, hi!]
+  } catch {
+    // unreadable: ss's default below
+  }
+  return DEFAULT_LOCAL_PORT_RANGE
+}
+
+/**
+ * A running query: iterate it once, with `for` or `for await`. Receives are
+ * synchronous (the kernel answers a dump at once), so the async form is the
+ * sync one wrapped.
+ */
+export class QueryRun implements Iterable<SocketRecord>, AsyncIterable<SocketRecord> {
+  /** The request whose reply is being read (for `-K`: the protocol of the socket just yielded). */
+  current: DiagRequest | null = null
+  /** Requests sent so far (fallback resends included). */
+  requestsSent = 0
+  private started = false
+
+  constructor(private readonly plan: QueryPlan, private readonly opts: QueryOptions) {}
+
+  [Symbol.iterator](): Iterator<SocketRecord> {
+    return this.run()
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<SocketRecord> {
+    yield* this.run()
+  }
+
+  private *run(): Generator<SocketRecord> {
+    if (this.started) throw new NetlinkError('dump', 16 /* EBUSY: a query is iterated once */)
+    this.started = true
+    const { plan, opts } = this
+    // Opened on the first request: a pure replay needs no kernel socket.
+    let sock = opts.socket
+    const own = sock === undefined
+    let range = opts.localPortRange
+    const env: EvaluateEnv = {
+      get localPortRange() {
+        range ??= readLocalPortRange(opts.netns)
+        return range
+      },
+    }
+    const notice = opts.onNotice ?? (() => undefined)
+    const noticed = new Set<string>()
+    const once = (key: string, msg: string): void => {
+      if (noticed.has(key)) return
+      noticed.add(key)
+      notice(msg)
+    }
+    // Set once the kernel refused MARK_COND: later requests go without bytecode.
+    let userSpaceOnly = false
+    // Per inet protocol: did the previous request succeed (gates `afterSuccess`)?
+    const succeeded = new Map<string, boolean>()
+    const residual = plan.residual
+    let replayed = false
+    try {
+      for (const req of plan.requests) {
+        if (req.table === 'tcp' && opts.tcpDiagFile !== undefined) {
+          if (replayed) continue
+          replayed = true
+          this.current = req
+          for (const rec of replayTcpFile(opts.tcpDiagFile)) if (this.keep(rec, tableBit('tcp'), residual, env)) yield rec
+          continue
+        }
+        if (req.afterSuccess && succeeded.get(req.table) !== true) continue
+        this.current = req
+        let bytecode = req.program && !userSpaceOnly ? req.program.bytes : null
+        const tablesOfReq = requestTables(req.table)
+        for (;;) {
+          const wire: SockDiagRequest = {
+            kind: req.kind,
+            family: req.family,
+            protocol: req.protocol,
+            ...(req.protocolAttr !== undefined ? { protocolAttr: req.protocolAttr } : {}),
+            states: req.states,
+            ext: req.ext,
+            bytecode,
+          }
+          let yielded = 0
+          try {
+            this.requestsSent++
+            sock ??= openDiag(opts.netns === undefined ? {} : { netns: opts.netns })
+            for (const rec of dump(sock, wire)) {
+              if (!this.keep(rec, tablesOfReq, residual, env)) continue
+              yielded++
+              yield rec
+            }
+            succeeded.set(req.table, true)
+          } catch (e) {
+            if (yielded === 0 && bytecode !== null && e instanceof NetlinkError && e.errno === EPERM && hasMarkCond(plan.kernel)) {
+              // MARK_COND needs CAP_NET_ADMIN; without it the kernel refuses the whole program.
+              userSpaceOnly = true
+              bytecode = null
+              once('mark', 'ssx: no CAP_NET_ADMIN for the kernel fwmark test: the filter runs in user space')
+              continue
+            }
+            if (yielded === 0 && isMissingProtocol(e, req)) {
+              succeeded.set(req.table, false)
+              if (((opts.explicitTables ?? 0) & tablesOfReq) !== 0) once(`missing:${req.table}`, `ssx: ${req.table} sockets are not supported by this kernel`)
+              break
+            }
+            throw e
+          }
+          break
+        }
+      }
+    } finally {
+      this.current = null
+      if (own) sock?.close()
+    }
+  }
+
+  /** ss's user-space pass over one reply (§5.5 item 6, §6). */
+  private keep(rec: SocketRecord, tablesOfReq: number, residual: Filter | null, env: EvaluateEnv): boolean {
+    const { opts } = this
+    switch (rec.kind) {
+      case 'inet':
+        if (!hasFamily(opts.families, rec.family)) return false
+        break
+      case 'packet':
+      case 'netlink':
+      case 'xdp':
+        // These requests carry no states: ss lists them only in CLOSE.
+        if ((opts.states & (1 << rec.state)) === 0) return false
+        break
+      case 'tipc':
+        // ss applies no filter to TIPC sockets.
+        return true
+      default:
+        break
+    }
+    const typeBit = tableOfType(rec)
+    if (typeBit !== -1 && (typeBit & opts.tables & tablesOfReq) === 0) return false
+    return residual === null || evaluate(residual, rec, env)
+  }
+}
+
+/**
+ * Execute a query plan against the kernel (in `opts.netns` when given) and
+ * stream the sockets that pass both the kernel's bytecode and ss's
+ * user-space filter.
+ *
+ * - Requests are sent in plan order; an inet request marked `afterSuccess`
+ *   only when the previous request of its protocol succeeded.
+ * - A protocol the kernel lacks (ENOENT, EOPNOTSUPP; EINVAL for DCCP) is
+ *   skipped; for a table in `explicitTables`, one notice per table.
+ * - EPERM on a program containing MARK_COND: resent without bytecode (the
+ *   residual still applies), one notice.
+ *
+ * @throws NetlinkError for any other kernel or socket error (while iterating)
+ * @throws DecodeError for malformed replies
+ */
+export function runQuery(plan: QueryPlan, opts: QueryOptions): QueryRun {
+  return new QueryRun(plan, opts)
+}
+
+/** AF_INET and AF_INET6 as a families mask, for callers building options by hand. */
+export const INET_FAMILIES = (1 << AF.AF_INET) | (1 << AF.AF_INET6)
