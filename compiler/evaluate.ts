@@ -111,7 +111,7 @@ interface Entry {
   readonly inet4: boolean
 }
 
-/** A socket's address word: 16 bytes, and whether it is an AF_INET6 address (for the v4-mapped rule). */
+/** A socket's address word (up to 16 bytes, the rest reads as zero), and whether it is an AF_INET6 address (for the v4-mapped rule). */
 interface Word {
   readonly bytes: Uint8Array
   readonly inet6: boolean
@@ -131,7 +131,19 @@ function condPort(cond: Exclude<HostCond, { family: 'unix' }>): number {
   }
 }
 
+/** Entries per condition, built once: the evaluator runs per socket, millions of times. */
+const entryCache = new WeakMap<HostCond, readonly Entry[]>()
+
 function condEntries(cond: Exclude<HostCond, { family: 'unix' }>): readonly Entry[] {
+  let entries = entryCache.get(cond)
+  if (entries === undefined) {
+    entries = buildEntries(cond)
+    entryCache.set(cond, entries)
+  }
+  return entries
+}
+
+function buildEntries(cond: Exclude<HostCond, { family: 'unix' }>): readonly Entry[] {
   switch (cond.family) {
     case 'inet':
       return cond.addrs.map((a) => ({ bytes: a.bytes, bits: a.prefixLen, inet4: a.af === AF_INET }))
@@ -153,7 +165,7 @@ function hostU32(n: number): Uint8Array {
   return b
 }
 
-const EMPTY16 = new Uint8Array(16)
+const EMPTY = new Uint8Array(0)
 
 /** The socket's address word as ss's sockstat holds it; null for unix sockets (a name pointer: never equal). */
 function sockWord(sock: FilterSocket, side: 'local' | 'remote'): Word | null {
@@ -163,21 +175,15 @@ function sockWord(sock: FilterSocket, side: 'local' | 'remote'): Word | null {
     case AF_PACKET:
     case AF_NETLINK:
       // The protocol sits in word 0 of the local address; the remote word is zero.
-      return { bytes: side === 'local' ? pad16(hostU32(sock.protocol ?? 0)) : EMPTY16, inet6: false }
+      return { bytes: side === 'local' ? hostU32(sock.protocol ?? 0) : EMPTY, inet6: false }
     case AF_VSOCK:
-      return { bytes: pad16(hostU32((side === 'local' ? sock.localCid : sock.remoteCid) ?? 0)), inet6: false }
+      return { bytes: hostU32((side === 'local' ? sock.localCid : sock.remoteCid) ?? 0), inet6: false }
     default: {
+      // Shorter than 16 bytes reads as zero-padded (prefixMatch), like ss's zeroed sockstat.
       const a = side === 'local' ? sock.localAddr : sock.remoteAddr
-      return { bytes: a ? pad16(a) : EMPTY16, inet6: a !== undefined && a.length === 16 }
+      return { bytes: a ?? EMPTY, inet6: a !== undefined && a.length === 16 }
     }
   }
-}
-
-function pad16(b: Uint8Array): Uint8Array {
-  if (b.length >= 16) return b
-  const out = new Uint8Array(16)
-  out.set(b)
-  return out
 }
 
 /** ss's inet2_addr_match: raw prefix match, else for an IPv4 entry against a v4-mapped socket, its low 32 bits. */
