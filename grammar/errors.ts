@@ -5,6 +5,8 @@
  * errors and 1 on values it cannot parse or resolve.
  */
 import type { Span } from './ast.js'
+import type { ValueToken } from './lexer.js'
+import type { FilterSource } from './source.js'
 
 /** Fields shared by filter errors. */
 abstract class SpannedError extends Error {
@@ -19,6 +21,17 @@ abstract class SpannedError extends Error {
   ) {
     super(message)
   }
+
+  /** The filter text the span points into (set by `parseFilter`). */
+  source?: FilterSource
+
+  /**
+   * Set by `parseFilter` on a syntax error: the values ss's lexer had read
+   * (and would have resolved) before the parser noticed, and the index of
+   * the token where it noticed. A resolve pass fails on those names first,
+   * as ss does.
+   */
+  lexed?: { readonly values: readonly ValueToken[]; readonly tokenIndex: number }
 }
 
 /** The filter does not follow the grammar (ss: "bison bellows", exit 255). */

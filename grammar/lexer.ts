@@ -1,0 +1,152 @@
+/**
+ * ss's lexer: split the source into tokens, recognise keywords, and parse
+ * every value token immediately with the kind of the most recent predicate
+ * keyword, applying the family side effect (§4.7) in token order. Value
+ * errors are recorded, not thrown: ss reports one only if it lexed that
+ * token before the parser noticed a syntax error, which the caller decides.
+ * No chevrotain here.
+ */
+import type { Span } from './ast.js'
+import { FilterError } from './errors.js'
+import type { FilterSource } from './source.js'
+import { keywordKind, splitPiece, type RawToken, type TokenKind } from './tokens.js'
+import { AF, parseHost, parseMark, type ParsedValue, type ValueKind } from './values.js'
+
+/** A token of the filter. */
+export interface Token {
+  readonly kind: TokenKind
+  /** Text after unescaping. */
+  readonly text: string
+  readonly span: Span
+  /** Position in the token list. */
+  readonly index: number
+}
+
+/** A value token as ss's lexer parsed it (in token order). */
+export interface ValueToken {
+  /** Index of the token in the token list. */
+  readonly tokenIndex: number
+  /** Which parser it went to (the kind of the last predicate keyword before it). */
+  readonly kind: ValueKind
+  readonly text: string
+  readonly span: Span
+  readonly value: ParsedValue
+}
+
+/** The lexer's result. */
+export interface LexResult {
+  /** Tokens up to and including the first value that failed to parse (ss stops there). */
+  readonly tokens: readonly Token[]
+  /** Successfully parsed values, in order. */
+  readonly values: readonly ValueToken[]
+  /** The first value error, if any, with its token index (the last token). */
+  readonly valueError: { readonly tokenIndex: number; readonly error: FilterError } | null
+  /** Preferred family after the values' side effects. */
+  readonly preferredFamily: number
+  /** The family the set was narrowed to by the last value with a known family, or null. */
+  readonly forcedFamily: number | null
+}
+
+const PREDICATE_KIND: Partial<Record<TokenKind, ValueKind>> = {
+  dst: 'host', src: 'host', autobound: 'host', dport: 'port', sport: 'port', dev: 'dev', fwmark: 'fwmark', cgroup: 'cgroup',
+}
+
+/** Parse one value for `kind` with the preferred family; returns the value and the family it forces (0 = none). */
+export function parseValue(kind: ValueKind, text: string, span: Span, preferredFamily: number): { value: ParsedValue; family: number } {
+  switch (kind) {
+    case 'dev': return { value: { kind: 'dev', device: text }, family: 0 }
+    case 'cgroup': return { value: { kind: 'cgroup', path: text }, family: 0 }
+    case 'fwmark': return { value: { kind: 'fwmark', mark: parseMark(text, span) }, family: 0 }
+    case 'host':
+    case 'port': {
+      const r = parseHost(text, kind === 'port', preferredFamily, span)
+      return { value: { kind, host: r.host }, family: r.family }
+    }
+  }
+}
+
+const GLUE_CHARS = /[()!]/
+
+/** Does a parsed value rely on a name that contains grouping characters (so no lookup could find it)? */
+function namesGlue(v: ParsedValue): boolean {
+  if (v.kind !== 'host' && v.kind !== 'port') return false
+  const h = v.host
+  if (h.family !== 'inet') return false
+  return (h.addr?.kind === 'name' && GLUE_CHARS.test(h.addr.name)) || (h.port.kind === 'service' && GLUE_CHARS.test(h.port.name))
+}
+
+/**
+ * ssx accepts parentheses and `!` glued to a word (`(sport`, `:22)`) where
+ * ss would fail on the word as a value; everything ss accepts keeps its
+ * meaning. Returns the pieces to use instead of `raw`, or null.
+ */
+function unglue(raw: RawToken, kind: ValueKind, preferredFamily: number): RawToken[] | null {
+  // Device names and cgroup paths may really contain these characters.
+  if (kind === 'dev' || kind === 'cgroup') return null
+  const { text, escaped } = raw
+  let lead = 0
+  while (lead < text.length && (text[lead] === '(' || text[lead] === '!') && !escaped[lead]) lead++
+  let trail = 0
+  while (trail < text.length - lead && text[text.length - 1 - trail] === ')' && !escaped[text.length - 1 - trail]) trail++
+  if (lead === 0 && trail === 0) return null
+  try {
+    const whole = parseValue(kind, text, raw.span, preferredFamily)
+    if (!namesGlue(whole.value)) return null
+  } catch (e) {
+    if (!(e instanceof FilterError)) throw e
+  }
+  const pieces: RawToken[] = []
+  const { start, end } = raw.span
+  for (let i = 0; i < lead; i++) pieces.push({ text: text[i]!, escaped: [false], span: { start: start + i, end: start + i + 1 } })
+  const coreEnd = text.length - trail
+  if (coreEnd > lead) pieces.push({ text: text.slice(lead, coreEnd), escaped: escaped.slice(lead, coreEnd), span: { start: start + lead, end: end - trail } })
+  for (let i = trail - 1; i >= 0; i--) pieces.push({ text: ')', escaped: [false], span: { start: end - i - 1, end: end - i } })
+  return pieces
+}
+
+/**
+ * Lex the whole source as ss's `yylex` would, value by value.
+ * @param preferredFamily ss's `preferred_family` before the filter (AF_UNSPEC 0, …)
+ */
+export function lex(source: FilterSource, preferredFamily: number): LexResult {
+  const tokens: Token[] = []
+  const values: ValueToken[] = []
+  let kind: ValueKind = 'host'
+  let family = preferredFamily
+  let forced: number | null = null
+  let valueError: LexResult['valueError'] = null
+
+  const queue: RawToken[] = []
+  for (const piece of source.pieces) queue.push(...splitPiece(piece.text, piece.offset))
+
+  for (let q = 0; q < queue.length && valueError === null; q++) {
+    const raw = queue[q]!
+    const tk = keywordKind(raw.text)
+    if (tk !== 'value') {
+      const k = PREDICATE_KIND[tk]
+      if (k) kind = k
+      tokens.push({ kind: tk, text: raw.text, span: raw.span, index: tokens.length })
+      continue
+    }
+    const pieces = unglue(raw, kind, family)
+    if (pieces) {
+      queue.splice(q, 1, ...pieces)
+      q--
+      continue
+    }
+    const index = tokens.length
+    tokens.push({ kind: 'value', text: raw.text, span: raw.span, index })
+    try {
+      const r = parseValue(kind, raw.text, raw.span, family)
+      values.push({ tokenIndex: index, kind, text: raw.text, span: raw.span, value: r.value })
+      if (r.family !== AF.UNSPEC) {
+        family = r.family
+        forced = r.family
+      }
+    } catch (e) {
+      if (!(e instanceof FilterError)) throw e
+      valueError = { tokenIndex: index, error: e }
+    }
+  }
+  return { tokens, values, valueError, preferredFamily: family, forcedFamily: forced }
+}
