@@ -23,7 +23,9 @@
  *   taken out of ss's list, and must only appear when the filter has `cgroup`.
  *
  * Environment: SSX_DIFF_SEED (seed of the generated cases, printed),
- * SSX_DIFF_RUNS (how many, default 150), SSX_DIFF_JOBS (parallel ss runs).
+ * SSX_DIFF_RUNS (how many, default 150), SSX_DIFF_JOBS (parallel ss runs),
+ * SSX_DIFF_SS_ONLY=1 (do not run ssx: print what ss sent for every case, to
+ * look at ss's side alone).
  * Runs as root (always in CI); skipped with the reason otherwise.
  */
 import t from 'tap'
@@ -33,7 +35,7 @@ import { promisify } from 'node:util'
 import { mkdir, mkdtemp, readFile, rm, rmdir, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { captureSs, normalizeBytecodeHex, type CapturedRequest } from '../helpers/ss-capture.js'
+import { captureSs, normalizeBytecodeHex, parseStraceLog, type CapturedRequest } from '../helpers/ss-capture.js'
 import { ssInvocationArb, invocationArgv } from '../props/filter-arbitrary.js'
 
 const exec = promisify(execFile)
@@ -279,7 +281,8 @@ function reconcile(c: DiffCase, words: readonly string[], ss: string[], ssx: str
   for (let i = 0; i < Math.min(ss.length, ssx.length); i++) {
     const a = BC_FIELD.exec(ss[i]!)?.[1]
     const b = BC_FIELD.exec(ssx[i]!)?.[1]
-    if (a === undefined || b === undefined || a === b) continue
+    if (a === undefined || b === undefined) continue
+    if (a === b && !hasDev) continue
     if (hasDev) {
       // (b): ss compiles nothing when any `dev` is present; ssx compiles DEV_COND.
       if (a !== 'none') return { notes, error: `(b) ss sent bytecode although the filter has dev: ${a}` }
@@ -303,7 +306,7 @@ function reconcile(c: DiffCase, words: readonly string[], ss: string[], ssx: str
 }
 
 /** A short diff of two key lists, plus the first differing byte of bytecodes. */
-function shortDiff(ss: readonly string[], ssx: readonly string[]): string {
+function shortDiff(ss: readonly string[], ssx: readonly string[]): string[] {
   const lines: string[] = []
   for (let i = 0; i < Math.max(ss.length, ssx.length); i++) {
     const a = ss[i]
@@ -319,7 +322,7 @@ function shortDiff(ss: readonly string[], ssx: readonly string[]): string {
       lines.push(`  bytecode differs from byte ${k >> 1}: ss …${ba.slice(k & ~1, (k & ~1) + 16)} ssx …${bb.slice(k & ~1, (k & ~1) + 16)}`)
     }
   }
-  return lines.join('\n')
+  return lines
 }
 
 // ---------------------------------------------------------------------------
@@ -371,8 +374,9 @@ t.test('ssx compile vs ss 6.1 under strace', { skip }, async (t) => {
   t.ok(isRoot, 'running as root (CI must run this test, not skip it)')
   if (!isRoot) return
 
-  let runCompile: RunCompile
-  try {
+  const ssOnly = process.env.SSX_DIFF_SS_ONLY === '1'
+  let runCompile: RunCompile = async () => ({ exitCode: -1, stdout: '', stderr: 'SSX_DIFF_SS_ONLY' })
+  if (!ssOnly) try {
     const mod: unknown = await import('../../src/cli/compile.js')
     if (!isRecord(mod) || typeof mod.runCompile !== 'function') throw new TypeError('src/cli/compile.ts exports no runCompile')
     runCompile = mod.runCompile as RunCompile
@@ -440,6 +444,11 @@ t.test('ssx compile vs ss 6.1 under strace', { skip }, async (t) => {
       continue
     }
     const { c, args, ss, ssx } = r
+    if (ssOnly) {
+      t.comment(`${c.name}\n  exit ${ss.exitCode} ${JSON.stringify(ss.stderr.split('\n')[0])}\n  ${ssKeys(ss.requests).keys.join('\n  ')}`)
+      t.pass(c.name)
+      continue
+    }
     const words = [...args, c.file ?? '', c.stdin ?? ''].flatMap((w) => w.split(/[ \t\n]+/))
     const ctx = { args, ssExit: ss.exitCode, ssxExit: ssx.exitCode, ssStderr: ss.stderr.split('\n').slice(0, 2).join('\n'), ssxStderr: ssx.stderr.split('\n').slice(0, 3).join('\n') }
     if (ss.exitCode !== ssx.exitCode) {
@@ -471,10 +480,10 @@ t.test('ssx compile vs ss 6.1 under strace', { skip }, async (t) => {
     if (same) {
       t.pass(`${c.name}${notes.length > 0 ? ` [documented: ${[...new Set(notes)].join('; ')}]` : ''}${probes > 0 ? ' [(c) cgroup probe left out]' : ''}`)
     } else {
-      t.fail(`${c.name}: requests differ${error === undefined ? '' : ` — ${error}`}`, { ...ctx, diff: '\n' + shortDiff(ssList, ssxList) })
+      t.fail(`${c.name}: requests differ${error === undefined ? '' : ` — ${error}`}`, { ...ctx, requestDiff: shortDiff(ssList, ssxList) })
     }
   }
-  t.ok(compared >= 350, `${compared} cases compared`)
+  if (!ssOnly) t.ok(compared >= 350, `${compared} cases compared`)
 })
 
 // Keep the helper honest where it is cheap: the normalizer zeroes exactly the padding of S_COND/D_COND.
@@ -486,4 +495,91 @@ t.test('hostcond padding normalization', async (t) => {
     '07101400000000001600000001042000071c20000a0a0000ffffffffef800000000000000000000000000000',
     'second op found by walking yes',
   )
+})
+
+// The trace decoder on real strace 6.1 output (ss -dM sport = :22 after a
+// `dev lo` lookup; shortened): the RTM_GETLINK (type 18!) on a route socket
+// is dropped, the fd is then reused for sock_diag, iovec buffers are joined,
+// the legacy retry is tagged, MPTCP's protocol attribute is read.
+const TRACE = `4242  socket(AF_NETLINK, SOCK_RAW|SOCK_CLOEXEC, NETLINK_ROUTE) = 3
+4242  sendto(3, [{nlmsg_len=40, nlmsg_type=RTM_GETLINK, nlmsg_flags=NLM_F_REQUEST|NLM_F_DUMP, nlmsg_seq=1795429202, nlmsg_pid=0}, {ifi_family=AF_UNSPEC, ...}], 40, 0, NULL, 0) = 40
+ | 00000  28 00 00 00 12 00 01 03  52 13 04 6b 00 00 00 00  (.......R..k.... |
+ | 00010  00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00  ................ |
+ | 00020  08 00 1d 00 01 00 00 00                           ........         |
+4242  close(3)                          = 0
+4242  socket(AF_NETLINK, SOCK_RAW|SOCK_CLOEXEC, NETLINK_SOCK_DIAG) = 3
+4242  sendto(3, [{nlmsg_len=40, nlmsg_type=SOCK_DIAG_BY_FAMILY, nlmsg_flags=NLM_F_REQUEST|NLM_F_DUMP, nlmsg_seq=123456, nlmsg_pid=0}, {sdiag_family=AF_UNIX, ...}], 40, 0, NULL, 0) = 40
+ | 00000  28 00 00 00 14 00 01 03  40 e2 01 00 00 00 00 00  (.......@....... |
+ | 00010  01 00 00 00 ff 0f 00 00  00 00 00 00 15 00 00 00  ................ |
+ | 00020  00 00 00 00 00 00 00 00                           ........         |
+4242  sendmsg(0x3, 0x7ffe7ce30400, 0)   = 0x5c
+ * 72 bytes in buffer 0
+ | 00000  5c 00 00 00 14 00 01 03  40 e2 01 00 00 00 00 00  \\.......@....... |
+ | 00010  02 21 00 00 37 0b 00 00  00 00 00 00 00 00 00 00  .!..7........... |
+ | 00020  00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00  ................ |
+ | 00030  00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00  ................ |
+ | 00040  00 00 00 00 00 00 00 00                           ........         |
+ * 4 bytes in buffer 1
+ | 00000  14 00 01 00                                       ....             |
+ * 16 bytes in buffer 2
+ | 00000  07 10 14 00 00 00 00 00  16 00 00 00 00 00 00 00  ................ |
+4242  sendmsg(0x3, 0x7ffe7ce30400, 0)   = 0x60
+ * 76 bytes in buffer 0
+ | 00000  60 00 00 00 13 00 01 03  40 e2 01 00 00 00 00 00  \`.......@....... |
+ | 00010  02 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00  ................ |
+ | 00020  00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00  ................ |
+ | 00030  00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00  ................ |
+ | 00040  00 00 00 00 37 0b 00 00  00 00 00 00              ....7.......     |
+ * 4 bytes in buffer 1
+ | 00000  14 00 01 00                                       ....             |
+ * 16 bytes in buffer 2
+ | 00000  07 10 14 00 00 00 02 00  16 00 00 00 00 00 00 00  ................ |
+4242  close(4)                          = 0
+4242  close(3)                          = 0
+4242  socket(AF_NETLINK, SOCK_RAW|SOCK_CLOEXEC, NETLINK_SOCK_DIAG) = 3
+4242  sendmsg(0x3, 0x7ffe7ce30400, 0)   = 0x64
+ * 72 bytes in buffer 0
+ | 00000  64 00 00 00 14 00 01 03  40 e2 01 00 00 00 00 00  d.......@....... |
+ | 00010  0a 06 00 00 37 0b 00 00  00 00 00 00 00 00 00 00  ....7........... |
+ | 00020  00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00  ................ |
+ | 00030  00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00  ................ |
+ | 00040  00 00 00 00 00 00 00 00                           ........         |
+ * 4 bytes in buffer 1
+ | 00000  14 00 01 00                                       ....             |
+ * 16 bytes in buffer 2
+ | 00000  07 10 14 00 00 00 02 00  16 00 00 00 00 00 00 00  ................ |
+ * 4 bytes in buffer 3
+ | 00000  08 00 03 00                                       ....             |
+ * 4 bytes in buffer 4
+ | 00000  06 01 00 00                                       ....             |
+4242  close(3)                          = 0
+`
+
+t.test('strace log decoder', async (t) => {
+  const reqs = parseStraceLog(TRACE)
+  t.same(reqs.map((r) => `${r.kind}/${r.type}`), ['unix/20', 'inet/20', 'legacy-inet/19', 'inet/20'], 'RTM_GETLINK dropped, order kept')
+  t.same(ssKeys(reqs).keys, [
+    'unix states=0xfff show=0x15',
+    'inet type=20 family=2 protocol=33 ext=0x0 states=0xb37 bc=07101400000000001600000000000000',
+    'legacy type=19 family=2 ext=0x0 states=0xb37 bc=07101400000000001600000000000000',
+    'inet type=20 family=10 protocol=6 attr=262 ext=0x0 states=0xb37 bc=07101400000000001600000000000000',
+  ])
+  const legacy = reqs[2]
+  t.equal(legacy?.kind === 'legacy-inet' ? legacy.bytecodeRaw : null, '07101400000002001600000000000000', 'raw bytes keep the garbage')
+  t.same(reqs.map((r) => r.flags), [0x301, 0x301, 0x301, 0x301])
+  t.same(reqs.map((r) => r.seq), [123456, 123456, 123456, 123456])
+  t.throws(() => parseStraceLog(TRACE.replace('5c 00 00 00 14 00', 'ff 00 00 00 14 00')), { name: 'CaptureError' }, 'a bad nlmsg_len is an error, not a silent skip')
+})
+
+t.test('expected requests on this kernel', async (t) => {
+  const r = (family: number, protocol: number, afterSuccess: boolean, protocolAttr?: number): SsxRequest =>
+    ({ table: 't', family, protocol, ...(protocolAttr === undefined ? {} : { protocolAttr }), states: 0xb37, ext: 0, bytecode: null, afterSuccess })
+  t.same(expectedKeys([r(2, 255, false), r(10, 255, true), r(2, 33, false), r(10, 33, true), r(2, 6, false, 262), r(10, 6, true, 262)]), [
+    'inet type=20 family=2 protocol=255 ext=0x0 states=0xb37 bc=none',
+    'inet type=20 family=2 protocol=33 ext=0x0 states=0xb37 bc=none',
+    'legacy type=19 family=2 ext=0x0 states=0xb37 bc=none',
+    'inet type=20 family=2 protocol=6 attr=262 ext=0x0 states=0xb37 bc=none',
+    'inet type=20 family=10 protocol=6 attr=262 ext=0x0 states=0xb37 bc=none',
+  ], 'raw/dccp AF_INET6 dropped, DCCP legacy retry added, MPTCP kept')
+  t.same(expectedKeys([r(10, 132, false)]), ['inet type=20 family=10 protocol=132 ext=0x0 states=0xb37 bc=none'], '-6: the first request is sent even when it fails')
 })
