@@ -28,7 +28,7 @@ export interface KillOptions extends QueryOptions {
  */
 export class KillError extends Error {
   override readonly name = 'KillError'
-  constructor(readonly cause: NetlinkError) {
+  constructor(override readonly cause: NetlinkError) {
     const text = errnoInfo(cause.errno).description
     super(`SOCK_DESTROY answers: ${text.charAt(0).toUpperCase()}${text.slice(1)}`)
   }

@@ -48,6 +48,8 @@ export interface ZooManifest {
     marked: ZooSocket & { mark: number }
     /** Client with SO_BINDTODEVICE lo, → listen4. */
     bound: ZooSocket & { device: string, ifindex: number }
+    /** Client explicitly bound to 127.0.0.1:base+35000 (inside the ephemeral range), → listen4. */
+    boundEphemeral: ZooSocket
     /** 127.0.0.1:base+3, LISTEN (peer of the TIME-WAIT socket). */
     listenTw: ZooSocket
     /** TIME-WAIT socket 127.0.0.1:base+200 → base+3, tw_mark 0x77 (no inode). */

@@ -96,6 +96,12 @@ cdev = connect(socket.AF_INET, ('127.0.0.1', BASE), device='lo')
 keep.append(accept(l4))
 T['bound'] = {'port': cdev.getsockname()[1], 'device': 'lo', 'ifindex': socket.if_nametoindex('lo'), 'inode': ino(cdev)}
 
+# Explicitly bound inside the default ephemeral range (32768-60999): the kernel's
+# AUTO says no (port locked), ss's user-space autobound says yes.
+ceph = connect(socket.AF_INET, ('127.0.0.1', BASE), src=('127.0.0.1', BASE + 35000))
+keep.append(accept(l4))
+T['boundEphemeral'] = {'port': BASE + 35000, 'inode': ino(ceph)}
+
 # TIME-WAIT: the active closer (the client) ends in TIME-WAIT once the server closes too.
 ltw = listener(socket.AF_INET, '127.0.0.1', BASE + 3)
 T['listenTw'] = {'port': BASE + 3, 'inode': ino(ltw)}
