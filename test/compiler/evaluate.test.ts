@@ -9,6 +9,9 @@ import type { Span } from '../../grammar/ast.js'
 import type { Filter, HostCond, InetPrefix } from '../../compiler/filter.js'
 import type { FilterSocket } from '../../compiler/socket.js'
 import { evaluate, fnmatchCasefold, isAutobound } from '../../compiler/evaluate.js'
+import { lower } from '../../compiler/lower.js'
+import { assemble } from '../../compiler/assemble.js'
+import { interpret } from '../../compiler/interpret.js'
 
 const S: Span = { start: 0, end: 1 }
 const env = { localPortRange: [32768, 60999] as const }
@@ -259,6 +262,31 @@ t.test('property: a v4 condition with a non-zero leading prefix matches iff on b
       const f = src(p4(a, len))
       return evaluate(f, tcp4(s, 1), env) === evaluate(f, tcp6(mapped(s), 1), env)
     }),
+    { numRuns: 2000 },
+  )
+  t.pass('2000 runs')
+})
+
+t.test('property: where ss and the kernel agree, evaluate = interpret(compile)', async (t) => {
+  // The common ground (kernel-sock-diag §1.6–1.7 vs ss §6): IPv4 sockets,
+  // in-range ports, IPv4 prefixes of length ≥ 1, port comparisons, marks.
+  // Autobound, prefix 0 and cross-family conditions differ on purpose.
+  const port = fc.oneof(fc.constant(-1), fc.integer({ min: 0, max: 65535 }), fc.constantFrom(22, 80))
+  const leaf: fc.Arbitrary<Filter> = fc.oneof(
+    port.map(sport),
+    port.map(dport),
+    fc.record({ a: arbV4, len: fc.integer({ min: 1, max: 32 }), p: port, d: fc.constantFrom<'src' | 'dst'>('src', 'dst') }).map((x) => inet(x.d, [p4(x.a, x.len)], x.p)),
+    fc.record({ c: fc.constantFrom<'ge' | 'le'>('ge', 'le'), p: fc.integer({ min: 0, max: 65535 }), d: fc.constantFrom<'src' | 'dst'>('src', 'dst') }).map((x) => cmp(x.d, x.c, x.p)),
+    fc.record({ m: fc.nat(0xff), k: fc.nat(0xff) }).map((x): Filter => ({ kind: 'mark', mark: x.m, mask: x.k, span: S })),
+  )
+  const filter = fc.letrec<{ f: Filter }>((tie) => ({
+    f: fc.oneof({ depthSize: 'small' }, leaf, tie('f').map(not), fc.tuple(tie('f'), tie('f')).map(([a, b]) => and(a, b)), fc.tuple(tie('f'), tie('f')).map(([a, b]) => or(a, b))),
+  })).f
+  const near = fc.constantFrom<number[]>([10, 0, 0, 1], [10, 0, 0, 2], [127, 0, 0, 1])
+  const sock = fc.record({ l: fc.oneof(arbV4, near), r: fc.oneof(arbV4, near), lp: fc.oneof(fc.integer({ min: 0, max: 65535 }), fc.constantFrom(22, 80)), rp: fc.oneof(fc.integer({ min: 0, max: 65535 }), fc.constantFrom(22, 80)), mark: fc.nat(0x1ff) })
+    .map((x) => tcp4(x.l, x.lp, x.r, x.rp, { mark: x.mark, userlocks: 0, cgroupId: 0n, ifindex: 0 }))
+  fc.assert(
+    fc.property(filter, sock, (f, s) => interpret(assemble(lower(f)).bytes, s, { trace: false }).accept === evaluate(f, s, env)),
     { numRuns: 2000 },
   )
   t.pass('2000 runs')
