@@ -17,7 +17,7 @@ import type { Filter, HostCond, InetPrefix } from './filter.js'
 /** A value a resolver may answer synchronously or not. */
 export type MaybePromise<T> = T | Promise<T>
 
-/** Why a cgroup path has no id; `message` is ss's first error line (e.g. `Failed to find cgroup2 mount`). */
+/** Why a cgroup path has no id: `failure` is the line ss prints first (e.g. `Failed to find cgroup2 mount`). */
 export interface CgroupLookupFailure {
   readonly failure: string
 }
