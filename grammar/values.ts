@@ -384,8 +384,8 @@ export function parseInetPrefix(s: string, family: number): InetAddr | null {
 /** A name the resolver might turn into addresses: not something that is plainly a malformed number. */
 function mayBeHostName(s: string): boolean {
   // gethostbyname2 never resolves these: glibc answers all-digits-and-dots
-  // strings itself, and host names have no '/' or ':'.
-  return !/[/:]/.test(s) && !/^[0-9.]*$/.test(s)
+  // strings itself, and host names have no '/', ':' or white space.
+  return !/[\s/:]/.test(s) && !/^[0-9.]*$/.test(s)
 }
 
 /** A service name getservbyname could match (no separators or brackets ss would have split on). */
