@@ -325,6 +325,46 @@ function shortDiff(ss: readonly string[], ssx: readonly string[]): string[] {
   return lines
 }
 
+/** One case after both sides ran. */
+interface Ran {
+  readonly c: DiffCase
+  readonly args: string[]
+  readonly ss: { readonly exitCode: number, readonly stderr: string, readonly requests: CapturedRequest[] }
+  readonly ssx: SsxResult
+}
+
+/** The outcome of one case: what to print, and the details of a mismatch. */
+interface Verdict {
+  readonly ok: boolean
+  readonly message: string
+  readonly extra?: { readonly args: string[], readonly [k: string]: unknown }
+}
+
+/** Compare both sides of one case. */
+function verdict({ c, args, ss, ssx }: Ran): Verdict {
+  const words = [...args, c.file ?? '', c.stdin ?? ''].flatMap((w) => w.split(/[ \t\n]+/))
+  const ctx = { args, ssExit: ss.exitCode, ssxExit: ssx.exitCode, ssStderr: ss.stderr.split('\n').slice(0, 2).join('\n'), ssxStderr: ssx.stderr.split('\n').slice(0, 3).join('\n') }
+  if (ss.exitCode !== ssx.exitCode) return { ok: false, message: `exit ss ${ss.exitCode} vs ssx ${ssx.exitCode}`, extra: ctx }
+  if (ss.exitCode !== 0) return { ok: true, message: `: both exit ${ss.exitCode}` }
+  let plan: SsxRequest[]
+  try {
+    plan = parseSsxPlan(ssx.stdout)
+  } catch (e) {
+    return { ok: false, message: `ssx compile output unreadable: ${(e as Error).message}`, extra: { ...ctx, stdout: ssx.stdout.slice(0, 400) } }
+  }
+  const { keys: ssList, probes } = ssKeys(ss.requests)
+  if (probes > 0 && !words.includes('cgroup')) return { ok: false, message: 'ss sent a cgroup probe without a cgroup predicate', extra: ctx }
+  // ss leaves the hostcond padding uninitialised; ssx must send zeros, so only ss's side is normalized (in the capture).
+  const ssxList = expectedKeys(plan)
+  const { notes, error } = reconcile(c, words, ssList, ssxList)
+  const same = error === undefined && ssList.length === ssxList.length && ssList.every((k, i) => k === ssxList[i])
+  if (!same) return { ok: false, message: `requests differ${error === undefined ? '' : ` — ${error}`}`, extra: { ...ctx, requestDiff: shortDiff(ssList, ssxList) } }
+  return {
+    ok: true,
+    message: `${notes.length > 0 ? ` [documented: ${[...new Set(notes)].join('; ')}]` : ''}${probes > 0 ? ' [(c) cgroup probe left out]' : ''}`,
+  }
+}
+
 // ---------------------------------------------------------------------------
 // environment
 
@@ -418,7 +458,8 @@ t.test('ssx compile vs ss 6.1 under strace', { skip }, async (t) => {
 
   const cases = [...corpus, ...generated]
   let fileNo = 0
-  const results = await pool(cases, Number(process.env.SSX_DIFF_JOBS ?? 8), async (c) => {
+  /** Run one case on both sides. */
+  const run = async (c: DiffCase): Promise<Ran | { c: DiffCase, skipped: string }> => {
     if (c.needsCgroup && !cgOk) return { c, skipped: `no cgroup2 mount to create a cgroup under (${cgMount ?? 'none in /proc/mounts'})` }
     const filePath = join(tmp, `filter-${fileNo++}`)
     if (c.file !== undefined) await writeFile(filePath, c.file)
@@ -432,55 +473,43 @@ t.test('ssx compile vs ss 6.1 under strace', { skip }, async (t) => {
     const io = c.stdin === undefined ? {} : { stdin: c.stdin }
     const [ss, ssx] = await Promise.all([
       captureSs(args, { netns: ns, ...io, keepMounts }),
-      runCompile([...args], io).catch((e: unknown) => ({ exitCode: -1, stdout: '', stderr: `runCompile threw: ${String(e)}` })),
+      ssOnly ? Promise.resolve({ exitCode: 0, stdout: '', stderr: '' }) : runCompile([...args], io).catch((e: unknown) => ({ exitCode: -1, stdout: '', stderr: `runCompile threw: ${String(e)}` })),
     ])
     return { c, args, ss, ssx }
-  })
+  }
+  const results = await pool(cases, Number(process.env.SSX_DIFF_JOBS ?? 8), run)
 
   let compared = 0
+  let generatedFailed = false
   for (const r of results) {
     if ('skipped' in r) {
       t.pass(r.c.name, { skip: r.skipped })
       continue
     }
-    const { c, args, ss, ssx } = r
     if (ssOnly) {
-      t.comment(`${c.name}\n  exit ${ss.exitCode} ${JSON.stringify(ss.stderr.split('\n')[0])}\n  ${ssKeys(ss.requests).keys.join('\n  ')}`)
-      t.pass(c.name)
+      t.comment(`${r.c.name}\n  exit ${r.ss.exitCode} ${JSON.stringify(r.ss.stderr.split('\n')[0])}\n  ${ssKeys(r.ss.requests).keys.join('\n  ')}`)
+      t.pass(r.c.name)
       continue
     }
-    const words = [...args, c.file ?? '', c.stdin ?? ''].flatMap((w) => w.split(/[ \t\n]+/))
-    const ctx = { args, ssExit: ss.exitCode, ssxExit: ssx.exitCode, ssStderr: ss.stderr.split('\n').slice(0, 2).join('\n'), ssxStderr: ssx.stderr.split('\n').slice(0, 3).join('\n') }
-    if (ss.exitCode !== ssx.exitCode) {
-      t.fail(`${c.name}: exit ss ${ss.exitCode} vs ssx ${ssx.exitCode}`, ctx)
-      continue
-    }
-    if (ss.exitCode !== 0) {
-      t.pass(`${c.name}: both exit ${ss.exitCode}`)
-      compared++
-      continue
-    }
-    let plan: SsxRequest[]
-    try {
-      plan = parseSsxPlan(ssx.stdout)
-    } catch (e) {
-      t.fail(`${c.name}: ssx compile output unreadable: ${(e as Error).message}`, { ...ctx, stdout: ssx.stdout.slice(0, 400) })
-      continue
-    }
-    const { keys: ssList, probes } = ssKeys(ss.requests)
-    if (probes > 0 && !words.includes('cgroup')) {
-      t.fail(`${c.name}: ss sent a cgroup probe without a cgroup predicate`, ctx)
-      continue
-    }
-    // ss leaves the hostcond padding uninitialised; ssx must send zeros, so only ss's side is normalized (in the capture).
-    const ssxList = expectedKeys(plan)
-    const { notes, error } = reconcile(c, words, ssList, ssxList)
-    const same = error === undefined && ssList.length === ssxList.length && ssList.every((k, i) => k === ssxList[i])
+    const v = verdict(r)
     compared++
-    if (same) {
-      t.pass(`${c.name}${notes.length > 0 ? ` [documented: ${[...new Set(notes)].join('; ')}]` : ''}${probes > 0 ? ' [(c) cgroup probe left out]' : ''}`)
+    if (v.ok) {
+      t.pass(`${r.c.name}${v.message}`)
     } else {
-      t.fail(`${c.name}: requests differ${error === undefined ? '' : ` — ${error}`}`, { ...ctx, requestDiff: shortDiff(ssList, ssxList) })
+      t.fail(`${r.c.name}: ${v.message}`, v.extra ?? {})
+      if (r.c.name.startsWith('generated')) generatedFailed = true
+    }
+  }
+
+  if (generatedFailed) {
+    // Let fast-check shrink the first failing generated case to a small one worth keeping in the corpus.
+    const details = await fc.check(fc.asyncProperty(ssInvocationArb, async (inv) => {
+      const r = await run({ name: 'shrink', args: invocationArgv(inv), multiaddr: false, needsCgroup: false })
+      return 'skipped' in r || verdict(r).ok
+    }), { seed, numRuns: runs })
+    if (details.counterexample !== null) {
+      const args = invocationArgv(details.counterexample[0])
+      t.comment(`shrunk counterexample (seed ${seed}; add it to compile-corpus.txt): ${args.map((a) => (/^[\w:./=!<>&|*-]+$/.test(a) ? a : `'${a}'`)).join(' ')}`)
     }
   }
   if (!ssOnly) t.ok(compared >= 350, `${compared} cases compared`)
