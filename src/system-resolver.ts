@@ -21,6 +21,9 @@ import { isAbsolute, join } from 'node:path'
 import type { CgroupLookupFailure, Resolver } from '../compiler/resolve.js'
 import type { InetPrefix } from '../compiler/filter.js'
 
+/** Words made of numbers and dots only: never host names for ss. */
+const NUMERIC_WORD = /^(0x[0-9a-f]*|[0-9]+)(\.(0x[0-9a-f]*|[0-9]*))*$/i
+
 /** Files the system resolver reads; overridable for tests. */
 export interface SystemResolverOptions {
   readonly servicesPath?: string
@@ -129,6 +132,10 @@ export function systemResolver(options: SystemResolverOptions = {}): Resolver {
     },
 
     async hosts(name, af) {
+      // getaddrinfo would read `0x7f000001` or `1.2.3.4.5`-like words as
+      // numeric addresses; ss's lookup fails on them (its own address
+      // parser already rejected them), so they are not names either.
+      if (NUMERIC_WORD.test(name)) return []
       const families = af === 0 ? [4, 6] as const : af === 2 ? [4] as const : [6] as const
       const out: InetPrefix[] = []
       for (const family of families) {

@@ -8,9 +8,10 @@
 import { readFileSync } from 'node:fs'
 import { parseArgv, formatUsageError, UsageError, type ParsedArgs } from './argv.js'
 import { selectSockets, SelectionError, tableBit, type SocketSelection } from '../../compiler/select.js'
-import { parseFilter } from '../../grammar/index.js'
+import { parseFilter, type ValueToken } from '../../grammar/index.js'
+import type { Expr } from '../../grammar/ast.js'
 import { FilterError, FilterSyntaxError } from '../../grammar/errors.js'
-import { resolveFilter, type Resolver } from '../../compiler/resolve.js'
+import { resolveFilter, type Resolver, type ResolveContext } from '../../compiler/resolve.js'
 import { compilePlan } from '../../compiler/compile.js'
 import type { QueryPlan } from '../../compiler/plan.js'
 import type { Filter } from '../../compiler/filter.js'
@@ -72,6 +73,38 @@ function readFilterFile(name: string, io: CommandIo): string {
   }
 }
 
+/** One lexed value as a predicate of its own, so it can be resolved alone. */
+function valueAsExpr(v: ValueToken): Expr {
+  const span = v.span
+  switch (v.value.kind) {
+    case 'host': return { kind: 'host', dir: 'src', value: v.value.host, span }
+    case 'port': return { kind: 'port', dir: 'src', op: 'eq', value: v.value.host, span }
+    case 'dev': return { kind: 'dev', negated: false, device: v.value.device, valueSpan: span, span }
+    case 'fwmark': return { kind: 'fwmark', negated: false, mark: v.value.mark.mark, mask: v.value.mark.mask, valueSpan: span, span }
+    case 'cgroup': return { kind: 'cgroup', negated: false, path: v.value.path, valueSpan: span, span }
+  }
+}
+
+/**
+ * ss resolves every value while lexing, so a name it cannot resolve is
+ * reported (exit 1) before a syntax error found later (exit 255). Resolve
+ * the values lexed up to the syntax error, in order; the first failure
+ * replaces the syntax error.
+ */
+async function valueErrorBefore(e: FilterSyntaxError, resolver: Resolver, ctx: ResolveContext): Promise<FilterError | null> {
+  if (!e.lexed) return null
+  for (const v of e.lexed.values) {
+    if (v.tokenIndex > e.lexed.tokenIndex) break
+    try {
+      await resolveFilter(valueAsExpr(v), resolver, ctx)
+    } catch (err) {
+      if (err instanceof FilterError) return err
+      throw err
+    }
+  }
+  return null
+}
+
 /**
  * Run the front half of ss on argv: options, selection, filter, resolution,
  * plan. Throws {@link CommandFailure} with ss's message and exit code.
@@ -101,14 +134,29 @@ export async function compileArgv(argv: readonly string[], io: CommandIo = {}): 
   const input = file === undefined ? { words: [...selection.rest] } : { words: [...selection.rest], file }
 
   let source = ''
-  try {
-    const parsed = parseFilter(input, { preferredFamily: selection.preferredFamily, precedence })
-    source = parsed.source.text
-    const tables = {
+  const resolver = io.resolver ?? systemResolver()
+  const ctx: ResolveContext = {
+    tables: {
       tcp: (selection.tables & tableBit('tcp')) !== 0,
       udp: (selection.tables & tableBit('udp')) !== 0,
+    },
+  }
+  try {
+    let parsed
+    try {
+      parsed = parseFilter(input, { preferredFamily: selection.preferredFamily, precedence })
+    } catch (e) {
+      if (e instanceof FilterSyntaxError) {
+        const first = await valueErrorBefore(e, resolver, ctx)
+        if (first) {
+          first.source = e.source
+          throw first
+        }
+      }
+      throw e
     }
-    const filter = parsed.expr ? await resolveFilter(parsed.expr, io.resolver ?? systemResolver(), { tables }) : null
+    source = parsed.source.text
+    const filter = parsed.expr ? await resolveFilter(parsed.expr, resolver, ctx) : null
     const plan = compilePlan(filter, {
       selection,
       forcedFamily: parsed.forcedFamily,
@@ -119,8 +167,8 @@ export async function compileArgv(argv: readonly string[], io: CommandIo = {}): 
     return { args, selection, filter, plan, warnings, source }
   } catch (e) {
     if (e instanceof FilterSyntaxError || e instanceof FilterError) {
-      const text = (e as { source?: { text: string } }).source?.text ?? source ?? input.words.join(' ')
-      return fail(e instanceof FilterSyntaxError ? EXIT.usage : EXIT.value, formatFilterError(prog, e, text || input.words.join(' ')))
+      const text = e.source?.text ?? (source || input.words.join(' '))
+      return fail(e instanceof FilterSyntaxError ? EXIT.usage : EXIT.value, formatFilterError(prog, e, text))
     }
     throw e
   }
