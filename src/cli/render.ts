@@ -1,0 +1,387 @@
+/**
+ * ss's table renderer (ss-behavior §8.4), streaming: rows of column tokens
+ * go in, text comes out through a `write(chunk)` callback in large chunks.
+ *
+ * Widths are computed per render batch from every token seen so far, the
+ * way ss 6.1 does it:
+ * - a column's `maxLen` grows when one of its tokens is *completed* (ss
+ *   flushes a token when it moves on to the next field), and is never reset
+ *   between batches;
+ * - the Process token of the last row of the final batch is still being
+ *   written when ss renders, so it does not count (its extras may overflow);
+ * - a batch is rendered when ss's token buffer has reached five 1 MiB
+ *   chunks and a new row starts; then every token of the batch counts.
+ *   The buffer's byte accounting is reproduced by {@link TokenChunks}.
+ *
+ * Token text is a binary string (one char per byte, as read with latin1),
+ * so lengths are byte counts like ss's; write the chunks with `'latin1'`.
+ */
+
+/** Column ids, in ss's order. 6.1 has an always-empty `EXT` column after Process. */
+export const COL = {
+  NETID: 0,
+  STATE: 1,
+  RECVQ: 2,
+  SENDQ: 3,
+  ADDR: 4,
+  SERV: 5,
+  RADDR: 6,
+  RSERV: 7,
+  PROC: 8,
+  EXT: 9,
+} as const
+
+/** Number of columns. */
+export const COLUMN_COUNT = 10
+
+/** Header text, alignment and left delimiter of each column (ss's `columns[]`). */
+export const COLUMNS: readonly { readonly header: string; readonly right: boolean; readonly delim: string }[] = [
+  { header: 'Netid', right: false, delim: '' },
+  { header: 'State', right: false, delim: ' ' },
+  { header: 'Recv-Q', right: false, delim: ' ' },
+  { header: 'Send-Q', right: false, delim: ' ' },
+  { header: 'Local Address:', right: true, delim: ' ' },
+  { header: 'Port', right: false, delim: '' },
+  { header: 'Peer Address:', right: true, delim: ' ' },
+  { header: 'Port', right: false, delim: '' },
+  { header: 'Process', right: false, delim: '' },
+  { header: '', right: false, delim: '' },
+]
+
+/**
+ * The tokens of one row, indexed by {@link COL} (`NETID`…`PROC`). Entries of
+ * disabled columns are ignored; a missing entry is an empty token.
+ */
+export type RowTokens = readonly (string | undefined)[]
+
+/** What decides which columns are shown. */
+export interface VisibilityInput {
+  /** Table bitmask (`1 << TABLE[name]`, compiler/select.ts). */
+  readonly tables: number
+  /** State bitmask. */
+  readonly states: number
+  /** `-Q` (upstream 6.9, an ssx addition to 6.1): hide Recv-Q and Send-Q. */
+  readonly hideQueues?: boolean
+}
+
+const oneBit = (mask: number): boolean => mask !== 0 && (mask & (mask - 1)) === 0
+
+/**
+ * Enabled flag per column: Netid hidden iff exactly one table, State hidden
+ * iff exactly one state; Process always shown (6.1); EXT enabled but always
+ * empty in 6.1.
+ */
+export function columnVisibility(input: VisibilityInput): boolean[] {
+  const on = new Array<boolean>(COLUMN_COUNT).fill(true)
+  if (oneBit(input.tables >>> 0)) on[COL.NETID] = false
+  if (oneBit(input.states >>> 0)) on[COL.STATE] = false
+  if (input.hideQueues) on[COL.RECVQ] = on[COL.SENDQ] = false
+  return on
+}
+
+/** Options of a {@link Renderer}. */
+export interface RenderOptions {
+  /** Enabled flag per column ({@link columnVisibility}). */
+  readonly enabled: readonly boolean[]
+  /** Print the header (false with `-H`). */
+  readonly header: boolean
+  /** Terminal width when stdout is a tty (TIOCGWINSZ, > 0); undefined for compact output. */
+  readonly screenWidth?: number
+  /** Receives the rendered text in large chunks (binary strings: write as latin1). */
+  readonly write: (chunk: string) => void
+  /** Chunk size the token buffer is counted in (ss: 1 MiB); tests make it small. */
+  readonly chunkBytes?: number
+  /** Render when this many chunks are in use at a row start (ss: 5). */
+  readonly maxChunks?: number
+  /** Output is handed to `write` when this many characters are pending (default 64 KiB). */
+  readonly writeBytes?: number
+}
+
+/** ss's `BUF_CHUNK`. */
+const BUF_CHUNK = 1024 * 1024
+/** ss's `BUF_CHUNKS_MAX`. */
+const BUF_CHUNKS_MAX = 5
+/** `struct buf_chunk` header (next and end pointers) in front of the data area, on 64-bit. */
+const CHUNK_HEADER = 16
+/** `struct buf_token` length field. */
+const LEN_FIELD = 2
+/** A token is cut at `USHRT_MAX` bytes. */
+const MAX_TOKEN = 0xffff
+
+/**
+ * Byte accounting of ss's token buffer: how many chunks the tokens seen so
+ * far occupy. Tokens are 2-byte-aligned and preceded by a 2-byte length; a
+ * token that does not fit (with room for vsnprintf's NUL) moves whole into a
+ * new chunk; a flush that leaves no room for the next length field opens a
+ * new chunk.
+ */
+export class TokenChunks {
+  /** Chunks allocated (ss's `buffer.chunks`). */
+  chunks = 0
+  private end = 0
+  private curLen = 0
+  private readonly cap: number
+
+  constructor(chunkBytes = BUF_CHUNK) {
+    this.cap = chunkBytes - CHUNK_HEADER
+  }
+
+  private open(): void {
+    this.chunks++
+    this.end = LEN_FIELD
+    this.curLen = 0
+  }
+
+  /**
+   * Append `len` bytes to the current token (one `out()`); returns the
+   * length actually stored (a token is cut at 65535 bytes, or at the chunk
+   * size when it starts a chunk).
+   */
+  write(len: number): number {
+    if (this.chunks === 0) this.open()
+    len = Math.min(len, MAX_TOKEN - this.curLen)
+    if (len === 0) return 0
+    const first = this.end - this.curLen === LEN_FIELD
+    if (!(len < this.cap - this.end) && !first) {
+      const moved = this.curLen
+      this.open()
+      this.end += moved
+      this.curLen = moved
+    }
+    const stored = Math.min(len, this.cap - this.end)
+    this.end += stored
+    this.curLen += stored
+    return stored
+  }
+
+  /** Complete the current token (`field_flush`). */
+  flush(): void {
+    if (this.chunks === 0) this.open()
+    const pad = this.curLen % 2
+    if (this.cap - this.end - pad < LEN_FIELD) {
+      this.open()
+      return
+    }
+    this.end += pad + LEN_FIELD
+    this.curLen = 0
+  }
+
+  /** Forget everything (`buf_free_all`). */
+  reset(): void {
+    this.chunks = 0
+    this.end = 0
+    this.curLen = 0
+  }
+}
+
+/**
+ * Column widths for one render (ss's `render_calc_width`): each column's
+ * `maxLen` plus its delimiter unless it is the first non-empty column,
+ * capped at the screen; on a tty, columns are packed into screen lines and
+ * each line's leftover space is spread evenly, the remainder going one
+ * each to the rightmost columns of the line.
+ * @param maxLen per column; disabled columns must be 0 and flagged in `enabled`
+ */
+export function columnWidths(maxLen: readonly number[], enabled: readonly boolean[], screenWidth?: number): number[] {
+  const screen = screenWidth !== undefined && screenWidth > 0 ? screenWidth : Infinity
+  const width = new Array<number>(COLUMN_COUNT).fill(0)
+  let first = true
+  for (let c = 0; c < COLUMN_COUNT; c++) {
+    if (!enabled[c]) continue
+    const m = maxLen[c] ?? 0
+    width[c] = Math.min(!first && m > 0 ? m + COLUMNS[c]!.delim.length : m, screen)
+    if (width[c]! > 0) first = false
+  }
+  if (screen === Infinity) return width
+
+  let len = 0
+  let lineCols = 0
+  let eol = -1
+  for (let c = 0; c < COLUMN_COUNT; c++) {
+    if (width[c] === 0) continue
+    lineCols++
+    len += width[c]!
+    let last = true
+    for (let t = c + 1; t < COLUMN_COUNT; t++) {
+      if (width[t]! > 0) {
+        last = false
+        break
+      }
+    }
+    if (!last && len < screen) continue
+    if (len !== screen) {
+      if (len > screen) {
+        // This column starts the next line; it is visited again.
+        len -= width[c]!
+        c--
+        lineCols--
+      }
+      const pad = screen - len
+      const spacing = Math.floor(pad / lineCols)
+      let rem = pad % lineCols
+      for (let t = c; t > eol; t--) {
+        if (width[t] === 0) continue
+        width[t]! += spacing
+        if (rem > 0) {
+          width[t]!++
+          rem--
+        }
+      }
+    }
+    eol = c
+    len = 0
+    lineCols = 0
+  }
+  return width
+}
+
+const SPACES = ' '.repeat(256)
+const spaces = (n: number): string => (n <= SPACES.length ? SPACES.slice(0, n) : ' '.repeat(n))
+
+/**
+ * The streaming renderer. Call {@link Renderer.row} per socket and
+ * {@link Renderer.end} once; for `-E` call {@link Renderer.flush} after each
+ * event (a render pass of its own, widths only grow).
+ */
+export class Renderer {
+  private readonly enabled: readonly boolean[]
+  /** Enabled columns up to Process, in order: a row's tokens. */
+  private readonly cols: readonly number[]
+  private readonly maxLen = new Array<number>(COLUMN_COUNT).fill(0)
+  /** Tokens of the current batch, `cols.length` per row (the empty EXT token is implicit). */
+  private tokens: string[] = []
+  /** Length of the previous row's Process token, not yet counted. */
+  private pending = -1
+  private readonly buffer: TokenChunks
+  private readonly maxChunks: number
+  private readonly writeBytes: number
+  private out: string[] = []
+  private outLen = 0
+  private readonly extEnabled: boolean
+
+  constructor(private readonly options: RenderOptions) {
+    this.enabled = options.enabled
+    this.cols = [...Array(COL.PROC + 1).keys()].filter((c) => options.enabled[c])
+    this.extEnabled = options.enabled[COL.EXT] ?? false
+    this.buffer = new TokenChunks(options.chunkBytes)
+    this.maxChunks = options.maxChunks ?? BUF_CHUNKS_MAX
+    this.writeBytes = options.writeBytes ?? 65536
+    if (options.header) {
+      // ss's print_header writes every column but the last and moves on,
+      // completing them all (Process included).
+      for (const c of this.cols) this.push(c, COLUMNS[c]!.header, true)
+    }
+  }
+
+  private push(c: number, text: string, complete: boolean): void {
+    const stored = this.buffer.write(text.length)
+    if (stored < text.length) text = text.slice(0, stored)
+    this.tokens.push(text)
+    if (complete) {
+      if (text.length > this.maxLen[c]!) this.maxLen[c] = text.length
+      this.buffer.flush()
+    }
+  }
+
+  /** Add one socket's row. */
+  row(tokens: RowTokens): void {
+    this.startRow()
+    const cols = this.cols
+    for (let i = 0; i < cols.length; i++) {
+      const c = cols[i]!
+      const last = c === COL.PROC
+      this.push(c, tokens[c] ?? '', !last)
+      if (last) this.pending = this.tokens[this.tokens.length - 1]!.length
+    }
+  }
+
+  /** ss's `field_set(COL_NETID)` at the start of a row: complete the previous row, maybe render. */
+  private startRow(): void {
+    if (this.tokens.length === 0) return
+    this.completePending()
+    if (this.buffer.chunks >= this.maxChunks) {
+      this.render()
+      return
+    }
+    if (this.extEnabled) this.buffer.flush()
+  }
+
+  private completePending(): void {
+    if (this.pending < 0) return
+    if (this.pending > this.maxLen[COL.PROC]!) this.maxLen[COL.PROC] = this.pending
+    this.buffer.flush()
+    this.pending = -1
+  }
+
+  /** Render what is buffered as its own pass (`-E` events). */
+  flush(): void {
+    this.completePending()
+    this.render()
+  }
+
+  /** Render the final batch (the last Process token does not count) and hand out all text. */
+  end(): void {
+    this.pending = -1
+    this.render()
+    this.drain()
+  }
+
+  private emit(s: string): void {
+    this.out.push(s)
+    this.outLen += s.length
+  }
+
+  private drain(): void {
+    if (this.outLen === 0) return
+    this.options.write(this.out.join(''))
+    this.out = []
+    this.outLen = 0
+  }
+
+  private render(): void {
+    const tokens = this.tokens
+    if (tokens.length === 0) return
+    const width = columnWidths(this.maxLen, this.enabled, this.options.screenWidth)
+    // ss starts at the first column with a non-zero width (not the first enabled one).
+    let f = 0
+    while (f < COLUMN_COUNT && width[f] === 0) f++
+    if (f === COLUMN_COUNT) f = this.cols[0] ?? 0
+    let started = false
+    for (let i = 0; i < tokens.length; i++) {
+      const text = tokens[i]!
+      const col = COLUMNS[f]!
+      const w = width[f]!
+      let printed = 0
+      let line = ''
+      if (started) {
+        line = col.delim
+        printed = col.delim.length
+      }
+      started = true
+      if (w > 0 && col.right) {
+        const s = w - text.length - printed
+        if (s > 0) {
+          line += spaces(s)
+          printed += s
+        }
+      }
+      line += text
+      printed += text.length
+      if (w > 0 && !col.right && w - printed > 0) line += spaces(w - printed)
+      this.emit(line)
+      // Next enabled column; the EXT token of 6.1 is always empty and prints nothing.
+      do {
+        if (f >= COL.PROC) {
+          this.emit('\n')
+          f = 0
+          started = false
+        } else f++
+      } while (!this.enabled[f])
+      if (this.outLen >= this.writeBytes) this.drain()
+    }
+    if (started) this.emit('\n')
+    this.tokens = []
+    this.buffer.reset()
+    this.drain()
+  }
+}
