@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { parseArgv, formatUsageError, UsageError, type ParsedArgs } from './argv.js'
-import { selectSockets, SelectionError, tableBit, type SocketSelection } from '../../compiler/select.js'
+import { EMPTY_SELECTION_MESSAGE, selectSockets, SelectionError, tableBit, type SocketSelection } from '../../compiler/select.js'
 import { parseFilter, type ValueToken } from '../../grammar/index.js'
 import type { Expr } from '../../grammar/ast.js'
 import { FilterError, FilterSyntaxError } from '../../grammar/errors.js'
@@ -125,6 +125,13 @@ export async function compileArgv(argv: readonly string[], io: CommandIo = {}): 
   } catch (e) {
     if (e instanceof SelectionError) return fail(e.exitCode, `${e.ssPrefix ? `${prog}: ` : ''}${e.message}\n`)
     throw e
+  }
+  // ss stops before parsing the filter when it only prints the summary or
+  // has nothing to list (§0 steps 4 and 8).
+  if (selection.summaryOnly || selection.empty) {
+    const why = selection.summaryOnly ? '-s without tables: only the summary is printed' : `${prog}: ${EMPTY_SELECTION_MESSAGE[selection.empty!]}`
+    const plan: QueryPlan = { requests: [], residual: null, kernel: null, notes: [{ message: why }] }
+    return { args, selection, filter: null, plan, warnings: [], source: '' }
   }
   const precedence = args.flags.precedence ?? 'ss'
   if (precedence !== 'ss' && precedence !== 'manual') {

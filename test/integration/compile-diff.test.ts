@@ -63,6 +63,8 @@ interface DiffCase {
   /** Content of the temporary file substituted for @FILE. */
   readonly file?: string
   readonly multiaddr: boolean
+  /** Documented difference (d): ss rejects the input, ssx deliberately accepts it. */
+  readonly superset: boolean
   readonly needsCgroup: boolean
 }
 
@@ -128,6 +130,7 @@ async function loadCorpus(): Promise<DiffCase[]> {
       ...(stdin === undefined ? {} : { stdin }),
       ...(file === undefined ? {} : { file }),
       multiaddr: comment.includes('[multiaddr]'),
+      superset: comment.includes('[superset]'),
       needsCgroup: args.some((a) => a.includes('@CG')),
     })
   })
@@ -344,6 +347,10 @@ interface Verdict {
 function verdict({ c, args, ss, ssx }: Ran): Verdict {
   const words = [...args, c.file ?? '', c.stdin ?? ''].flatMap((w) => w.split(/[ \t\n]+/))
   const ctx = { args, ssExit: ss.exitCode, ssxExit: ssx.exitCode, ssStderr: ss.stderr.split('\n').slice(0, 2).join('\n'), ssxStderr: ssx.stderr.split('\n').slice(0, 3).join('\n') }
+  if (c.superset) {
+    if (ss.exitCode !== 0 && ssx.exitCode === 0) return { ok: true, message: `: ss rejects (exit ${ss.exitCode}), ssx accepts by design` }
+    return { ok: false, message: `[superset] case: expected ss to reject and ssx to accept, got ss ${ss.exitCode} vs ssx ${ssx.exitCode}`, extra: ctx }
+  }
   if (ss.exitCode !== ssx.exitCode) return { ok: false, message: `exit ss ${ss.exitCode} vs ssx ${ssx.exitCode}`, extra: ctx }
   if (ss.exitCode !== 0) return { ok: true, message: `: both exit ${ss.exitCode}` }
   let plan: SsxRequest[]
@@ -453,7 +460,7 @@ t.test('ssx compile vs ss 6.1 under strace', { skip }, async (t) => {
   t.comment(`generated cases: seed ${seed} (rerun with SSX_DIFF_SEED=${seed}), ${runs} runs`)
   const generated: DiffCase[] = fc.sample(ssInvocationArb, { numRuns: runs, seed }).map((inv, i) => {
     const args = invocationArgv(inv)
-    return { name: `generated#${i} (seed ${seed}) ${JSON.stringify(args)}`, args, multiaddr: false, needsCgroup: false }
+    return { name: `generated#${i} (seed ${seed}) ${JSON.stringify(args)}`, args, multiaddr: false, superset: false, needsCgroup: false }
   })
 
   const cases = [...corpus, ...generated]
@@ -504,7 +511,7 @@ t.test('ssx compile vs ss 6.1 under strace', { skip }, async (t) => {
   if (generatedFailed) {
     // Let fast-check shrink the first failing generated case to a small one worth keeping in the corpus.
     const details = await fc.check(fc.asyncProperty(ssInvocationArb, async (inv) => {
-      const r = await run({ name: 'shrink', args: invocationArgv(inv), multiaddr: false, needsCgroup: false })
+      const r = await run({ name: 'shrink', args: invocationArgv(inv), multiaddr: false, superset: false, needsCgroup: false })
       return 'skipped' in r || verdict(r).ok
     }), { seed, numRuns: runs })
     if (details.counterexample !== null) {
