@@ -73,14 +73,20 @@ function attach<E extends FilterError | FilterSyntaxError>(e: E, source: FilterS
 export function parseFilter(input: FilterInput, options: ParseOptions): ParseResult {
   const mode = options.precedence ?? 'ss'
   const source = buildSource(input.words, input.file)
-  const lexed = lex(source, options.preferredFamily)
-  const parsed = parseTokens(lexed.tokens, lexed.values, mode, source.text.length)
+  let lexed = lex(source, options.preferredFamily)
+  let parsed = parseTokens(lexed.tokens, lexed.values, mode, source.text.length)
+  if (lexed.unglued && (lexed.valueError || parsed.failure)) {
+    // Splitting glued parentheses did not help: report what ss itself says.
+    lexed = lex(source, options.preferredFamily, { unglue: false })
+    parsed = parseTokens(lexed.tokens, lexed.values, mode, source.text.length)
+  }
   if (lexed.valueError && (!parsed.failure || parsed.failure.tokenIndex >= lexed.valueError.tokenIndex)) {
     throw attach(lexed.valueError.error, source)
   }
   if (parsed.failure) {
     const e = attach(parsed.failure.error, source)
-    e.lexed = { values: lexed.values.filter((v) => v.tokenIndex <= parsed.failure.tokenIndex), tokenIndex: parsed.failure.tokenIndex }
+    const at = parsed.failure.tokenIndex
+    e.lexed = { values: lexed.values.filter((v) => v.tokenIndex <= at), tokenIndex: at }
     throw e
   }
   const warnings: PrecedenceWarning[] = []

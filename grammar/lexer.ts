@@ -45,6 +45,8 @@ export interface LexResult {
   readonly preferredFamily: number
   /** The family the set was narrowed to by the last value with a known family, or null. */
   readonly forcedFamily: number | null
+  /** Some word was split at glued parentheses (ssx's extension). */
+  readonly unglued: boolean
 }
 
 const PREDICATE_KIND: Partial<Record<TokenKind, ValueKind>> = {
@@ -107,8 +109,11 @@ function unglue(raw: RawToken, kind: ValueKind, preferredFamily: number): RawTok
 /**
  * Lex the whole source as ss's `yylex` would, value by value.
  * @param preferredFamily ss's `preferred_family` before the filter (AF_UNSPEC 0, …)
+ * @param options.unglue split glued parentheses where ss would fail (default true); off = exactly ss's tokens
  */
-export function lex(source: FilterSource, preferredFamily: number): LexResult {
+export function lex(source: FilterSource, preferredFamily: number, options: { unglue?: boolean } = {}): LexResult {
+  const allowUnglue = options.unglue ?? true
+  let unglued = false
   const tokens: Token[] = []
   const values: ValueToken[] = []
   let kind: ValueKind = 'host'
@@ -128,8 +133,9 @@ export function lex(source: FilterSource, preferredFamily: number): LexResult {
       tokens.push({ kind: tk, text: raw.text, span: raw.span, index: tokens.length })
       continue
     }
-    const pieces = unglue(raw, kind, family)
+    const pieces = allowUnglue ? unglue(raw, kind, family) : null
     if (pieces) {
+      unglued = true
       queue.splice(q, 1, ...pieces)
       q--
       continue
@@ -148,5 +154,5 @@ export function lex(source: FilterSource, preferredFamily: number): LexResult {
       valueError = { tokenIndex: index, error: e }
     }
   }
-  return { tokens, values, valueError, preferredFamily: family, forcedFamily: forced }
+  return { tokens, values, valueError, preferredFamily: family, forcedFamily: forced, unglued }
 }

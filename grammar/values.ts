@@ -235,8 +235,11 @@ function parseNetlink(text: string, rest: string, isPort: boolean, span: Span): 
   }
   let proto: NetlinkHost['proto'] = null
   if (!isPort && addr !== '' && addr !== '*') {
-    const n = cUnsigned(addr, 255n)
-    proto = n !== null ? n : { name: addr }
+    // nl_proto_a2n: a name, else a number ≤ 255; a numeric text is never a name.
+    const n = strtoul(addr)
+    if (n.end === 0 || n.end !== addr.length) proto = { name: addr }
+    else if (!n.overflow && n.value <= 255n) proto = Number(n.value)
+    else throw hostError(`netlink protocol ${addr} is out of range`, span, ['expected a protocol name or a number from 0 to 255'])
   }
   return { family: 'netlink', text, span, proto, portid }
 }

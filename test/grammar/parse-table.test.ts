@@ -128,6 +128,7 @@ const CASES: readonly Case[] = [
   // netlink
   ['src netlink:rtnl', '(host src netlink:name:rtnl:*)'], ['src netlink:0:kernel', '(host src netlink:0:0)'], ['src netlink:*:123', '(host src netlink:*:123)'],
   ['dst netlink:kernel', '(host dst netlink:name:kernel:*)'], ['src netlink:*:foo', 'E_HOST 4-17'], ['src netlink:16', '(host src netlink:16:*)'],
+  ['src netlink:256', 'E_HOST 4-15'], ['src netlink:-1', 'E_HOST 4-14'], ['src netlink::-5', '(host src netlink:*:-5)'], ['src netlink:0x10', '(host src netlink:16:*)'],
   // vsock
   ['src vsock:3:1024', '(host src vsock:3:1024)'], ['src vsock:*:*', '(host src vsock:*:*)'], ['src vsock:3', '(host src vsock:3:*)'],
   ['src vsock:abc', 'E_HOST 4-13'], ['src vsock:5:', 'E_HOST 4-12'], ['src vsock:4294967296', 'E_HOST 4-20'], ['sport = vsock:7', '(port src eq vsock:*:7)'],
@@ -141,6 +142,8 @@ const CASES: readonly Case[] = [
   ['(sport = :22)', '(port src eq *:22)'], ['!(sport = :22)', '(not (port src eq *:22))'], ['((autobound))', '(autobound)'],
   ['(src 1.2.3.4) or (dst 5.6.7.8)', '(or (host src 1.2.3.4/32:*) (host dst 5.6.7.8/32:*))'], ['fwmark 5)', '(fwmark 0x5/0xffffffff)'],
   ['(fwmark 5 )', '(fwmark 0x5/0xffffffff)'],
+  // ... and where splitting does not help, the error is ss's own
+  ['src (1.2.3.4/40', 'E_HOST 4-15'], ['(sport = :22', 'E_SYNTAX 0-6'], ['(src 1.2.3.4))', 'E_SYNTAX 0-4'], ['src (foo', '(host src name:(foo/0:*)'],
   // escapes
   [['sport', '=', ':2\\2'], '(port src eq *:22)'], [['\\sport', '=', ':22'], '(port src eq *:22)'], [['sport\\ =\\ :22'], 'E_HOST 0-13'],
   [['src', '\\'], '(host src *:*)'], [['\\'], 'E_SYNTAX 0-1'], [['src', '\\('], 'E_SYNTAX 4-6'],
