@@ -42,6 +42,8 @@ export interface Compiled {
   readonly args: ParsedArgs
   readonly selection: SocketSelection
   readonly filter: Filter | null
+  /** Family bitmask after the filter's side effects (§4.7). */
+  readonly families: number
   readonly plan: QueryPlan
   readonly warnings: readonly string[]
   /** The filter text as shown in messages. */
@@ -131,7 +133,7 @@ export async function compileArgv(argv: readonly string[], io: CommandIo = {}): 
   if (selection.summaryOnly || selection.empty) {
     const why = selection.summaryOnly ? '-s without tables: only the summary is printed' : `${prog}: ${EMPTY_SELECTION_MESSAGE[selection.empty!]}`
     const plan: QueryPlan = { requests: [], residual: null, kernel: null, notes: [{ message: why }] }
-    return { args, selection, filter: null, plan, warnings: [], source: '' }
+    return { args, selection, filter: null, families: selection.families, plan, warnings: [], source: '' }
   }
   const precedence = args.flags.precedence ?? 'ss'
   if (precedence !== 'ss' && precedence !== 'manual') {
@@ -171,7 +173,8 @@ export async function compileArgv(argv: readonly string[], io: CommandIo = {}): 
       ext: { memory: args.flags.memory, info: args.flags.info, tos: args.flags.tos, extended: args.flags.extended > 0 },
     })
     const warnings = parsed.warnings.map((w) => w.message)
-    return { args, selection, filter, plan, warnings, source }
+    const families = parsed.forcedFamily != null ? 1 << parsed.forcedFamily : selection.families
+    return { args, selection, filter, families, plan, warnings, source }
   } catch (e) {
     if (e instanceof FilterSyntaxError || e instanceof FilterError) {
       const text = e.source?.text ?? (source || input.words.join(' '))

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs'
 import { runCompile, type CommandResult } from './compile.js'
 import { runDisasm } from './disasm-cmd.js'
+import { runList } from './list.js'
 
 function emit(r: CommandResult): number {
   if (r.stdout) process.stdout.write(r.stdout)
@@ -23,8 +24,12 @@ export async function main(argv: readonly string[]): Promise<number> {
       case 'disasm':
         return emit(runDisasm(argv.slice(1), readStdin))
       default:
-        process.stderr.write('ssx: listing sockets is not implemented yet; try `ssx compile [ss options] FILTER`\n')
-        return 1
+        return await runList(argv, {
+          stdin: readStdin,
+          write: (s) => { process.stdout.write(s, 'latin1') },
+          writeErr: (s) => { process.stderr.write(s) },
+          ...(process.stdout.isTTY && process.stdout.columns > 0 ? { screenWidth: process.stdout.columns } : {}),
+        })
     }
   } catch (e) {
     // Typed errors are rendered by the commands; anything else is a bug. Say so, without a stack trace
