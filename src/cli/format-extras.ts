@@ -82,7 +82,7 @@ export function shutdownExtra(mask: number | undefined): string {
 /**
  * `-e` details of an inet socket: ` uid:U` (non-zero) ` ino:I sk:COOKIE`
  * ` fwmark:0x…` (non-zero) ` cgroup:PATH` (non-zero id) ` v6only:0|1`
- * (AF_INET6) and the shutdown marker.
+ * (AF_INET6, when the attribute came) and the shutdown marker.
  * @param cgroupPath ss's `cg_id_to_path` (a path, or `unreachable:HEX`)
  */
 export function inetDetailsExtra(rec: InetDetailsRecord, cgroupPath: (id: bigint) => string): string {
@@ -91,7 +91,8 @@ export function inetDetailsExtra(rec: InetDetailsRecord, cgroupPath: (id: bigint
   s += ` ino:${rec.inode >>> 0} sk:${rec.cookie.toString(16)}`
   if (rec.mark) s += ` fwmark:0x${(rec.mark >>> 0).toString(16)}`
   if (rec.cgroupId !== 0n) s += ` cgroup:${cgroupPath(rec.cgroupId)}`
-  if (rec.family === 10) s += ` v6only:${rec.v6only ? 1 : 0}`
+  // The kernel sends INET_DIAG_SKV6ONLY for LISTEN and CLOSE sockets only; ss prints what it got.
+  if (rec.family === 10 && rec.v6only !== undefined) s += ` v6only:${rec.v6only ? 1 : 0}`
   return s + shutdownExtra(rec.shutdown)
 }
 

@@ -28,22 +28,19 @@ export function unixNetid(type: number): string {
 }
 
 /**
- * ss 6.1's text of a `sun_path`: a leading NUL (abstract name) becomes `@`
- * and the name is printed as a C string, i.e. up to the next NUL. Bytes map
- * one to one to chars (latin1).
+ * ss 6.1's text of a `sun_path`: an abstract name (leading NUL) with every
+ * NUL shown as `@` (verified: `\0in\0ner` prints `@in@ner`); a path up to
+ * its NUL. Bytes map one to one to chars (latin1).
  */
 export function unixNameText(raw: Uint8Array): string {
+  const abstract = raw.length > 0 && raw[0] === 0
   let s = ''
   for (let i = 0; i < raw.length; i++) {
     const b = raw[i]!
     if (b === 0) {
-      if (i === 0) {
-        s += '@'
-        continue
-      }
-      break
-    }
-    s += String.fromCharCode(b)
+      if (!abstract) break
+      s += '@'
+    } else s += String.fromCharCode(b)
   }
   return s
 }
