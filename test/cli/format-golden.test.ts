@@ -27,6 +27,8 @@ interface Capture {
   localPortRange: [number, number]
   records: { tcp: CapturedInet[], udp: CapturedInet[], unix: CapturedUnix[], packet: CapturedPacket[] }
   ss: Record<string, string>
+  /** `COLS CMD` → output on a pty of that width (stderr mixed in, `\r\n` line ends). */
+  tty: Record<string, string>
 }
 
 const cap = JSON.parse(readFileSync(new URL('../fixtures/output/capture.json', import.meta.url), 'latin1')) as Capture
@@ -67,9 +69,9 @@ const inetOpts = (numeric: boolean): InetFormatOptions => ({
   numeric, localPortRange: cap.localPortRange, services: lazyServices(), protocols: lazyProtocols(), ifname,
 })
 
-function render(rows: RowTokens[], tables: number, states: number, header = true): string {
+function render(rows: RowTokens[], tables: number, states: number, header = true, screenWidth?: number): string {
   let out = ''
-  const r = new Renderer({ enabled: columnVisibility({ tables, states }), header, write: (c) => { out += c } })
+  const r = new Renderer({ enabled: columnVisibility({ tables, states }), header, write: (c) => { out += c }, ...(screenWidth !== undefined ? { screenWidth } : {}) })
   for (const row of rows) r.row(row)
   r.end()
   return out
@@ -108,4 +110,20 @@ for (const c of cases) {
     t.ok(want !== undefined && want.length > 0, 'captured')
     t.equal(c.got(), want)
   })
+}
+
+for (const cols of [60, 100, 200]) {
+  const ttyCases: { cmd: string, got: () => string }[] = [
+    { cmd: '-tan', got: () => render(tcp.map((r) => inetRow(r, INET_PROTO.TCP, inetOpts(true))), TCP, ALL, true, cols) },
+    { cmd: '-tane', got: () => render(tcp.map((r) => withDetails(inetRow(r, INET_PROTO.TCP, inetOpts(true)), r)), TCP, ALL, true, cols) },
+    { cmd: '-xan', got: () => render(unix.map((r) => unixRow(r)), UNIX, ALL, true, cols) },
+  ]
+  for (const c of ttyCases) {
+    t.test(`ss ${c.cmd} on a ${cols}-column tty`, async (t) => {
+      // The pty adds \r before \n and mixes in ss's stderr (one cgroup warning per -e socket).
+      const want = cap.tty[`${cols} ${c.cmd}`]!.replaceAll('\r\n', '\n').replaceAll('Failed to find cgroup2 mount\n', '')
+      t.ok(want.length > 0, 'captured')
+      t.equal(c.got(), want)
+    })
+  }
 }
