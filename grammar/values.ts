@@ -144,16 +144,19 @@ function scanfInt(s: string, from: number): { value: number; end: number } | nul
 
 // ---------------------------------------------------------------- errors
 
+/** ss's second line after every host value error (the resolve pass uses the same note). */
+const CANNOT_PARSE = 'Cannot parse dst/src address.'
+
 function inetPrefixError(addr: string, span: Span): FilterError {
-  return new FilterError('E_HOST', `an inet prefix is expected rather than "${addr}"`, span, ['ss: "Cannot parse dst/src address."'])
+  return new FilterError('E_HOST', `an inet prefix is expected rather than "${addr}".`, span, [CANNOT_PARSE])
 }
 
 function hostError(what: string, span: Span, notes: readonly string[] = []): FilterError {
-  return new FilterError('E_HOST', what, span, [...notes, 'ss: "Cannot parse dst/src address."'])
+  return new FilterError('E_HOST', what, span, [...notes, CANNOT_PARSE])
 }
 
 function portError(port: string, span: Span): FilterError {
-  return new FilterError('E_PORT', `"${port}" does not look like a port`, span, ['ss: "Cannot parse dst/src address."'])
+  return new FilterError('E_PORT', `"${port}" does not look like a port.`, span, [CANNOT_PARSE])
 }
 
 // ---------------------------------------------------------------- fwmark, dev, cgroup

@@ -212,8 +212,8 @@ t.test('messages', async (t) => {
     try { parseFilter({ words: [s] }, { preferredFamily: 0 }); return 'ok' } catch (e) { return (e as Error).message }
   }
   t.equal(msg('sport ='), 'expected a port after "sport =", found end of filter')
-  t.equal(msg('src ::1'), 'an inet prefix is expected rather than ":"')
-  t.equal(msg('src [fe80::1]/64'), '"/64" does not look like a port')
+  t.equal(msg('src ::1'), 'an inet prefix is expected rather than ":".')
+  t.equal(msg('src [fe80::1]/64'), '"/64" does not look like a port.')
   t.equal(msg('fwmark 0x1/'), 'Cannot parse mark 0x1/.')
   t.equal(msg('autobound )'), 'unexpected ")" without a matching "("')
   t.equal(msg('( autobound'), 'expected ")" to close the group, found end of filter')

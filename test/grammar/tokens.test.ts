@@ -72,3 +72,9 @@ t.test('buildSource', async (t) => {
   t.equal(buildSource([], 'y\n').text, 'y')
   t.equal(buildSource([], '').text, '')
 })
+
+t.test('both grammars pass chevrotain\'s checks (normal runs skip them)', async (t) => {
+  const { validateGrammar } = await import('../../grammar/parser.js')
+  t.doesNotThrow(() => validateGrammar('ss'))
+  t.doesNotThrow(() => validateGrammar('manual'))
+})
