@@ -21,7 +21,7 @@ import type { Filter } from '../compiler/filter.js'
 import type { DiagRequest, QueryPlan } from '../compiler/plan.js'
 import { TABLE, hasFamily, tableBit } from '../compiler/select.js'
 import type { TableName } from '../compiler/select.js'
-import { NetlinkError, dump, netnsPath, openDiag } from '../runtime/index.js'
+import { NetlinkError, dump, errnoInfo, netnsPath, openDiag } from '../runtime/index.js'
 import type { DiagSocket, SocketRecord, SockDiagRequest } from '../runtime/index.js'
 import { replayTcpFile } from './record-replay.js'
 
@@ -113,6 +113,12 @@ function isMissingProtocol(e: unknown, req: DiagRequest): e is NetlinkError {
   if (!(e instanceof NetlinkError) || e.operation !== 'dump') return false
   // DCCP answers EINVAL when the module is absent (ss 6.1 then prints RTNETLINK answers).
   return e.errno === ENOENT || e.errno === EOPNOTSUPP || (req.table === 'dccp' && e.errno === EINVAL)
+}
+
+/** C's strerror() text for an errno (libuv's table, capitalised like glibc's). */
+function strerror(errno: number): string {
+  const text = errnoInfo(errno).description
+  return text.charAt(0).toUpperCase() + text.slice(1)
 }
 
 /**
@@ -229,6 +235,13 @@ export class QueryRun implements Iterable<SocketRecord>, AsyncIterable<SocketRec
               if (((opts.explicitTables ?? 0) & tablesOfReq) !== 0) once(`missing:${req.table}`, `ssx: ${req.table} sockets are not supported by this kernel`)
               break
             }
+            if (e instanceof NetlinkError && e.operation === 'dump') {
+              // ss 6.1 prints the kernel's refusal and goes on with the next table
+              // (silently for MPTCP); the protocol's AF_INET6 request is not sent.
+              succeeded.set(req.table, false)
+              if (req.protocolAttr === undefined) notice(`RTNETLINK answers: ${strerror(e.errno)}`)
+              break
+            }
             throw e
           }
           break
@@ -276,8 +289,10 @@ export class QueryRun implements Iterable<SocketRecord>, AsyncIterable<SocketRec
  *   skipped; for a table in `explicitTables`, one notice per table.
  * - EPERM on a program containing MARK_COND: resent without bytecode (the
  *   residual still applies), one notice.
+ * - Any other refusal of a request: notice `RTNETLINK answers: <strerror>`
+ *   (none for MPTCP) and on to the next request, like ss 6.1.
  *
- * @throws NetlinkError for any other kernel or socket error (while iterating)
+ * @throws NetlinkError for socket errors (send, recv, namespace; while iterating)
  * @throws DecodeError for malformed replies
  */
 export function runQuery(plan: QueryPlan, opts: QueryOptions): QueryRun {

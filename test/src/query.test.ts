@@ -85,6 +85,20 @@ if (!(await canUseNetns()) && process.env.CI !== 'true') {
     t.same(explicit.recs, [])
   })
 
+  t.test('another refusal: RTNETLINK answers, and on to the next request', async (t) => {
+    const s = sel({ tables: tables('udp', 'tcp') })
+    const good = compilePlan(sport(m.tcp.listen4.port), { selection: s, preferredFamily: 0 })
+    // An unknown opcode: the kernel's audit answers EINVAL (never emitted by the compiler).
+    const bad = { bytes: Uint8Array.of(99, 4, 8, 0) }
+    const plan: QueryPlan = { ...good, requests: good.requests.map((r) => (r.table === 'udp' ? { ...r, program: { ...r.program!, ...bad } } : r)) }
+    const notices: string[] = []
+    const q = runQuery(plan, { ...s, socket: sock, onNotice: (n) => notices.push(n) })
+    const recs = [...q]
+    t.same(notices, ['RTNETLINK answers: Invalid argument'])
+    t.equal(q.requestsSent, 3, 'udp AF_INET refused, its AF_INET6 not sent, tcp both')
+    t.ok(recs.length > 0 && recs.every((r) => r.localPort === m.tcp.listen4.port), 'tcp answered')
+  })
+
   t.test('unix and packet tables by socket type', async (t) => {
     const ux = (n: TableName) => exec(sel({ tables: tables(n), families: fam(AF.AF_UNIX) }), null).recs
     t.ok(ux('unix_dgram').every((r) => r.kind === 'unix' && r.type === 2) && ux('unix_dgram').some((r) => r.kind === 'unix' && r.localName === m.unix.abstractDgram.name), 'unix_dgram')
