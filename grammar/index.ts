@@ -67,7 +67,8 @@ function attach<E extends FilterError | FilterSyntaxError>(e: E, source: FilterS
  * Parse a filter as ss 6.1 does.
  * @throws FilterError for a value ss cannot parse (ss exits 1), reported
  *   before a syntax error when ss would have lexed the value first
- * @throws FilterSyntaxError for a grammar error or a bad `-F` line (ss exits 255);
+ * @throws FilterSyntaxError for a grammar error or a bad `-F` line (ss exits 255;
+ *   like ss, a bad line is reported only if nothing failed before the lexer got there);
  *   `lexed` lists the values read before it
  */
 export function parseFilter(input: FilterInput, options: ParseOptions): ParseResult {

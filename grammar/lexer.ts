@@ -7,7 +7,7 @@
  * No chevrotain here.
  */
 import type { Span } from './ast.js'
-import { FilterError } from './errors.js'
+import { FilterError, type FilterSyntaxError } from './errors.js'
 import type { FilterSource } from './source.js'
 import { keywordKind, splitPiece, type RawToken, type TokenKind } from './tokens.js'
 import { AF, parseHost, parseMark, type ParsedValue, type ValueKind } from './values.js'
@@ -39,8 +39,11 @@ export interface LexResult {
   readonly tokens: readonly Token[]
   /** Successfully parsed values, in order. */
   readonly values: readonly ValueToken[]
-  /** The first value error, if any, with its token index (the last token). */
-  readonly valueError: { readonly tokenIndex: number; readonly error: FilterError } | null
+  /**
+   * The first value error, if any, with its token index (the last token);
+   * or a bad `-F` line, at the index of the token ss would have read next.
+   */
+  readonly valueError: { readonly tokenIndex: number; readonly error: FilterError | FilterSyntaxError } | null
   /** Preferred family after the values' side effects. */
   readonly preferredFamily: number
   /** The family the set was narrowed to by the last value with a known family, or null. */
@@ -154,5 +157,6 @@ export function lex(source: FilterSource, preferredFamily: number, options: { un
       valueError = { tokenIndex: index, error: e }
     }
   }
+  if (valueError === null && source.fileError) valueError = { tokenIndex: tokens.length, error: source.fileError }
   return { tokens, values, valueError, preferredFamily: family, forcedFamily: forced, unglued }
 }

@@ -20,6 +20,11 @@ export interface FilterSource {
   /** Argv words joined by single spaces, then (after a newline) the file's kept lines, one per line. */
   readonly text: string
   readonly pieces: readonly SourcePiece[]
+  /**
+   * A bad `-F` line after the kept ones. ss meets it only when its lexer
+   * reads that far, so the lexer raises it after the last token before it.
+   */
+  readonly fileError?: FilterSyntaxError
 }
 
 /** A line of a `-F` file that ss keeps (comments and ss's `0`-lines are dropped). */
@@ -47,6 +52,13 @@ const LINE_BUFFER = 1024
  * @throws FilterSyntaxError (ss exits 255 for `-F` problems)
  */
 export function splitFilterFile(text: string): FilterFileLine[] {
+  const { lines, error } = readFilterLines(text)
+  if (error) throw error
+  return lines
+}
+
+/** The kept lines up to the first bad one, and the error for that one. */
+function readFilterLines(text: string): { lines: FilterFileLine[]; error?: FilterSyntaxError } {
   const lines: FilterFileLine[] = []
   let pos = 0
   let lineNo = 0
@@ -57,18 +69,18 @@ export function splitFilterFile(text: string): FilterFileLine[] {
     const chunk = text.slice(pos, end)
     pos = end
     if (chunk.length >= LINE_BUFFER - 1) {
-      throw new FilterSyntaxError('E_FILE_LINE_TOO_LONG', 'Too long line in filter', undefined, [`line ${lineNo} of the filter file has ${chunk.length} bytes; ss reads at most ${LINE_BUFFER - 2} per line`])
+      return { lines, error: new FilterSyntaxError('E_FILE_LINE_TOO_LONG', 'Too long line in filter', undefined, [`line ${lineNo} of the filter file has ${chunk.length} bytes; ss reads at most ${LINE_BUFFER - 2} per line`]) }
     }
     const nul = chunk.indexOf('\0')
     const cstr = nul === -1 ? chunk : chunk.slice(0, nul)
     if (cstr.length === 0) {
-      throw new FilterSyntaxError('E_FILE_INVALID_LINE', 'Invalid line', undefined, [`line ${lineNo} of the filter file starts with a NUL byte`])
+      return { lines, error: new FilterSyntaxError('E_FILE_INVALID_LINE', 'Invalid line', undefined, [`line ${lineNo} of the filter file starts with a NUL byte`]) }
     }
     const body = cstr.endsWith('\n') ? cstr.slice(0, -1) : cstr
     if (body.startsWith('#') || body.startsWith('0')) continue
     lines.push({ line: lineNo, text: body })
   }
-  return lines
+  return { lines }
 }
 
 /**
@@ -83,12 +95,15 @@ export function buildSource(words: readonly string[], file?: string): FilterSour
     pieces.push({ text: w, offset: text.length, origin: 'word' })
     text += w
   })
+  let fileError: FilterSyntaxError | undefined
   if (file !== undefined) {
-    for (const line of splitFilterFile(file)) {
+    const read = readFilterLines(file)
+    fileError = read.error
+    for (const line of read.lines) {
       if (text.length > 0 || pieces.length > 0) text += '\n'
       pieces.push({ text: line.text, offset: text.length, origin: 'file' })
       text += line.text
     }
   }
-  return { text, pieces }
+  return fileError ? { text, pieces, fileError } : { text, pieces }
 }

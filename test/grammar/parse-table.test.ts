@@ -228,4 +228,13 @@ t.test('file input', async (t) => {
   t.equal(toSExpr(f.expr!), '(and~ (port src eq *:22) (port dst eq *:80))')
   t.equal(parseFilter({ words: [], file: '# only\n#comments\n' }, { preferredFamily: 0 }).expr, null)
   t.equal(run(['state']), 'E_SYNTAX 0-5', 'state is just a host value here (the CLI handles it in argv)')
+  const fileErr = (words: string[], file: string): string => {
+    try { parseFilter({ words, file }, { preferredFamily: 0 }); return 'ok' } catch (e) { return (e as FilterError).code }
+  }
+  const long = 'x'.repeat(1100) + '\n'
+  t.equal(fileErr(['sport', '=', ':22'], long), 'E_FILE_LINE_TOO_LONG', 'ss reads the file to find the end of the filter')
+  t.equal(fileErr(['src', '10.0.0.0/33'], long), 'E_HOST', 'a value error in argv comes first')
+  t.equal(fileErr(['(', ')'], long), 'E_SYNTAX', 'so does a syntax error')
+  t.equal(fileErr([], 'sport = :22\n\0\n'), 'E_FILE_INVALID_LINE')
+  t.equal(fileErr([], 'sport =\n' + long), 'E_FILE_LINE_TOO_LONG', 'the parser still wants the port')
 })
