@@ -520,6 +520,34 @@ t.test('ssx compile vs ss 6.1 under strace', { skip }, async (t) => {
     }
   }
   if (!ssOnly) t.ok(compared >= 350, `${compared} cases compared`)
+
+  // Every program ssx produced for the corpus is sent once to the real
+  // kernel as a TCP dump in the namespace: the kernel's audit must accept it.
+  if (!ssOnly) {
+    const { openDiag, dump } = await import('../../runtime/index.js')
+    const programs = new Map<string, string>()
+    for (const r of results) {
+      if ('skipped' in r || r.ssx.exitCode !== 0) continue
+      for (const req of parseSsxPlan(r.ssx.stdout)) {
+        if (req.bytecode) programs.set(req.bytecode, r.c.name)
+      }
+    }
+    const sock = openDiag({ netns: ns })
+    t.teardown(() => sock.close())
+    let refused = 0
+    for (const [hex, name] of programs) {
+      const bytecode = new Uint8Array(Buffer.from(hex, 'hex'))
+      try {
+        for (const family of [2, 10]) {
+          for (const _ of dump(sock, { kind: 'inet', family, protocol: 6, states: 0xfff, ext: 0, bytecode })) { /* drain */ }
+        }
+      } catch (e) {
+        refused++
+        t.fail(`the kernel refused the program of ${name}: ${(e as Error).message}`, { bytecode: hex })
+      }
+    }
+    t.equal(refused, 0, `${programs.size} distinct programs sent to the kernel, all accepted`)
+  }
 })
 
 // Keep the helper honest where it is cheap: the normalizer zeroes exactly the padding of S_COND/D_COND.
