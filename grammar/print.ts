@@ -14,7 +14,9 @@ export function escapeValue(text: string): string {
   let out = text.replace(/[\\ \t]/g, (c) => `\\${c}`)
   // Keep ssx's unglueing of parentheses away from a value that has them at its edges.
   out = out.replace(/^([(!]+)/, (m) => m.replace(/./g, (c) => `\\${c}`)).replace(/(\)+)$/, (m) => m.replace(/./g, (c) => `\\${c}`))
-  if (Object.hasOwn(KEYWORDS, out)) out = `\\${out}` // unreachable for parsed values; keeps print total
+  // ss matches keywords after unescaping, so a value spelled like a keyword
+  // cannot be written at all; the parser never produces one.
+  if (Object.hasOwn(KEYWORDS, text)) throw new RangeError(`"${text}" is a keyword and cannot be written as a value`)
   return out
 }
 
