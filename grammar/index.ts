@@ -100,7 +100,7 @@ export function parseFilter(input: FilterInput, options: ParseOptions): ParseRes
       if (ssReading !== manualReading) {
         warnings.push({
           code: 'W_PRECEDENCE',
-          message: `"and" and "or" are mixed without parentheses: ss reads ${ssReading}, the man page says ${manualReading}; add parentheses`,
+          message: `"and" and "or" are mixed without parentheses: ss reads ${ssReading}, while its man page says ${manualReading}; add parentheses (or use --precedence=manual)`,
           span: expr.span,
           ssReading,
           manualReading,

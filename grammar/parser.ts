@@ -52,6 +52,8 @@ const BROKEN: Expr = { kind: 'autobound', span: { start: 0, end: 0 } }
 
 class FilterParser extends EmbeddedActionsParser {
   ctx: ParseContext = { values: new Map() }
+  /** Extent of a parenthesised node including its parentheses (the node keeps its own span). */
+  grouped = new WeakMap<Expr, Span>()
   readonly filter: () => Expr
 
   constructor(readonly mode: Precedence, validate = false) {
@@ -61,6 +63,7 @@ class FilterParser extends EmbeddedActionsParser {
     const $ = this
 
     const valueOf = (tok: IToken): ValueToken | undefined => $.ctx.values.get(payload(tok).index)
+    const outer = (e: Expr): Span => $.grouped.get(e) ?? e.span
 
     const hostPred = $.RULE('hostPred', (): Expr => {
       const kw = $.OR([{ ALT: () => $.CONSUME(T.dst) }, { ALT: () => $.CONSUME(T.src) }])
@@ -117,9 +120,10 @@ class FilterParser extends EmbeddedActionsParser {
       $.OR5([
         {
           ALT: () => {
-            $.CONSUME(T.lparen)
+            const l = $.CONSUME(T.lparen)
             const inner = $.SUBRULE(list)
-            $.CONSUME(T.rparen)
+            const r = $.CONSUME(T.rparen)
+            $.ACTION(() => $.grouped.set(inner, span(payload(l).span, payload(r).span)))
             return inner
           },
         },
@@ -127,7 +131,7 @@ class FilterParser extends EmbeddedActionsParser {
           ALT: () => {
             const n = $.CONSUME(T.not)
             const operand: Expr = $.SUBRULE6(expr)
-            return $.ACTION((): Expr => ({ kind: 'not', operand, span: span(payload(n).span, operand.span) }))
+            return $.ACTION((): Expr => ({ kind: 'not', operand, span: span(payload(n).span, outer(operand)) }))
           },
         },
         { ALT: () => $.SUBRULE(hostPred) },
@@ -142,8 +146,8 @@ class FilterParser extends EmbeddedActionsParser {
       ]),
     )
 
-    const and = (left: Expr, right: Expr, implicit: boolean): Expr => ({ kind: 'and', left, right, implicit, span: span(left.span, right.span) })
-    const or = (left: Expr, right: Expr): Expr => ({ kind: 'or', left, right, span: span(left.span, right.span) })
+    const and = (left: Expr, right: Expr, implicit: boolean): Expr => ({ kind: 'and', left, right, implicit, span: span(outer(left), outer(right)) })
+    const or = (left: Expr, right: Expr): Expr => ({ kind: 'or', left, right, span: span(outer(left), outer(right)) })
 
     if (mode === 'ss') {
       // list := expr ( ('&' | '|')? expr )*, all one level, left to right (ssfilter.y).
@@ -219,6 +223,7 @@ export function parseTokens(tokens: readonly Token[], values: readonly ValueToke
   if (tokens.length === 0) return { expr: null, failure: null }
   const parser = parserFor(mode)
   parser.ctx = { values: new Map(values.map((v) => [v.tokenIndex, v])) }
+  parser.grouped = new WeakMap()
   parser.input = tokens.map((t) => {
     const it = createTokenInstance(T[t.kind], t.text, t.span.start, t.span.end, 1, 1, t.span.start + 1, t.span.end)
     it.payload = t

@@ -179,6 +179,19 @@ t.test('precedence warning', async (t) => {
   t.equal(parseFilter({ words: ['sport = :1 or sport = :2 and dport = :3'] }, { preferredFamily: 0, precedence: 'manual' }).warnings.length, 0, 'manual mode')
 })
 
+t.test('spans', async (t) => {
+  const e = parseFilter({ words: ['! ( sport = :1 or src 10/8 ) dev lo'] }, { preferredFamily: 0 }).expr!
+  t.same(e.span, { start: 0, end: 35 }, 'the AND covers the group and the last predicate')
+  if (e.kind !== 'and' || e.left.kind !== 'not' || e.left.operand.kind !== 'or') throw new Error('shape')
+  t.same(e.left.span, { start: 0, end: 28 }, 'NOT covers the closing parenthesis')
+  t.same(e.left.operand.span, { start: 4, end: 26 }, 'the group\'s own node spans its contents')
+  t.same(e.left.operand.left.span, { start: 4, end: 14 })
+  if (e.right.kind !== 'dev') throw new Error('shape')
+  t.same(e.right.valueSpan, { start: 33, end: 35 })
+  const h = parseFilter({ words: ['src', '1.2.3.4'] }, { preferredFamily: 0 }).expr!
+  t.same(h.kind === 'host' && h.value.span, { start: 4, end: 11 }, 'value span')
+})
+
 t.test('family side effect', async (t) => {
   const r = parseFilter({ words: ['src inet:127.0.0.1 or src inet6:[::1]'] }, { preferredFamily: 0 })
   t.equal(r.forcedFamily, 10)

@@ -53,12 +53,11 @@ function ssxExit(words: readonly string[]): number {
   }
 }
 
-t.test('exit class matches /usr/bin/ss', async (t) => {
-  if (!(await canUseNetns())) {
-    if (process.env['CI'] === 'true') throw new Error('CI=true but namespaces are not available')
-    t.skip('needs root and ip netns to run /usr/bin/ss in a private namespace')
-    return
-  }
+const usable = await canUseNetns()
+if (!usable && process.env['CI'] === 'true') throw new Error('CI=true but namespaces are not available')
+const skip = usable ? false : 'needs root and ip netns to run /usr/bin/ss in a private namespace'
+
+t.test('exit class matches /usr/bin/ss', { skip }, async (t) => {
   const ns = await createNetns('grammar')
   t.teardown(() => ns.destroy())
   const ssExit = async (words: readonly string[]): Promise<number> => {
