@@ -37,7 +37,9 @@ const isBinary = (e: Expr): boolean => e.kind === 'and' || e.kind === 'or'
 /**
  * Canonical ss text of an expression for a precedence mode: parentheses
  * only where needed, implicit ANDs kept as juxtaposition, so that
- * `parse(printExpr(e, mode), mode)` gives `e` back (spans aside).
+ * `parse(printExpr(e, mode), mode)` gives `e` back (spans aside), given
+ * the same preferred family: host values are printed as written, and an
+ * unprefixed value means what the preferred family makes of it.
  */
 export function printExpr(expr: Expr, mode: Precedence = 'ss'): string {
   const go = (e: Expr): string => {
