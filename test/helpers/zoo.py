@@ -181,14 +181,71 @@ for i in range(EXTRA):
     listener(socket.AF_INET, '127.0.0.1', BASE + 2000 + i)
 m['extra'] = {'firstPort': BASE + 2000, 'count': EXTRA}
 
+# Opt-in extras for the output differential test (SSX_ZOO_OUTPUT=1 in the
+# environment; test/integration/output-diff.test.ts): rows whose text the
+# base zoo never produces. Off by default because other tests count sockets.
+if os.environ.get('SSX_ZOO_OUTPUT') == '1':
+    O = m['output'] = {}
+    # Well-known ports, so names come from /etc/services without -n.
+    lhttp = listener(socket.AF_INET, '0.0.0.0', 80)
+    lhttps = listener(socket.AF_INET6, '::', 443, v6only=True)
+    O['wellKnown'] = {'http': 80, 'https': 443}
+    # Unread data: Recv-Q 5 on the accepted side.
+    lq = listener(socket.AF_INET, '127.0.0.1', BASE + 3000)
+    cq = connect(socket.AF_INET, ('127.0.0.1', BASE + 3000))
+    aq = accept(lq)
+    cq.send(b'hello')
+    # Half-closed: the client shut down writing (FIN-WAIT-2), the server has not (CLOSE-WAIT).
+    lh = listener(socket.AF_INET, '127.0.0.1', BASE + 3001)
+    ch = connect(socket.AF_INET, ('127.0.0.1', BASE + 3001))
+    ah = accept(lh)
+    ch.shutdown(socket.SHUT_WR)
+    # A pending connection in a listener's accept queue (LISTEN Recv-Q 1).
+    lp = listener(socket.AF_INET, '127.0.0.1', BASE + 3002)
+    cp = connect(socket.AF_INET, ('127.0.0.1', BASE + 3002))
+    O['tcp'] = {'queued': BASE + 3000, 'halfClosed': BASE + 3001, 'pending': BASE + 3002}
+    # UDP bound to a device: ADDR%lo.
+    ub = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    ub.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, b'lo')
+    ub.bind(('127.0.0.1', BASE + 3003))
+    keep.append(ub)
+    O['udpBound'] = BASE + 3003
+    # Unix: queued bytes on a stream pair, an autobound name, a pending connection.
+    us1, us2 = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    us1.send(b'abc')
+    ua_ = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    ua_.bind('')  # autobind: @xxxxx
+    upath = '/tmp/ssx-zoo-%d-pending.sock' % os.getpid()
+    if os.path.exists(upath):
+        os.unlink(upath)
+    upl = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    upl.bind(upath)
+    upl.listen(4)
+    upc = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    upc.connect(upath)
+    keep += [us1, us2, ua_, upl, upc]
+    O['unix'] = {'autobind': ua_.getsockname().decode('latin1').replace('\0', '@'), 'pendingPath': upath}
+    # Packet: ARP (a protocol name) and IPv6 (another), bound to lo.
+    pa = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM, socket.htons(0x0806))
+    pa.bind(('lo', 0x0806))
+    p6 = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x86DD))
+    keep += [pa, p6]
+    # Netlink: generic netlink and uevent (group 1).
+    ng = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 16)
+    ng.bind((0, 0))
+    nu = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 15)
+    nu.bind((0, 1))
+    keep += [ng, nu]
+
 m['pid'] = os.getpid()
 print(json.dumps(m), flush=True)
 print('ready', flush=True)
 
 
 def stop(*_):
-    if os.path.exists(path):
-        os.unlink(path)
+    for p_ in (path, '/tmp/ssx-zoo-%d-pending.sock' % os.getpid()):
+        if os.path.exists(p_):
+            os.unlink(p_)
     sys.exit(0)
 
 
