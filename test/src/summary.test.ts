@@ -87,6 +87,9 @@ t.test('environment: PROC_NET_* win over PROC_ROOT, which wins over procRoot', a
   t.same([dir.counts.sockets, dir.errors.length], [0, 0], 'a directory reads as empty, without an error (fopen succeeds)')
   const e = readSummary(busy, { PROC_NET_SNMP: '' }).errors[0]
   t.match(e, { name: 'SummaryReadError', operation: 'get_snmpstat', path: '', code: 'ENOENT' }, 'typed error')
+  // ss builds $PROC_ROOT/net/… in snprintf(store, 127): 126 bytes survive (seen with strace).
+  const long = `/tmp/${'a'.repeat(130)}`
+  t.same(readSummary(long).errors.map((x) => x.path), [long.slice(0, 126), long.slice(0, 126)], 'long PROC_ROOT paths are cut at 126 bytes')
 })
 
 t.test('snmpValue: ss get_snmp_int rules', async (t) => {
