@@ -9,6 +9,7 @@ import { queueText, stateName } from './format-inet.js'
 
 /** The fields of a netlink socket the row needs (runtime's `NetlinkRecord` has them). */
 export interface NetlinkRowRecord {
+  /** `ndiag_state`: 1 when connected (runtime: 7 otherwise). */
   readonly state: number
   /** Netlink protocol number. */
   readonly protocol: number
@@ -32,6 +33,8 @@ export interface NetlinkFormatOptions {
 
 /** NETLINK_CONNECTED. */
 const CONNECTED = 1
+/** TCP_CLOSE, printed `UNCONN`. */
+const UNCONNECTED = 7
 
 /** The command name in a `/proc/PID/stat` text as `"%*d (%[^)]"` reads it, or undefined. */
 export function statComm(stat: string): string | undefined {
@@ -56,7 +59,9 @@ export function netlinkOwner(portid: number, opts: NetlinkFormatOptions): string
 export function netlinkRow(rec: NetlinkRowRecord, opts: NetlinkFormatOptions): string[] {
   const row = new Array<string>(COL.PROC + 1).fill('')
   row[COL.NETID] = 'nl'
-  row[COL.STATE] = stateName(rec.state)
+  // ss 6.1 shows every netlink socket as UNCONN; the kernel's state only decides the peer
+  // (verified: a connected rtnl socket prints `UNCONN … 0:0`).
+  row[COL.STATE] = stateName(UNCONNECTED)
   row[COL.RECVQ] = queueText(rec.memInfo?.rmemAlloc ?? 0)
   row[COL.SENDQ] = queueText(rec.memInfo?.wmemAlloc ?? 0)
   const proto = opts.numeric ? undefined : opts.protoName(rec.protocol)

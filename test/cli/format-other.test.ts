@@ -60,6 +60,7 @@ t.test('netlink', async (t) => {
   t.same(netlinkRow(rec, { ...opts, numeric: true }), ['nl', 'UNCONN', '4352  ', '0     ', '4:', '18027', '*', '', ''])
   t.same(netlinkRow({ ...rec, protocol: 30 }, opts).slice(4, 5), ['30:'], 'unnamed protocol: number')
   t.same(netlinkRow({ ...rec, state: 1, dstGroup: 0, dstPortid: 0 }, opts).slice(6), ['0:', '0', ''], 'connected: GROUP:PID')
+  t.equal(netlinkRow({ ...rec, state: 1 }, opts)[1], 'UNCONN', 'connected sockets still print UNCONN (6.1)')
 })
 
 t.test('services and protocols databases', async (t) => {
