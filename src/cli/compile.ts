@@ -17,6 +17,7 @@ import type { QueryPlan } from '../../compiler/plan.js'
 import type { Filter } from '../../compiler/filter.js'
 import { disassemble, formatDisasm } from '../../compiler/disasm.js'
 import { planToJson, toHex } from './plan-json.js'
+import { USAGE, SS_VERSION_LINE } from './usage.js'
 import { EXIT, formatFilterError } from './report.js'
 import { systemResolver } from '../system-resolver.js'
 
@@ -107,11 +108,18 @@ async function valueErrorBefore(e: FilterSyntaxError, resolver: Resolver, ctx: R
   return null
 }
 
+/** Options and selection: what ss knows before it reads the filter. */
+export interface Selected {
+  readonly args: ParsedArgs
+  readonly selection: SocketSelection
+}
+
 /**
- * Run the front half of ss on argv: options, selection, filter, resolution,
- * plan. Throws {@link CommandFailure} with ss's message and exit code.
+ * Parse argv and compute the selection (ss §0 steps 1–8). Throws
+ * {@link CommandFailure} with ss's message and exit code. `-h`/`-V` stop
+ * here: the caller checks `args.action` before using the selection.
  */
-export async function compileArgv(argv: readonly string[], io: CommandIo = {}): Promise<Compiled> {
+export function selectArgv(argv: readonly string[], io: CommandIo = {}): { readonly args: ParsedArgs; readonly selection: SocketSelection | null } {
   const prog = io.prog ?? 'ssx'
   const env = io.env ?? process.env
   let args: ParsedArgs
@@ -121,13 +129,28 @@ export async function compileArgv(argv: readonly string[], io: CommandIo = {}): 
     if (e instanceof UsageError) return fail(e.exitCode, formatUsageError(e, prog))
     throw e
   }
-  let selection: SocketSelection
+  if (args.action !== 'run') return { args, selection: null }
   try {
-    selection = selectSockets({ options: args.options, words: args.words })
+    return { args, selection: selectSockets({ options: args.options, words: args.words }) }
   } catch (e) {
     if (e instanceof SelectionError) return fail(e.exitCode, `${e.ssPrefix ? `${prog}: ` : ''}${e.message}\n`)
     throw e
   }
+}
+
+/**
+ * Run the front half of ss on argv: options, selection, filter, resolution,
+ * plan. Throws {@link CommandFailure} with ss's message and exit code.
+ */
+export async function compileArgv(argv: readonly string[], io: CommandIo = {}): Promise<Compiled> {
+  const { args, selection } = selectArgv(argv, io)
+  if (!selection) return fail(EXIT.ok, '')
+  return compileSelected({ args, selection }, io)
+}
+
+/** The rest of {@link compileArgv}: filter, names, plan. */
+export async function compileSelected({ args, selection }: Selected, io: CommandIo = {}): Promise<Compiled> {
+  const prog = io.prog ?? 'ssx'
   // ss stops before parsing the filter when it only prints the summary or
   // has nothing to list (§0 steps 4 and 8).
   if (selection.summaryOnly || selection.empty) {
@@ -188,7 +211,9 @@ export async function compileArgv(argv: readonly string[], io: CommandIo = {}): 
 export async function runCompile(argv: readonly string[], io: CommandIo = {}): Promise<CommandResult> {
   let c: Compiled
   try {
-    c = await compileArgv(argv, io)
+    const { args, selection } = selectArgv(argv, io)
+    if (!selection) return { exitCode: EXIT.ok, stdout: args.action === 'help' ? USAGE : SS_VERSION_LINE, stderr: '' }
+    c = await compileSelected({ args, selection }, io)
   } catch (e) {
     if (e instanceof CommandFailure) return e.result
     throw e

@@ -5,7 +5,7 @@
  * sockets beyond ss's own 5 MiB render batches.
  */
 import { readdirSync, readFileSync } from 'node:fs'
-import { compileArgv, CommandFailure, type CommandIo } from './compile.js'
+import { compileSelected, selectArgv, CommandFailure, type CommandIo, type Selected } from './compile.js'
 import { USAGE, SS_VERSION_LINE } from './usage.js'
 import { EXIT } from './report.js'
 import { columnVisibility, Renderer, COL } from './render.js'
@@ -14,11 +14,16 @@ import { unixRow } from './format-unix.js'
 import { packetRow } from './format-packet.js'
 import { netlinkRow } from './format-netlink.js'
 import { lazyProtocols, lazyServices } from '../services.js'
-import { runQuery, readLocalPortRange } from '../query.js'
+import { runQuery, readLocalPortRange, type QueryOptions } from '../query.js'
+import { killQuery, KillError } from '../kill.js'
+import { recordTcp, recordTcpFile, tcpDiagFile } from '../record-replay.js'
+import { EXT } from '../../compiler/compile.js'
 import { EMPTY_SELECTION_MESSAGE, tableBit, TABLE, type TableName } from '../../compiler/select.js'
 import { IPPROTO } from '../../uapi/inet-diag.js'
 import { NetlinkError } from '../../runtime/index.js'
 import { BUILTIN_NL_PROTOS } from '../system-resolver.js'
+import { readSummary, formatSummary } from '../summary.js'
+import { createProcessIndex, formatUsers } from '../procs.js'
 
 /** Where the command writes; the CLI passes process streams, tests collect strings. */
 export interface ListIo extends CommandIo {
@@ -56,26 +61,70 @@ function ifnameLookup(): (ifindex: number) => string | undefined {
   }
 }
 
-/** Run ss's listing for `argv`; resolves to the exit code. */
-export async function runList(argv: readonly string[], io: ListIo): Promise<number> {
-  let c
+/** Render a failure the way the command produced it. */
+function report(io: ListIo, e: unknown): number {
+  if (!(e instanceof CommandFailure)) throw e
+  if (e.result.stdout) io.write(e.result.stdout)
+  if (e.result.stderr) io.writeErr(e.result.stderr)
+  return e.result.exitCode
+}
+
+/** `-D FILE`: raw TCP replies to FILE (a name starting with `-` is stdout), before the filter is read. */
+function diagDump(file: string, sel: Selected, io: ListIo): number {
+  const { args, selection } = sel
+  if ((selection.tables & tableBit('tcp')) === 0) {
+    io.writeErr('ss: tcpdiag dump requested and no tcp in filter.\n')
+    return EXIT.ok
+  }
+  const opts = {
+    ...(args.flags.netns ? { netns: args.flags.netns } : {}),
+    states: selection.states,
+    ext: (args.flags.memory ? EXT.memory : 0) | (args.flags.info ? EXT.info : 0) | (args.flags.tos ? EXT.tos : 0),
+    preferredFamily: selection.preferredFamily,
+  }
   try {
-    c = await compileArgv(argv, io)
+    if (file.startsWith('-')) recordTcp(1, opts)
+    else recordTcpFile(file, opts)
   } catch (e) {
-    if (e instanceof CommandFailure) {
-      if (e.result.stdout) io.write(e.result.stdout)
-      io.writeErr(e.result.stderr)
-      return e.result.exitCode
-    }
+    // ss 6.1 silently ignores a file it cannot open; upstream (6.17+) reports it, and so do we.
+    const code = (e as NodeJS.ErrnoException).code
+    if (typeof code === 'string') { io.writeErr(`fopen dump file: ${code}\n`); return EXIT.usage }
+    if (e instanceof NetlinkError) { io.writeErr(`${io.prog ?? 'ssx'}: ${e.message}\n`); return EXIT.value }
     throw e
   }
-  const { args, selection, plan } = c
-  if (args.action === 'help') { io.write(USAGE); return EXIT.ok }
-  if (args.action === 'version') { io.write(SS_VERSION_LINE); return EXIT.ok }
+  return EXIT.ok
+}
+
+/** Run ss's listing for `argv`; resolves to the exit code. */
+export async function runList(argv: readonly string[], io: ListIo): Promise<number> {
+  let sel
+  try {
+    sel = selectArgv(argv, io)
+  } catch (e) {
+    return report(io, e)
+  }
+  if (sel.args.action === 'help') { io.write(USAGE); return EXIT.ok }
+  if (sel.args.action === 'version') { io.write(SS_VERSION_LINE); return EXIT.ok }
+  const selected: Selected = { args: sel.args, selection: sel.selection! }
+  const { args, selection } = selected
+  if (args.flags.context > 0) { io.writeErr('ss: SELinux is not enabled.\n'); return EXIT.value }
+  if (args.flags.summary) {
+    const data = readSummary(process.env['PROC_ROOT'] ?? '/proc', io.env ?? process.env)
+    for (const e of data.errors) io.writeErr(`${e.message}\n`)
+    io.write(formatSummary(data))
+    if (selection.summaryOnly) return EXIT.ok
+  }
+  if (selection.empty) { io.writeErr(`ss: ${EMPTY_SELECTION_MESSAGE[selection.empty]}\n`); return EXIT.ok }
+  if (args.flags.diagFile !== null) return diagDump(args.flags.diagFile, selected, io)
+  let c
+  try {
+    c = await compileSelected(selected, io)
+  } catch (e) {
+    return report(io, e)
+  }
+  const { plan } = c
   const prog = io.prog ?? 'ssx'
   for (const w of c.warnings) io.writeErr(`${prog}: warning: ${w}\n`)
-  if (args.flags.context > 0) { io.writeErr('ss: SELinux is not enabled.\n'); return EXIT.value }
-  if (selection.empty) { io.writeErr(`ss: ${EMPTY_SELECTION_MESSAGE[selection.empty]}\n`); return EXIT.ok }
 
   const netns = args.flags.netns ?? undefined
   const families = c.families
@@ -94,7 +143,8 @@ export async function runList(argv: readonly string[], io: ListIo): Promise<numb
     ...(io.screenWidth ? { screenWidth: io.screenWidth } : {}),
     write: io.write,
   })
-  const run = runQuery(plan, {
+  const replay = tcpDiagFile(io.env ?? process.env)
+  const qopts: QueryOptions = {
     ...(netns ? { netns } : {}),
     families,
     tables: selection.tables,
@@ -102,14 +152,21 @@ export async function runList(argv: readonly string[], io: ListIo): Promise<numb
     explicitTables: explicitTables(args.options),
     localPortRange,
     onNotice: (m) => io.writeErr(`${m}\n`),
-  })
+    ...(replay !== undefined ? { tcpDiagFile: replay } : {}),
+  }
+  const run = runQuery(plan, qopts)
+  // -K destroys each matched inet socket before it is printed (--dry-run: prints what would be closed).
+  const records = args.flags.kill ? killQuery(plan, { ...qopts, dryRun: args.flags.dryRun }) : run
   const numeric = args.flags.numeric
   const procStat = (pid: number): string | undefined => {
     try { return readFileSync(`/proc/${pid}/stat`, 'latin1') } catch { return undefined }
   }
   const protoName = (p: number): string | undefined => BUILTIN_NL_PROTOS[p]
+  // 6.1 shows users with -p, and with -T alone.
+  const threads = args.flags.threads > 0
+  const procs = args.flags.processes > 0 || threads ? createProcessIndex({ procRoot: process.env['PROC_ROOT'] ?? '/proc', threads }) : null
   try {
-    for (const rec of run) {
+    for (const rec of records) {
       let row: string[]
       switch (rec.kind) {
         case 'inet': row = inetRow(rec, INET_PROTOCOL[run.current?.table ?? 'tcp'] ?? IPPROTO.IPPROTO_TCP, inetOpts); break
@@ -118,11 +175,15 @@ export async function runList(argv: readonly string[], io: ListIo): Promise<numb
         case 'netlink': row = netlinkRow(rec, { numeric, protoName, procStat }); break
         default: continue
       }
-      row[COL.PROC] ??= ''
+      row[COL.PROC] = procs && 'inode' in rec ? formatUsers(procs.lookup(rec.inode), threads) : ''
       renderer.row(row)
     }
   } catch (e) {
     renderer.end()
+    if (e instanceof KillError) {
+      io.writeErr(`${e.message}\n`)
+      return EXIT.ok
+    }
     if (e instanceof NetlinkError) {
       io.writeErr(`${prog}: ${e.message}\n`)
       return EXIT.value
