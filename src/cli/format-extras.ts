@@ -116,3 +116,64 @@ export function skmemExtra(m: SkMem): string {
   if (m.drops !== undefined) s += `,d${m.drops}`
   return s + ')'
 }
+
+/** The `-e` fields of a unix socket. */
+export interface UnixDetailsRecord {
+  readonly shutdown?: number
+  /** UNIX_DIAG_VFS: inode and device (kernel `dev_t` encoding, major << 20 | minor) of a path socket. */
+  readonly vfs?: { readonly ino: number, readonly dev: number }
+  /** UNIX_DIAG_ICONS: peers of pending connections (listeners). */
+  readonly icons?: readonly number[]
+}
+
+/**
+ * glibc's major()/minor() applied to the kernel's dev_t, as ss does: for
+ * 254:0 (kernel 0x0fe00000) that is `0/65024`.
+ */
+function glibcMajorMinor(dev: number): string {
+  const d = dev >>> 0
+  const major = (d >>> 8) & 0xfff
+  const minor = (d & 0xff) | ((d >>> 12) & ~0xff)
+  return `${major}/${minor >>> 0}`
+}
+
+/** `-e` details of a unix socket: shutdown marker, ` ino:I dev:MAJ/MIN`, ` peers:` + ` INODE`…. */
+export function unixDetailsExtra(rec: UnixDetailsRecord): string {
+  let s = shutdownExtra(rec.shutdown)
+  if (rec.vfs) s += ` ino:${rec.vfs.ino >>> 0} dev:${glibcMajorMinor(rec.vfs.dev)}`
+  if (rec.icons) s += ' peers:' + rec.icons.map((p) => ` ${p >>> 0}`).join('')
+  return s
+}
+
+/** The `-e` fields of a packet socket. */
+export interface PacketDetailsRecord {
+  readonly inode: number
+  readonly cookie: bigint
+  /** PACKET_DIAG_INFO. */
+  readonly info?: { readonly version: number, readonly copyThresh: number, readonly flags: number }
+}
+
+/** PDI_* flag names, by bit. */
+const PDI_FLAGS: readonly [number, string][] = [[0x1, 'running'], [0x2, 'auxdata'], [0x4, 'origdev'], [0x8, 'vnethdr'], [0x10, 'loss']]
+
+/**
+ * `-e` details of a packet socket: ` ino:I sk:COOKIE`, then with
+ * PACKET_DIAG_INFO `\n\tver:V cpy_thresh:N flags( NAME … )` (`\n\t` → space with `-O`).
+ * Rings, fanout and filters are not rendered yet.
+ */
+export function packetDetailsExtra(rec: PacketDetailsRecord, oneline = false): string {
+  let s = ` ino:${rec.inode >>> 0} sk:${rec.cookie.toString(16)}`
+  if (rec.info) {
+    const names = PDI_FLAGS.filter(([bit]) => rec.info!.flags & bit).map(([, n]) => `${n} `).join('')
+    s += `${oneline ? ' ' : '\n\t'}ver:${rec.info.version} cpy_thresh:${rec.info.copyThresh} flags( ${names || '0 '})`
+  }
+  return s
+}
+
+/** `-e` details of a netlink socket: ` sk=0 cb=0 groups=0x%08x` (sk and cb are always 0 through netlink_diag). */
+export function netlinkDetailsExtra(groups: readonly number[] | undefined): string {
+  // The first 32 groups as ss's u32 bitmap (group n is bit n - 1).
+  let mask = 0
+  for (const g of groups ?? []) if (g >= 1 && g <= 32) mask |= 1 << (g - 1)
+  return ` sk=0 cb=0 groups=0x${(mask >>> 0).toString(16).padStart(8, '0')}`
+}

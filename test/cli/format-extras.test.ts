@@ -3,7 +3,7 @@
  * users, -e details and skmem strings (ss-behavior §8.3).
  */
 import t from 'tap'
-import { inetDetailsExtra, shutdownExtra, skmemExtra, timerExtra, timerText, usersExtra } from '../../src/cli/format-extras.js'
+import { inetDetailsExtra, netlinkDetailsExtra, packetDetailsExtra, shutdownExtra, skmemExtra, timerExtra, timerText, unixDetailsExtra, usersExtra } from '../../src/cli/format-extras.js'
 
 t.test('timerText', async (t) => {
   const cases: [ms: number, v61: string, upstream: string][] = [
@@ -68,4 +68,23 @@ t.test('skmemExtra', async (t) => {
   t.equal(skmemExtra({ ...m, backlog: 0, drops: 0 }), ' skmem:(r0,rb131072,t0,tb16384,f0,w0,o0,bl0,d0)')
   t.equal(skmemExtra({ ...m, backlog: 0 }), ' skmem:(r0,rb131072,t0,tb16384,f0,w0,o0,bl0)')
   t.equal(skmemExtra(m), ' skmem:(r0,rb131072,t0,tb16384,f0,w0,o0)')
+})
+
+t.test('unixDetailsExtra', async (t) => {
+  t.equal(unixDetailsExtra({ shutdown: 0 }), ' <->')
+  t.equal(unixDetailsExtra({ shutdown: 0, vfs: { ino: 2164073, dev: (254 << 20) | 0 } }), ' <-> ino:2164073 dev:0/65024', 'glibc major/minor of the kernel dev_t, as ss')
+  t.equal(unixDetailsExtra({ shutdown: 0, vfs: { ino: 1, dev: (8 << 20) | 1 } }), ' <-> ino:1 dev:0/2049')
+  t.equal(unixDetailsExtra({ shutdown: 2, icons: [] }), ' <-- peers:')
+  t.equal(unixDetailsExtra({ icons: [11, 12] }), ' peers: 11 12')
+})
+
+t.test('packetDetailsExtra', async (t) => {
+  t.equal(packetDetailsExtra({ inode: 5, cookie: 0xbb02n }), ' ino:5 sk:bb02')
+  t.equal(packetDetailsExtra({ inode: 5, cookie: 0xbb02n, info: { version: 0, copyThresh: 0, flags: 1 } }), ' ino:5 sk:bb02\n\tver:0 cpy_thresh:0 flags( running )')
+  t.equal(packetDetailsExtra({ inode: 5, cookie: 1n, info: { version: 2, copyThresh: 64, flags: 0x13 } }, true), ' ino:5 sk:1 ver:2 cpy_thresh:64 flags( running auxdata loss )')
+})
+
+t.test('netlinkDetailsExtra', async (t) => {
+  t.equal(netlinkDetailsExtra(undefined), ' sk=0 cb=0 groups=0x00000000')
+  t.equal(netlinkDetailsExtra([1, 3, 32]), ' sk=0 cb=0 groups=0x80000005')
 })

@@ -18,11 +18,12 @@ import { unixRow } from '../../src/cli/format-unix.js'
 import type { UnixRowRecord } from '../../src/cli/format-unix.js'
 import { packetRow } from '../../src/cli/format-packet.js'
 import type { PacketRowRecord } from '../../src/cli/format-packet.js'
-import { inetDetailsExtra } from '../../src/cli/format-extras.js'
+import { inetDetailsExtra, packetDetailsExtra, unixDetailsExtra } from '../../src/cli/format-extras.js'
+import type { PacketDetailsRecord, UnixDetailsRecord } from '../../src/cli/format-extras.js'
 
 interface CapturedInet { family: number, state: number, localAddr: string, localPort: number, remoteAddr: string, remotePort: number, ifindex: number, rqueue: number, wqueue: number, v6only: boolean, inode: number, cookie: string }
-interface CapturedUnix { type: number, state: number, inode: number, name: string | null, peer: number, rqueue: number, wqueue: number }
-interface CapturedPacket { type: number, protocol: number, ifindex: number, inode: number }
+interface CapturedUnix { type: number, state: number, inode: number, name: string | null, peer: number, rqueue: number, wqueue: number, vfs: { ino: number, dev: number } | null }
+interface CapturedPacket { type: number, protocol: number, ifindex: number, inode: number, cookie: string }
 interface Capture {
   localPortRange: [number, number]
   records: { tcp: CapturedInet[], udp: CapturedInet[], unix: CapturedUnix[], packet: CapturedPacket[] }
@@ -56,12 +57,15 @@ const unixOrder = (text: string): number[] => text.split('\n').slice(1).filter(B
 
 const tcp = inDumpOrder(inetRecords(cap.records.tcp), inoOrder(cap.ss['-tane']!))
 const udp = inDumpOrder(inetRecords(cap.records.udp), inoOrder(cap.ss['-uane']!))
-const unix = inDumpOrder(cap.records.unix.map((r): UnixRowRecord & { inode: number } => ({
-  type: r.type, state: r.state, inode: r.inode, remotePort: r.peer, rqueue: r.rqueue, wqueue: r.wqueue,
+const unix = inDumpOrder(cap.records.unix.map((r): UnixRowRecord & UnixDetailsRecord & { inode: number } => ({
+  type: r.type, state: r.state, inode: r.inode, remotePort: r.peer, rqueue: r.rqueue, wqueue: r.wqueue, shutdown: 0,
+  // As the kernel: UNIX_DIAG_VFS for sockets with a path, UNIX_DIAG_ICONS for listeners (none pending here).
+  ...(r.vfs !== null ? { vfs: r.vfs } : {}), ...(r.state === 10 ? { icons: [] } : {}),
   ...(r.name !== null ? { nameBytes: Uint8Array.from(r.name, (c) => c.charCodeAt(0)) } : {}),
 })), unixOrder(cap.ss['-xan']!))
-const packet = inDumpOrder(cap.records.packet.map((r): PacketRowRecord & { inode: number } => ({
+const packet = inDumpOrder(cap.records.packet.map((r): PacketRowRecord & PacketDetailsRecord => ({
   type: r.type, state: 7, protocol: r.protocol, ifindex: r.ifindex, inode: r.inode, memInfo: { rmemAlloc: 0 },
+  cookie: BigInt(`0x${r.cookie}`), info: { version: 0, copyThresh: 0, flags: 1 },
 })), inoOrder(cap.ss['-0ae']!))
 
 const ifname = (i: number): string | undefined => (i === 1 ? 'lo' : undefined)
@@ -100,6 +104,8 @@ const cases: { cmd: string, got: () => string }[] = [
   { cmd: '-0a', got: () => render(packet.map((r) => packetRow(r, { numeric: false, ifname })), PACKET, ALL) },
   { cmd: '-0an', got: () => render(packet.map((r) => packetRow(r, { numeric: true, ifname })), PACKET, ALL) },
   { cmd: '-0', got: () => render(packet.map((r) => packetRow(r, { numeric: false, ifname })), PACKET, CLOSE) },
+  { cmd: '-xane', got: () => render(unix.map((r) => { const row = unixRow(r); row[COL.PROC] = unixDetailsExtra(r); return row }), UNIX, ALL) },
+  { cmd: '-0ae', got: () => render(packet.map((r) => { const row = packetRow(r, { numeric: false, ifname }); row[COL.PROC] = packetDetailsExtra(r); return row }), PACKET, ALL) },
   { cmd: '-A netlink', got: () => render([], NETLINK, CONN) },
   { cmd: '-tn dport = :1', got: () => render([], TCP, CONN) },
 ]
