@@ -177,3 +177,186 @@ export function netlinkDetailsExtra(groups: readonly number[] | undefined): stri
   for (const g of groups ?? []) if (g >= 1 && g <= 32) mask |= 1 << (g - 1)
   return ` sk=0 cb=0 groups=0x${(mask >>> 0).toString(16).padStart(8, '0')}`
 }
+
+/** C's `%g` (6 significant digits, trailing zeros removed, exponent form outside 1e-4 ≤ |x| < 1e6). */
+export function formatG(x: number, precision = 6): string {
+  if (x === 0) return '0'
+  if (!Number.isFinite(x)) return Number.isNaN(x) ? 'nan' : x > 0 ? 'inf' : '-inf'
+  const p = precision === 0 ? 1 : precision
+  const [mant, expText] = x.toExponential(p - 1).split('e') as [string, string]
+  const exp = Number(expText)
+  const strip = (s: string): string => (s.includes('.') ? s.replace(/\.?0+$/, '') : s)
+  if (exp < -4 || exp >= p) return `${strip(mant)}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`
+  return strip(x.toFixed(p - 1 - exp))
+}
+
+/** ss's `sprint_bw`: `%.0f` with `-n`, else `%.3g` with T/G/M/k, else `%g`. */
+export function bwText(bw: number, numeric: boolean): string {
+  if (numeric) return bw.toFixed(0)
+  if (bw >= 1e12) return `${formatG(bw / 1e12, 3)}T`
+  if (bw >= 1e9) return `${formatG(bw / 1e9, 3)}G`
+  if (bw >= 1e6) return `${formatG(bw / 1e6, 3)}M`
+  if (bw >= 1e3) return `${formatG(bw / 1e3, 3)}k`
+  return formatG(bw)
+}
+
+type Num = number | bigint
+
+/** The `struct tcp_info` fields the `-i` line reads (runtime's `TcpInfo` has them; absent = too old a kernel). */
+export interface TcpInfoInput {
+  readonly state?: number
+  readonly backoff?: number
+  readonly options?: number
+  readonly sndWscale?: number
+  readonly rcvWscale?: number
+  readonly deliveryRateAppLimited?: boolean
+  readonly rto?: number
+  readonly ato?: number
+  readonly sndMss?: number
+  readonly rcvMss?: number
+  readonly unacked?: number
+  readonly sacked?: number
+  readonly lost?: number
+  readonly retrans?: number
+  readonly fackets?: number
+  readonly lastDataSent?: number
+  readonly lastDataRecv?: number
+  readonly lastAckRecv?: number
+  readonly pmtu?: number
+  readonly rcvSsthresh?: number
+  readonly rtt?: number
+  readonly rttvar?: number
+  readonly sndSsthresh?: number
+  readonly sndCwnd?: number
+  readonly advmss?: number
+  readonly reordering?: number
+  readonly rcvRtt?: number
+  readonly rcvSpace?: number
+  readonly totalRetrans?: number
+  readonly pacingRate?: Num
+  readonly maxPacingRate?: Num
+  readonly bytesAcked?: Num
+  readonly bytesReceived?: Num
+  readonly segsOut?: number
+  readonly segsIn?: number
+  readonly notsentBytes?: number
+  readonly minRtt?: number
+  readonly dataSegsIn?: number
+  readonly dataSegsOut?: number
+  readonly deliveryRate?: Num
+  readonly busyTime?: Num
+  readonly rwndLimited?: Num
+  readonly sndbufLimited?: Num
+  readonly delivered?: number
+  readonly deliveredCe?: number
+  readonly bytesSent?: Num
+  readonly bytesRetrans?: Num
+  readonly dsackDups?: number
+  readonly reordSeen?: number
+  readonly rcvOoopack?: number
+  readonly sndWnd?: number
+}
+
+/** What the `-i` line needs besides tcp_info. */
+export interface TcpInfoExtraInput {
+  readonly info?: TcpInfoInput
+  /** INET_DIAG_CONG. */
+  readonly congestion?: string
+  readonly dctcp?: { readonly enabled: number, readonly ceState: number, readonly alpha: number, readonly abEcn: number, readonly abTot: number }
+  /** `bw` in bytes/s; gains scaled by 256. */
+  readonly bbr?: { readonly bw: Num, readonly minRtt: number, readonly pacingGain: number, readonly cwndGain: number }
+}
+
+/** TCPI_OPT_* bits. */
+const TCPI_OPT = { TIMESTAMPS: 1, SACK: 2, WSCALE: 4, ECN: 8, ECN_SEEN: 16, SYN_DATA: 32 } as const
+const U64_MAX = 0xffffffffffffffffn
+
+/**
+ * The `-i` text of a TCP socket (ss 6.1's `tcp_show_info`, ss-behavior
+ * §8.3), each field only when present and non-zero.
+ * @param showOptions `-o`/`-e`/`-b`: also ` ts sack ecn ecnseen fastopen`
+ * @param numeric `-n`: bandwidths as plain `%.0f`
+ */
+export function tcpInfoExtra(x: TcpInfoExtraInput, showOptions: boolean, numeric: boolean): string {
+  const i = x.info ?? {}
+  const n = (v: Num | undefined): number => (v === undefined ? 0 : Number(v))
+  let s = ''
+  const opts = i.options ?? 0
+  if (showOptions) {
+    if (opts & TCPI_OPT.TIMESTAMPS) s += ' ts'
+    if (opts & TCPI_OPT.SACK) s += ' sack'
+    if (opts & TCPI_OPT.ECN) s += ' ecn'
+    if (opts & TCPI_OPT.ECN_SEEN) s += ' ecnseen'
+    if (opts & TCPI_OPT.SYN_DATA) s += ' fastopen'
+  }
+  if (x.congestion) s += ` ${x.congestion}`
+  if (opts & TCPI_OPT.WSCALE) s += ` wscale:${i.sndWscale ?? 0},${i.rcvWscale ?? 0}`
+  const rto = n(i.rto) / 1000
+  if (rto && rto !== 3000) s += ` rto:${formatG(rto)}`
+  if (i.backoff) s += ` backoff:${i.backoff}`
+  const rtt = n(i.rtt) / 1000
+  if (rtt) s += ` rtt:${formatG(rtt)}/${formatG(n(i.rttvar) / 1000)}`
+  if (i.ato) s += ` ato:${formatG(i.ato / 1000)}`
+  if (i.sndMss) s += ` mss:${i.sndMss | 0}`
+  if (i.pmtu) s += ` pmtu:${i.pmtu >>> 0}`
+  if (i.rcvMss) s += ` rcvmss:${i.rcvMss | 0}`
+  if (i.advmss) s += ` advmss:${i.advmss | 0}`
+  if (i.sndCwnd) s += ` cwnd:${i.sndCwnd >>> 0}`
+  if (i.sndSsthresh !== undefined && i.sndSsthresh < 0xffff && i.sndSsthresh) s += ` ssthresh:${i.sndSsthresh}`
+  for (const [name, v] of [['bytes_sent', i.bytesSent], ['bytes_retrans', i.bytesRetrans], ['bytes_acked', i.bytesAcked], ['bytes_received', i.bytesReceived]] as const) {
+    if (v !== undefined && BigInt(v) !== 0n) s += ` ${name}:${BigInt(v)}`
+  }
+  if (i.segsOut) s += ` segs_out:${i.segsOut}`
+  if (i.segsIn) s += ` segs_in:${i.segsIn}`
+  if (i.dataSegsOut) s += ` data_segs_out:${i.dataSegsOut}`
+  if (i.dataSegsIn) s += ` data_segs_in:${i.dataSegsIn}`
+  if (x.dctcp) {
+    const d = x.dctcp
+    s += d.enabled ? ` dctcp:(ce_state:${d.ceState},alpha:${d.alpha},ab_ecn:${d.abEcn},ab_tot:${d.abTot})` : ' dctcp:fallback_mode'
+  }
+  if (x.bbr) {
+    const b = x.bbr
+    s += ` bbr:(bw:${bwText(n(b.bw) * 8, numeric)}bps,mrtt:${formatG(b.minRtt / 1000)}`
+    if (b.pacingGain) s += `,pacing_gain:${formatG(b.pacingGain / 256)}`
+    if (b.cwndGain) s += `,cwnd_gain:${formatG(b.cwndGain / 256)}`
+    s += ')'
+  }
+  if (i.rtt) {
+    const send = (n(i.sndCwnd) * n(i.sndMss) * 8000000) / i.rtt
+    if (send) s += ` send ${bwText(send, numeric)}bps`
+  }
+  if (i.lastDataSent) s += ` lastsnd:${i.lastDataSent}`
+  if (i.lastDataRecv) s += ` lastrcv:${i.lastDataRecv}`
+  if (i.lastAckRecv) s += ` lastack:${i.lastAckRecv}`
+  if (i.pacingRate !== undefined && BigInt(i.pacingRate) !== 0n && BigInt(i.pacingRate) !== U64_MAX) {
+    s += ` pacing_rate ${bwText(n(i.pacingRate) * 8, numeric)}bps`
+    if (i.maxPacingRate !== undefined && BigInt(i.maxPacingRate) !== 0n && BigInt(i.maxPacingRate) !== U64_MAX) s += `/${bwText(n(i.maxPacingRate) * 8, numeric)}bps`
+  }
+  if (n(i.deliveryRate)) s += ` delivery_rate ${bwText(n(i.deliveryRate) * 8, numeric)}bps`
+  if (i.delivered) s += ` delivered:${i.delivered}`
+  if (i.deliveredCe) s += ` delivered_ce:${i.deliveredCe}`
+  if (i.deliveryRateAppLimited) s += ' app_limited'
+  const busy = n(i.busyTime)
+  if (busy) {
+    s += ` busy:${Math.floor(busy / 1000)}ms`
+    const rwnd = n(i.rwndLimited), sndbuf = n(i.sndbufLimited)
+    if (rwnd) s += ` rwnd_limited:${Math.floor(rwnd / 1000)}ms(${((rwnd * 100) / busy).toFixed(1)}%)`
+    if (sndbuf) s += ` sndbuf_limited:${Math.floor(sndbuf / 1000)}ms(${((sndbuf * 100) / busy).toFixed(1)}%)`
+  }
+  if (i.unacked) s += ` unacked:${i.unacked}`
+  if (i.retrans || i.totalRetrans) s += ` retrans:${i.retrans ?? 0}/${i.totalRetrans ?? 0}`
+  if (i.lost) s += ` lost:${i.lost}`
+  if (i.sacked && i.state !== 10) s += ` sacked:${i.sacked}`
+  if (i.dsackDups) s += ` dsack_dups:${i.dsackDups}`
+  if (i.fackets) s += ` fackets:${i.fackets}`
+  if (i.reordering !== undefined && i.reordering !== 3) s += ` reordering:${i.reordering | 0}`
+  if (i.reordSeen) s += ` reord_seen:${i.reordSeen | 0}`
+  if (i.rcvRtt) s += ` rcv_rtt:${formatG(i.rcvRtt / 1000)}`
+  if (i.rcvSpace) s += ` rcv_space:${i.rcvSpace | 0}`
+  if (i.rcvSsthresh) s += ` rcv_ssthresh:${i.rcvSsthresh >>> 0}`
+  if (i.notsentBytes) s += ` notsent:${i.notsentBytes}`
+  if (i.minRtt) s += ` minrtt:${formatG(i.minRtt / 1000)}`
+  if (i.rcvOoopack) s += ` rcv_ooopack:${i.rcvOoopack}`
+  if (i.sndWnd) s += ` snd_wnd:${i.sndWnd}`
+  return s
+}

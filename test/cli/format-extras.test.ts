@@ -3,7 +3,9 @@
  * users, -e details and skmem strings (ss-behavior §8.3).
  */
 import t from 'tap'
-import { inetDetailsExtra, netlinkDetailsExtra, packetDetailsExtra, shutdownExtra, skmemExtra, timerExtra, timerText, unixDetailsExtra, usersExtra } from '../../src/cli/format-extras.js'
+import fc from 'fast-check'
+import { execFileSync } from 'node:child_process'
+import { bwText, formatG, tcpInfoExtra, inetDetailsExtra, netlinkDetailsExtra, packetDetailsExtra, shutdownExtra, skmemExtra, timerExtra, timerText, unixDetailsExtra, usersExtra } from '../../src/cli/format-extras.js'
 
 t.test('timerText', async (t) => {
   const cases: [ms: number, v61: string, upstream: string][] = [
@@ -87,4 +89,73 @@ t.test('packetDetailsExtra', async (t) => {
 t.test('netlinkDetailsExtra', async (t) => {
   t.equal(netlinkDetailsExtra(undefined), ' sk=0 cb=0 groups=0x00000000')
   t.equal(netlinkDetailsExtra([1, 3, 32]), ' sk=0 cb=0 groups=0x80000005')
+})
+
+const U64 = 0xffffffffffffffffn
+
+t.test('formatG is C %g', async (t) => {
+  const cases: [number, string][] = [
+    [0, '0'], [204, '204'], [0.008, '0.008'], [0.0001, '0.0001'], [0.00001, '1e-05'], [123456, '123456'],
+    [1234567, '1.23457e+06'], [1.5, '1.5'], [40, '40'], [1 / 3, '0.333333'], [99999.95, '99999.9'], [999999.5, '1e+06'],
+  ]
+  for (const [x, want] of cases) t.equal(formatG(x), want, String(x))
+  t.equal(formatG(138.2, 3), '138')
+  t.equal(formatG(1.5, 3), '1.5')
+})
+
+t.test('bwText', async (t) => {
+  t.equal(bwText(0, false), '0')
+  t.equal(bwText(138.2e9, false), '138G')
+  t.equal(bwText(394e9, false), '394G')
+  t.equal(bwText(1.5e12, false), '1.5T')
+  t.equal(bwText(2500, false), '2.5k')
+  t.equal(bwText(999, false), '999')
+  t.equal(bwText(327410000000, true), '327410000000')
+  t.equal(bwText(154202352941.17648, true), '154202352941')
+})
+
+t.test('tcpInfoExtra reproduces the ss-behavior §8.5 examples', async (t) => {
+  const est = {
+    congestion: 'bbr',
+    info: {
+      options: 7, sndWscale: 10, rcvWscale: 10, rto: 204000, rtt: 8, rttvar: 4, sndMss: 32741, pmtu: 65535, rcvMss: 536, advmss: 65483,
+      sndCwnd: 10, sndSsthresh: 0x7fffffff, bytesAcked: 1n, bytesReceived: 0n, segsOut: 2, segsIn: 1, lastDataSent: 5428, lastDataRecv: 5428,
+      lastAckRecv: 5428, pacingRate: 116961147509n, maxPacingRate: U64, delivered: 1, deliveryRateAppLimited: true, rcvSpace: 65495,
+      rcvSsthresh: 65495, minRtt: 8, sndWnd: 65483, reordering: 3, ato: 0,
+    },
+    bbr: { bw: 0n, minRtt: 8, pacingGain: 256, cwndGain: 256 },
+  }
+  t.equal(tcpInfoExtra(est, true, true), ' ts sack bbr wscale:10,10 rto:204 rtt:0.008/0.004 mss:32741 pmtu:65535 rcvmss:536 advmss:65483 cwnd:10 bytes_acked:1 segs_out:2 segs_in:1 bbr:(bw:0bps,mrtt:0.008,pacing_gain:1,cwnd_gain:1) send 327410000000bps lastsnd:5428 lastrcv:5428 lastack:5428 pacing_rate 935689180072bps delivered:1 app_limited rcv_space:65495 rcv_ssthresh:65495 minrtt:0.008 snd_wnd:65483')
+  const est2 = {
+    congestion: 'bbr',
+    info: {
+      options: 7, sndWscale: 10, rcvWscale: 10, rto: 204000, rtt: 17, rttvar: 8, ato: 40000, sndMss: 32768, pmtu: 65535, rcvMss: 536, advmss: 65483,
+      sndCwnd: 10, bytesReceived: 5n, segsOut: 1, segsIn: 3, dataSegsIn: 1, lastDataSent: 5440, lastDataRecv: 5440, lastAckRecv: 5440,
+      pacingRate: 55085926128n, delivered: 1, deliveryRateAppLimited: true, rcvSpace: 65483, rcvSsthresh: 65483, minRtt: 17, sndWnd: 65536, reordering: 3,
+    },
+    bbr: { bw: 0n, minRtt: 17, pacingGain: 0, cwndGain: 0 },
+  }
+  t.equal(tcpInfoExtra(est2, false, true), ' bbr wscale:10,10 rto:204 rtt:0.017/0.008 ato:40 mss:32768 pmtu:65535 rcvmss:536 advmss:65483 cwnd:10 bytes_received:5 segs_out:1 segs_in:3 data_segs_in:1 bbr:(bw:0bps,mrtt:0.017) send 154202352941bps lastsnd:5440 lastrcv:5440 lastack:5440 pacing_rate 440687409024bps delivered:1 app_limited rcv_space:65483 rcv_ssthresh:65483 minrtt:0.017 snd_wnd:65536')
+  t.equal(tcpInfoExtra({ congestion: 'bbr', info: { state: 10, sndCwnd: 10, reordering: 3, unacked: 2, sacked: 5 } }, false, false), ' bbr cwnd:10 unacked:2', 'a listener; sacked not shown for LISTEN')
+  t.equal(tcpInfoExtra({ info: { rto: 3000000, reordering: 3 } }, false, false), '', 'rto 3000 ms is not printed')
+  t.equal(tcpInfoExtra({ info: { rtt: 1000, sndCwnd: 10, sndMss: 1448, reordering: 3, busyTime: 10000n, rwndLimited: 2500n, retrans: 0, totalRetrans: 4 } }, false, false),
+    ' rtt:1/0 mss:1448 cwnd:10 send 116Mbps busy:10ms rwnd_limited:2ms(25.0%) retrans:0/4')
+  t.equal(tcpInfoExtra({ dctcp: { enabled: 1, ceState: 0, alpha: 0, abEcn: 0, abTot: 0 } }, false, false), ' dctcp:(ce_state:0,alpha:0,ab_ecn:0,ab_tot:0)')
+  t.equal(tcpInfoExtra({ dctcp: { enabled: 0, ceState: 0, alpha: 0, abEcn: 0, abTot: 0 } }, false, false), ' dctcp:fallback_mode')
+})
+
+t.test('formatG equals printf %g and %.3g (python\'s %-formatting, which is C\'s) on 2000 generated values', async (t) => {
+  const values = fc.sample(fc.oneof(
+    fc.double({ min: 0, max: 1e15, noNaN: true }),
+    fc.integer({ min: 0, max: 10_000_000 }).map((v) => v / 1000),
+    fc.integer({ min: 0, max: 2 ** 32 }).map((v) => v * 8),
+  ), { numRuns: 2000, seed: 7 })
+  const py = 'import sys\nfor l in sys.stdin.read().split():\n x=float(l); print("%g %.3g" % (x, x))'
+  const want = execFileSync('python3', ['-c', py], { input: values.map((v) => v.toPrecision(17)).join('\n'), encoding: 'latin1' }).trim().split('\n')
+  let bad = 0
+  values.forEach((v, k) => {
+    const got = `${formatG(v)} ${formatG(v, 3)}`
+    if (got !== want[k] && bad++ < 5) t.equal(got, want[k], v.toPrecision(17))
+  })
+  t.equal(bad, 0, 'all agree (seed 7)')
 })
