@@ -266,6 +266,8 @@ if (!(await canUseNetns()) && process.env.CI !== 'true') {
       t.ok(d === null, 'stdout equal', d === null ? todo : { diff: d.text, ss: d.ss, ssx: d.ssx, ...todo })
       const e = c.stderr ? firstDiff(normStderr(ss1.stderr), normStderr(ssx.stderr)) : null
       if (c.stderr) t.ok(e === null, 'stderr equal', e === null ? todo : { diff: e.text, ...todo })
+      // tap prints no diagnostics for a failing todo assertion: show the difference anyway.
+      if (c.todo !== undefined && d !== null) t.comment(`todo, stdout differs:\n${d.text}`)
       // A todo that passes is news: its tag should go.
       if (c.todo !== undefined && d === null && e === null && ssx.code === ss1.code) {
         t.comment(`output-cases.txt:${c.line} passes now: remove its [todo] tag`)
