@@ -360,3 +360,93 @@ export function tcpInfoExtra(x: TcpInfoExtraInput, showOptions: boolean, numeric
   if (i.sndWnd) s += ` snd_wnd:${i.sndWnd}`
   return s
 }
+
+/** INET_DIAG_SOCKOPT bit names in ss's order (bit n = entry n). */
+const INET_SOCKOPT_NAMES = ['recverr', 'is_icsk', 'freebind', 'hdrincl', 'mc_loop', 'transparent', 'mc_all', 'nodefrag', 'bind_addr_no_port', 'recverr_rfc4884', 'defer_connect']
+
+/** `%#x`: `0` for zero, else `0x…`. */
+const hashX = (v: number): string => (v === 0 ? '0' : `0x${(v >>> 0).toString(16)}`)
+
+/** Everything the Process column of an inet socket may show (runtime's `InetRecord` fits). */
+export interface InetExtrasRecord extends InetDetailsRecord {
+  readonly timer: number
+  readonly expires: number
+  readonly retrans: number
+  readonly state: number
+  readonly tos?: number
+  readonly tclass?: number
+  readonly classId?: number
+  readonly sockopt?: number
+  readonly skMemInfo?: SkMem
+  readonly memInfo?: { readonly rmem: number, readonly wmem: number, readonly fmem: number, readonly tmem: number }
+  readonly tcpInfo?: TcpInfoInput
+  readonly congestion?: string
+  readonly dctcpInfo?: TcpInfoExtraInput['dctcp']
+  readonly bbrInfo?: TcpInfoExtraInput['bbr']
+}
+
+/** Which extras to show, from the options. */
+export interface InetExtrasOptions {
+  /** `-p`: the socket's users, already in ss's order (undefined: not asked). */
+  readonly users?: readonly SocketUser[]
+  /** `-o` (also set by `-e` and `-b`): timers, and ts/sack/… in the `-i` line. */
+  readonly showOptions: boolean
+  /** `-e`. */
+  readonly showDetails: boolean
+  /** `-m`. */
+  readonly showMem: boolean
+  /** `-i`. */
+  readonly showTcpInfo: boolean
+  /** `--tos`. */
+  readonly showTos?: boolean
+  /** `--cgroup`. */
+  readonly showCgroup?: boolean
+  /** `--inet-sockopt`. */
+  readonly showInetSockopt?: boolean
+  /** `-O`: no `\n\t` line breaks. */
+  readonly oneline: boolean
+  /** `-n` (bandwidths). */
+  readonly numeric: boolean
+  readonly timerStyle?: TimerStyle
+  readonly cgroupPath: (id: bigint) => string
+}
+
+/**
+ * The Process column text of an inet socket in ss 6.1's order: users,
+ * timer, details, tos, cgroup, inet-sockopt, then the memory/tcp_info block
+ * (on its own `\n\t` line unless `-O`; printed for TCP with `-m` or `-i`,
+ * for other protocols with `-m` only, even when it stays empty).
+ * @param ipproto the table's protocol (6 TCP, 17 UDP, …)
+ */
+export function inetExtras(rec: InetExtrasRecord, ipproto: number, o: InetExtrasOptions): string {
+  let s = o.users ? usersExtra(o.users) : ''
+  if (o.showOptions) s += timerExtra(rec.timer, rec.expires, rec.retrans, o.timerStyle)
+  if (o.showDetails) s += inetDetailsExtra(rec, o.cgroupPath)
+  if (o.showTos) {
+    if (rec.tos !== undefined) s += ` tos:${hashX(rec.tos)}`
+    if (rec.tclass !== undefined) s += ` tclass:${hashX(rec.tclass)}`
+    if (rec.classId !== undefined) s += ` class_id:${hashX(rec.classId)}`
+  }
+  if (o.showCgroup && rec.cgroupId !== 0n) s += ` cgroup:${o.cgroupPath(rec.cgroupId)}`
+  if (o.showInetSockopt && rec.sockopt !== undefined) {
+    const set = INET_SOCKOPT_NAMES.filter((_, bit) => rec.sockopt! & (1 << bit)).map((n) => ` ${n}`).join('')
+    s += `${o.oneline ? ' ' : '\n\t'}inet-sockopt: (${set})`
+  }
+  const tcpLike = ipproto === 6 || ipproto === 262
+  if (o.showMem || (o.showTcpInfo && tcpLike)) {
+    if (!o.oneline) s += '\n\t'
+    if (o.showMem) {
+      if (rec.skMemInfo) s += skmemExtra(rec.skMemInfo)
+      else if (rec.memInfo) s += ` mem:(r${rec.memInfo.rmem},w${rec.memInfo.wmem},f${rec.memInfo.fmem},t${rec.memInfo.tmem})`
+    }
+    if (o.showTcpInfo && tcpLike && rec.tcpInfo) {
+      s += tcpInfoExtra({
+        info: { ...rec.tcpInfo, state: rec.state },
+        ...(rec.congestion !== undefined ? { congestion: rec.congestion } : {}),
+        ...(rec.dctcpInfo !== undefined ? { dctcp: rec.dctcpInfo } : {}),
+        ...(rec.bbrInfo !== undefined ? { bbr: rec.bbrInfo } : {}),
+      }, o.showOptions, o.numeric)
+    }
+  }
+  return s
+}

@@ -5,7 +5,7 @@
 import t from 'tap'
 import fc from 'fast-check'
 import { execFileSync } from 'node:child_process'
-import { bwText, formatG, tcpInfoExtra, inetDetailsExtra, netlinkDetailsExtra, packetDetailsExtra, shutdownExtra, skmemExtra, timerExtra, timerText, unixDetailsExtra, usersExtra } from '../../src/cli/format-extras.js'
+import { bwText, formatG, inetExtras, tcpInfoExtra, inetDetailsExtra, netlinkDetailsExtra, packetDetailsExtra, shutdownExtra, skmemExtra, timerExtra, timerText, unixDetailsExtra, usersExtra } from '../../src/cli/format-extras.js'
 
 t.test('timerText', async (t) => {
   const cases: [ms: number, v61: string, upstream: string][] = [
@@ -158,4 +158,24 @@ t.test('formatG equals printf %g and %.3g (python\'s %-formatting, which is C\'s
     if (got !== want[k] && bad++ < 5) t.equal(got, want[k], v.toPrecision(17))
   })
   t.equal(bad, 0, 'all agree (seed 7)')
+})
+
+t.test('inetExtras: order, line break, per-protocol block', async (t) => {
+  const base = { family: 2, state: 1, uid: 0, inode: 7, cookie: 0xan, mark: 0, cgroupId: 0n, shutdown: 0, timer: 1, expires: 1432, retrans: 0 }
+  const none = { showOptions: false, showDetails: false, showMem: false, showTcpInfo: false, oneline: false, numeric: true, cgroupPath: () => '/' }
+  t.equal(inetExtras(base, 6, none), '', 'nothing asked')
+  t.equal(inetExtras(base, 6, { ...none, users: [{ comm: 'a', pid: 1, fd: 3 }], showOptions: true, showDetails: true }),
+    ' users:(("a",pid=1,fd=3)) timer:(on,1.432ms,0) ino:7 sk:a <->', 'users, timer, details')
+  t.equal(inetExtras(base, 6, { ...none, showOptions: true, timerStyle: 'upstream' }), ' timer:(on,1.432sec,0)')
+  const skMemInfo = { rmemAlloc: 0, rcvbuf: 131072, wmemAlloc: 0, sndbuf: 16384, fwdAlloc: 0, wmemQueued: 0, optmem: 0, backlog: 0, drops: 0 }
+  const listener = { ...base, state: 10, timer: 0, skMemInfo, congestion: 'bbr', tcpInfo: { sndCwnd: 10, reordering: 3 } }
+  t.equal(inetExtras(listener, 6, { ...none, showMem: true, showTcpInfo: true }), '\n\t skmem:(r0,rb131072,t0,tb16384,f0,w0,o0,bl0,d0) bbr cwnd:10', 'ss-behavior §8.5 -tanmi listener')
+  t.equal(inetExtras(listener, 6, { ...none, showMem: true, showTcpInfo: true, oneline: true }), ' skmem:(r0,rb131072,t0,tb16384,f0,w0,o0,bl0,d0) bbr cwnd:10', '-O')
+  t.equal(inetExtras({ ...base, state: 6, timer: 0 }, 6, { ...none, showTcpInfo: true }), '\n\t', 'TIME-WAIT: a lone tab line')
+  t.equal(inetExtras(listener, 17, { ...none, showTcpInfo: true }), '', 'UDP: no -i block')
+  t.equal(inetExtras(listener, 17, { ...none, showMem: true }), '\n\t skmem:(r0,rb131072,t0,tb16384,f0,w0,o0,bl0,d0)', 'UDP -m')
+  t.equal(inetExtras({ ...base, memInfo: { rmem: 1, wmem: 2, fmem: 3, tmem: 4 } }, 6, { ...none, showMem: true }), '\n\t mem:(r1,w2,f3,t4)', 'old MEMINFO')
+  t.equal(inetExtras({ ...base, tos: 0, tclass: 0x10, classId: 0 }, 6, { ...none, showTos: true }), ' tos:0 tclass:0x10 class_id:0')
+  t.equal(inetExtras({ ...base, sockopt: 0b10011 }, 6, { ...none, showInetSockopt: true }), '\n\tinet-sockopt: ( recverr is_icsk mc_loop)')
+  t.equal(inetExtras({ ...base, cgroupId: 5n }, 6, { ...none, showCgroup: true, cgroupPath: (id) => `/x/${id}` }), ' cgroup:/x/5')
 })

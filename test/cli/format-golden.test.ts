@@ -18,7 +18,7 @@ import { unixRow } from '../../src/cli/format-unix.js'
 import type { UnixRowRecord } from '../../src/cli/format-unix.js'
 import { packetRow } from '../../src/cli/format-packet.js'
 import type { PacketRowRecord } from '../../src/cli/format-packet.js'
-import { inetDetailsExtra, packetDetailsExtra, unixDetailsExtra } from '../../src/cli/format-extras.js'
+import { inetExtras, packetDetailsExtra, unixDetailsExtra } from '../../src/cli/format-extras.js'
 import type { PacketDetailsRecord, UnixDetailsRecord } from '../../src/cli/format-extras.js'
 
 interface CapturedInet { family: number, state: number, localAddr: string, localPort: number, remoteAddr: string, remotePort: number, ifindex: number, rqueue: number, wqueue: number, v6only: boolean, inode: number, cookie: string }
@@ -84,8 +84,12 @@ function render(rows: RowTokens[], tables: number, states: number, header = true
 const TCP = 1 << 0, UDP = 1 << 3, UNIX = (1 << 5) | (1 << 6) | (1 << 7), PACKET = (1 << 8) | (1 << 9), NETLINK = 1 << 10
 const ALL = 0xfff, CONN = 0xb37, LISTEN = 1 << 10, CLOSE = 1 << 7
 
+/** `-e`: the Process column through the whole inet composer (timers: none pending on these idle sockets). */
 const withDetails = (row: string[], rec: InetRec): string[] => {
-  row[COL.PROC] = inetDetailsExtra(rec, (id) => `unreachable:${id.toString(16)}`)
+  row[COL.PROC] = inetExtras({ ...rec, timer: 0, expires: 0, retrans: 0 }, INET_PROTO.TCP, {
+    showOptions: true, showDetails: true, showMem: false, showTcpInfo: false, oneline: false, numeric: true,
+    cgroupPath: (id) => `unreachable:${id.toString(16)}`,
+  })
   return row
 }
 
