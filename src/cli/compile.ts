@@ -212,7 +212,7 @@ export async function runCompile(argv: readonly string[], io: CommandIo = {}): P
   let c: Compiled
   try {
     const { args, selection } = selectArgv(argv, io)
-    if (!selection) return { exitCode: EXIT.ok, stdout: args.action === 'help' ? USAGE : SS_VERSION_LINE, stderr: '' }
+    if (!selection) return { exitCode: EXIT.ok, stdout: args.action === 'help' ? USAGE : `${SS_VERSION_LINE}\n`, stderr: '' }
     c = await compileSelected({ args, selection }, io)
   } catch (e) {
     if (e instanceof CommandFailure) return e.result

@@ -4,7 +4,7 @@
  * columns. Output is streamed: memory does not grow with the number of
  * sockets beyond ss's own 5 MiB render batches.
  */
-import { readdirSync, readFileSync } from 'node:fs'
+import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs'
 import { compileSelected, selectArgv, CommandFailure, type CommandIo, type Selected } from './compile.js'
 import { USAGE, SS_VERSION_LINE } from './usage.js'
 import { EXIT } from './report.js'
@@ -20,7 +20,7 @@ import { recordTcp, recordTcpFile, tcpDiagFile } from '../record-replay.js'
 import { EXT } from '../../compiler/compile.js'
 import { EMPTY_SELECTION_MESSAGE, tableBit, TABLE, type TableName } from '../../compiler/select.js'
 import { IPPROTO } from '../../uapi/inet-diag.js'
-import { NetlinkError } from '../../runtime/index.js'
+import { NetlinkError, netnsPath } from '../../runtime/index.js'
 import { BUILTIN_NL_PROTOS } from '../system-resolver.js'
 import { readSummary, formatSummary } from '../summary.js'
 import { createProcessIndex, formatUsers } from '../procs.js'
@@ -59,6 +59,14 @@ function ifnameLookup(): (ifindex: number) => string | undefined {
     }
     return names.get(ifindex)
   }
+}
+
+/** strerror() texts of the errors opening a namespace can give. */
+const STRERROR: Readonly<Record<string, string>> = {
+  ENOENT: 'No such file or directory',
+  EACCES: 'Permission denied',
+  ENOTDIR: 'Not a directory',
+  EPERM: 'Operation not permitted',
 }
 
 /** Render a failure the way the command produced it. */
@@ -104,9 +112,19 @@ export async function runList(argv: readonly string[], io: ListIo): Promise<numb
     return report(io, e)
   }
   if (sel.args.action === 'help') { io.write(USAGE); return EXIT.ok }
-  if (sel.args.action === 'version') { io.write(SS_VERSION_LINE); return EXIT.ok }
+  if (sel.args.action === 'version') { io.write(`${SS_VERSION_LINE}\n`); return EXIT.ok }
   const selected: Selected = { args: sel.args, selection: sel.selection! }
   const { args, selection } = selected
+  // ss switches namespace while reading its options: a bad name fails first.
+  if (args.flags.netns !== null) {
+    try {
+      closeSync(openSync(netnsPath(args.flags.netns), 'r'))
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code ?? ''
+      io.writeErr(`Cannot open network namespace "${args.flags.netns}": ${STRERROR[code] ?? code}\n`)
+      return EXIT.value
+    }
+  }
   if (args.flags.context > 0) { io.writeErr('ss: SELinux is not enabled.\n'); return EXIT.value }
   if (args.flags.summary) {
     const data = readSummary(process.env['PROC_ROOT'] ?? '/proc', io.env ?? process.env)
