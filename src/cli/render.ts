@@ -313,10 +313,15 @@ export class Renderer {
     this.pending = -1
   }
 
-  /** Render what is buffered as its own pass (`-E` events). */
+  /**
+   * Render what is buffered as its own pass and hand the text out (`-E`:
+   * one pass per event). As in ss, the pass starts while the row's Process
+   * token is still open, so that token never counts towards the widths.
+   */
   flush(): void {
-    this.completePending()
+    this.pending = -1
     this.render()
+    this.drain()
   }
 
   /** Render the final batch (the last Process token does not count) and hand out all text. */

@@ -133,3 +133,18 @@ t.test('TokenChunks: alignment, moving tokens, cutting at 65535 bytes', async (t
   const big = new TokenChunks()
   t.equal(big.write(70000), 65535)
 })
+
+t.test('-E: one pass per event, widths only grow, Process tokens of events never count', async (t) => {
+  let text = ''
+  const r = new Renderer({ enabled: columnVisibility({ tables: TCP, states: ALL }), header: true, write: (c) => { text += c } })
+  r.row(row('', 'UNCONN', '0     ', '0     ', '10.0.0.1:', '80', '10.0.0.2:', '5', ' long-process-text'))
+  r.flush()
+  const first = text
+  t.equal(first, 'State  Recv-Q Send-Q Local Address:Port Peer Address:PortProcess\nUNCONN 0      0           10.0.0.1:80       10.0.0.2:5    long-process-text\n')
+  r.row(row('', 'UNCONN', '0     ', '0     ', '10.0.0.100:', '80', '10.0.0.2:', '5', ''))
+  r.flush()
+  t.equal(text.slice(first.length), 'UNCONN 0      0         10.0.0.100:80       10.0.0.2:5          \n', 'no header again; Process still 7 wide (the header)')
+  const before = text
+  r.end()
+  t.equal(text, before, 'end() after flush() prints nothing more')
+})
