@@ -16,6 +16,7 @@
  * Columns are separated by at least two spaces; operand words never contain
  * two spaces in a row.
  */
+import { parseAddressText } from '../grammar/values.js'
 import type { Span } from '../grammar/ast.js'
 import { inet_diag_bc_op, inet_diag_hostcond, inet_diag_markcond } from '../uapi/inet-diag.js'
 import { OPCODES, OPCODE_BY_CODE, hostcondAddrLen } from '../uapi/inet-diag-bc.js'
@@ -389,39 +390,5 @@ export function formatAddr(a: Uint8Array): string {
 
 /** Inverse of {@link formatAddr}; undefined when the text is not an address. */
 export function parseAddr(s: string): Uint8Array | undefined {
-  const v4 = (t: string): number[] | undefined => {
-    const p = t.split('.')
-    if (p.length !== 4 || !p.every((x) => /^\d{1,3}$/.test(x) && Number(x) < 256)) return undefined
-    return p.map(Number)
-  }
-  if (!s.includes(':')) {
-    const b = v4(s)
-    return b ? Uint8Array.from(b) : undefined
-  }
-  const halves = s.split('::')
-  if (halves.length > 2) return undefined
-  const words = (t: string): number[] | undefined => {
-    if (t === '') return []
-    const out: number[] = []
-    const parts = t.split(':')
-    for (let i = 0; i < parts.length; i++) {
-      const p = parts[i]!
-      if (i === parts.length - 1 && p.includes('.')) {
-        const b = v4(p)
-        if (!b) return undefined
-        out.push((b[0]! << 8) | b[1]!, (b[2]! << 8) | b[3]!)
-      } else if (/^[0-9a-f]{1,4}$/i.test(p)) out.push(parseInt(p, 16))
-      else return undefined
-    }
-    return out
-  }
-  const head = words(halves[0]!)
-  const tail = halves.length === 2 ? words(halves[1]!) : []
-  if (!head || !tail) return undefined
-  const fill = 8 - head.length - tail.length
-  if (halves.length === 2 ? fill < 1 : fill !== 0) return undefined
-  const all = [...head, ...Array<number>(halves.length === 2 ? fill : 0).fill(0), ...tail]
-  const out = new Uint8Array(16)
-  all.forEach((g, i) => { out[2 * i] = g >> 8; out[2 * i + 1] = g & 0xff })
-  return out
+  return parseAddressText(s)
 }

@@ -296,6 +296,18 @@ function pton4(s: string): number[] | null {
   return out
 }
 
+/**
+ * A numeric address as `inet_pton` reads it: dotted IPv4 (4 bytes) or IPv6
+ * (16 bytes, a `%scope` suffix ignored); undefined otherwise. The one
+ * address-text parser the project uses outside filter values.
+ */
+export function parseAddressText(s: string): Uint8Array | undefined {
+  const v4 = pton4(s)
+  if (v4) return Uint8Array.from(v4)
+  const v6 = s.includes(':') ? parseIPv6(s.replace(/%.*$/, '')) : null
+  return v6 ? Uint8Array.from(v6) : undefined
+}
+
 /** `inet_pton(AF_INET6)`: 16 bytes or null. */
 export function parseIPv6(s: string): number[] | null {
   if (s.length === 0) return null

@@ -20,6 +20,7 @@ import { lookup } from 'node:dns/promises'
 import { isAbsolute, join } from 'node:path'
 import type { CgroupLookupFailure, Resolver } from '../compiler/resolve.js'
 import type { InetPrefix } from '../compiler/filter.js'
+import { parseAddressText } from '../grammar/values.js'
 
 /** Words made of numbers and dots only: never host names for ss. */
 const NUMERIC_WORD = /^(0x[0-9a-f]*|[0-9]+)(\.(0x[0-9a-f]*|[0-9]*))*$/i
@@ -194,43 +195,12 @@ function inode(path: string): bigint | string {
 
 /** Bytes of a numeric address as returned by dns.lookup. */
 function addressBytes(address: string, family: number): Uint8Array | undefined {
-  if (family === 4) {
-    const parts = address.split('.').map(Number)
-    return parts.length === 4 && parts.every((p) => Number.isInteger(p) && p >= 0 && p <= 255) ? Uint8Array.from(parts) : undefined
-  }
-  return ipv6Bytes(address)
+  const b = parseAddressText(address)
+  return b && b.length === (family === 4 ? 4 : 16) ? b : undefined
 }
 
 /** Parse a textual IPv6 address (with `::` and an embedded IPv4 tail) into 16 bytes. */
 export function ipv6Bytes(text: string): Uint8Array | undefined {
-  const addr = text.replace(/%.*$/, '')
-  const halves = addr.split('::')
-  if (halves.length > 2) return undefined
-  const words = (s: string): number[] | undefined => {
-    if (s === '') return []
-    const out: number[] = []
-    const parts = s.split(':')
-    for (let i = 0; i < parts.length; i++) {
-      const p = parts[i]!
-      if (i === parts.length - 1 && p.includes('.')) {
-        const v4 = addressBytes(p, 4)
-        if (!v4) return undefined
-        out.push((v4[0]! << 8) | v4[1]!, (v4[2]! << 8) | v4[3]!)
-      } else if (/^[0-9a-fA-F]{1,4}$/.test(p)) out.push(parseInt(p, 16))
-      else return undefined
-    }
-    return out
-  }
-  const head = words(halves[0]!)
-  const tail = halves.length === 2 ? words(halves[1]!) : []
-  if (!head || !tail) return undefined
-  const fill = 8 - head.length - tail.length
-  if (halves.length === 2 ? fill < 0 : fill !== 0) return undefined
-  const all = [...head, ...new Array<number>(fill).fill(0), ...tail]
-  const bytes = new Uint8Array(16)
-  all.forEach((w, i) => {
-    bytes[2 * i] = w >> 8
-    bytes[2 * i + 1] = w & 0xff
-  })
-  return bytes
+  const b = parseAddressText(text)
+  return b?.length === 16 ? b : undefined
 }

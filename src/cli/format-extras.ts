@@ -450,3 +450,36 @@ export function inetExtras(rec: InetExtrasRecord, ipproto: number, o: InetExtras
   }
   return s
 }
+
+/** Options of the unix/packet/netlink Process column composers. */
+export interface OtherExtrasOptions {
+  /** `-p`: the socket's users, already in ss's order. */
+  readonly users?: readonly SocketUser[]
+  readonly showDetails: boolean
+  readonly showMem: boolean
+  /** `-O`. */
+  readonly oneline?: boolean
+}
+
+/** Process column of a unix socket (6.1): users, ` skmem:(…)` (no line break), `-e` details. */
+export function unixExtras(rec: UnixDetailsRecord & { readonly memInfo?: SkMem }, o: OtherExtrasOptions): string {
+  let s = o.users ? usersExtra(o.users) : ''
+  if (o.showMem && rec.memInfo) s += skmemExtra(rec.memInfo)
+  if (o.showDetails) s += unixDetailsExtra(rec)
+  return s
+}
+
+/** Process column of a netlink socket (6.1): users, `-e` details, then `\t skmem:(…)` (a TAB, no line break). */
+export function netlinkExtras(rec: { readonly groups?: readonly number[], readonly memInfo?: SkMem }, o: OtherExtrasOptions): string {
+  let s = o.users ? usersExtra(o.users) : ''
+  if (o.showDetails) s += netlinkDetailsExtra(rec.groups)
+  if (o.showMem && rec.memInfo) s += '\t' + skmemExtra(rec.memInfo)
+  return s
+}
+
+/** Process column of a packet socket: users, then the `-e` details. (`-m` and `-b` are not rendered yet.) */
+export function packetExtras(rec: PacketDetailsRecord, o: OtherExtrasOptions): string {
+  let s = o.users ? usersExtra(o.users) : ''
+  if (o.showDetails) s += packetDetailsExtra(rec, o.oneline)
+  return s
+}

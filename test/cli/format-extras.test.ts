@@ -5,7 +5,7 @@
 import t from 'tap'
 import fc from 'fast-check'
 import { execFileSync } from 'node:child_process'
-import { bwText, formatG, inetExtras, tcpInfoExtra, inetDetailsExtra, netlinkDetailsExtra, packetDetailsExtra, shutdownExtra, skmemExtra, timerExtra, timerText, unixDetailsExtra, usersExtra } from '../../src/cli/format-extras.js'
+import { bwText, formatG, inetExtras, netlinkExtras, packetExtras, unixExtras, tcpInfoExtra, inetDetailsExtra, netlinkDetailsExtra, packetDetailsExtra, shutdownExtra, skmemExtra, timerExtra, timerText, unixDetailsExtra, usersExtra } from '../../src/cli/format-extras.js'
 
 t.test('timerText', async (t) => {
   const cases: [ms: number, v61: string, upstream: string][] = [
@@ -178,4 +178,13 @@ t.test('inetExtras: order, line break, per-protocol block', async (t) => {
   t.equal(inetExtras({ ...base, tos: 0, tclass: 0x10, classId: 0 }, 6, { ...none, showTos: true }), ' tos:0 tclass:0x10 class_id:0')
   t.equal(inetExtras({ ...base, sockopt: 0b10011 }, 6, { ...none, showInetSockopt: true }), '\n\tinet-sockopt: ( recverr is_icsk mc_loop)')
   t.equal(inetExtras({ ...base, cgroupId: 5n }, 6, { ...none, showCgroup: true, cgroupPath: (id) => `/x/${id}` }), ' cgroup:/x/5')
+})
+
+t.test('unix, netlink and packet Process columns', async (t) => {
+  const mem = { rmemAlloc: 0, rcvbuf: 212992, wmemAlloc: 0, sndbuf: 212992, fwdAlloc: 0, wmemQueued: 0, optmem: 0, backlog: 0, drops: 0 }
+  t.equal(unixExtras({ shutdown: 0, vfs: { ino: 2164073, dev: 254 << 20 }, icons: [], memInfo: mem }, { showDetails: true, showMem: true }),
+    ' skmem:(r0,rb212992,t0,tb212992,f0,w0,o0,bl0,d0) <-> ino:2164073 dev:0/65024 peers:', 'ss-behavior §8.5 -xanem')
+  t.equal(unixExtras({ shutdown: 0 }, { showDetails: false, showMem: false, users: [{ comm: 'x', pid: 2, fd: 5 }] }), ' users:(("x",pid=2,fd=5))')
+  t.equal(netlinkExtras({ groups: [1], memInfo: mem }, { showDetails: true, showMem: true }), ' sk=0 cb=0 groups=0x00000001\t skmem:(r0,rb212992,t0,tb212992,f0,w0,o0,bl0,d0)')
+  t.equal(packetExtras({ inode: 1, cookie: 2n, info: { version: 0, copyThresh: 0, flags: 1 } }, { showDetails: true, showMem: false, oneline: true }), ' ino:1 sk:2 ver:0 cpy_thresh:0 flags( running )')
 })
