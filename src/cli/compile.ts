@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs'
 import { parseArgv, formatUsageError, UsageError, type ParsedArgs } from './argv.js'
 import { EMPTY_SELECTION_MESSAGE, selectSockets, SelectionError, tableBit, type SocketSelection } from '../../compiler/select.js'
-import { parseFilter, type ValueToken } from '../../grammar/index.js'
+import { parseFilter, type ParseResult, type ValueToken } from '../../grammar/index.js'
 import type { Expr } from '../../grammar/ast.js'
 import { FilterError, FilterSyntaxError } from '../../grammar/errors.js'
 import { resolveFilter, type Resolver, type ResolveContext } from '../../compiler/resolve.js'
@@ -49,6 +49,8 @@ export interface Compiled {
   readonly warnings: readonly string[]
   /** The filter text as shown in messages. */
   readonly source: string
+  /** The parser's result (AST, precedence warnings); null when the filter was never parsed. */
+  readonly parsed?: ParseResult | null
 }
 
 /** A failure on the way to a plan, already rendered. */
@@ -197,7 +199,7 @@ export async function compileSelected({ args, selection }: Selected, io: Command
     })
     const warnings = parsed.warnings.map((w) => w.message)
     const families = parsed.forcedFamily != null ? 1 << parsed.forcedFamily : selection.families
-    return { args, selection, filter, families, plan, warnings, source }
+    return { args, selection, filter, families, plan, warnings, source, parsed }
   } catch (e) {
     if (e instanceof FilterSyntaxError || e instanceof FilterError) {
       const text = e.source?.text ?? (source || input.words.join(' '))
