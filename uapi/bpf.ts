@@ -1,0 +1,250 @@
+/**
+ * eBPF ABI as data: the instruction encoding (`include/uapi/linux/bpf.h`,
+ * `bpf_common.h`), the `union bpf_attr` layouts of the three commands the
+ * socket-iterator runtime sends, and the BTF container format
+ * (`include/uapi/linux/btf.h`).
+ *
+ * Never renumbered. The eBPF assembler, disassembler and listing parser all
+ * read the opcode tables here; nothing else spells an opcode number.
+ *
+ * Helper numbers (`enum bpf_func_id`) and kernel struct offsets are NOT
+ * here: they are read from the running kernel's BTF at load time.
+ */
+import { defineStruct } from './struct.js'
+
+/** `bpf(2)` commands used by the runtime (`enum bpf_cmd`). */
+export const BPF_CMD = {
+  BPF_PROG_LOAD: 5,
+  BPF_LINK_CREATE: 28,
+  BPF_ITER_CREATE: 33,
+} as const
+
+/** `enum bpf_prog_type` values used here. */
+export const BPF_PROG_TYPE = { BPF_PROG_TYPE_TRACING: 26 } as const
+
+/** `enum bpf_attach_type` values used here. */
+export const BPF_ATTACH_TYPE = { BPF_TRACE_ITER: 28 } as const
+
+/** Instruction classes: the low 3 bits of the opcode (`BPF_CLASS`). */
+export const BPF_CLASS = {
+  BPF_LD: 0x00, BPF_LDX: 0x01, BPF_ST: 0x02, BPF_STX: 0x03,
+  BPF_ALU: 0x04, BPF_JMP: 0x05, BPF_JMP32: 0x06, BPF_ALU64: 0x07,
+} as const
+
+/** Operand source of ALU and jump instructions (bit 3, `BPF_SRC`). */
+export const BPF_SRC = { BPF_K: 0x00, BPF_X: 0x08 } as const
+
+/** Access size of loads and stores (bits 3–4, `BPF_SIZE`). */
+export const BPF_SIZE = { BPF_W: 0x00, BPF_H: 0x08, BPF_B: 0x10, BPF_DW: 0x18 } as const
+
+/** Load/store mode (bits 5–7, `BPF_MODE`); only the modes the iterator programs use. */
+export const BPF_MODE = { BPF_IMM: 0x00, BPF_MEM: 0x60 } as const
+
+/** Access sizes by name, with their width in bytes. */
+export type SizeName = 'u8' | 'u16' | 'u32' | 'u64'
+
+/** Size table: opcode bits, bytes. */
+export const SIZES: { readonly [N in SizeName]: { readonly bits: number, readonly bytes: 1 | 2 | 4 | 8 } } = {
+  u8: { bits: BPF_SIZE.BPF_B, bytes: 1 },
+  u16: { bits: BPF_SIZE.BPF_H, bytes: 2 },
+  u32: { bits: BPF_SIZE.BPF_W, bytes: 4 },
+  u64: { bits: BPF_SIZE.BPF_DW, bytes: 8 },
+}
+
+/** ALU operation names (`BPF_ADD` … `BPF_END`, without the prefix, lowercase). */
+export type AluOpName = 'add' | 'sub' | 'mul' | 'div' | 'or' | 'and' | 'lsh' | 'rsh' | 'neg' | 'mod' | 'xor' | 'mov' | 'arsh' | 'end'
+
+/** One ALU operation: its code (bits 4–7) and what it computes. */
+export interface AluOpInfo {
+  readonly name: AluOpName
+  readonly code: number
+  /** Operator as the kernel's verifier log prints it (`r1 += r2`). */
+  readonly sym: string
+  readonly meaning: string
+}
+
+/** ALU operations (`BPF_ALU`/`BPF_ALU64` classes, `include/uapi/linux/bpf_common.h` and `bpf.h`). */
+export const ALU_OPS: { readonly [N in AluOpName]: AluOpInfo & { readonly name: N } } = {
+  add: { name: 'add', code: 0x00, sym: '+=', meaning: 'dst += src' },
+  sub: { name: 'sub', code: 0x10, sym: '-=', meaning: 'dst -= src' },
+  mul: { name: 'mul', code: 0x20, sym: '*=', meaning: 'dst *= src' },
+  div: { name: 'div', code: 0x30, sym: '/=', meaning: 'dst = src ? dst / src : 0   (unsigned)' },
+  or: { name: 'or', code: 0x40, sym: '|=', meaning: 'dst |= src' },
+  and: { name: 'and', code: 0x50, sym: '&=', meaning: 'dst &= src' },
+  lsh: { name: 'lsh', code: 0x60, sym: '<<=', meaning: 'dst <<= src  (masked to the width)' },
+  rsh: { name: 'rsh', code: 0x70, sym: '>>=', meaning: 'dst >>= src  (logical)' },
+  neg: { name: 'neg', code: 0x80, sym: 'neg', meaning: 'dst = -dst' },
+  mod: { name: 'mod', code: 0x90, sym: '%=', meaning: 'dst = src ? dst % src : dst   (unsigned)' },
+  xor: { name: 'xor', code: 0xa0, sym: '^=', meaning: 'dst ^= src' },
+  mov: { name: 'mov', code: 0xb0, sym: '=', meaning: 'dst = src' },
+  arsh: { name: 'arsh', code: 0xc0, sym: 's>>=', meaning: 'dst >>= src  (arithmetic)' },
+  end: { name: 'end', code: 0xd0, sym: 'end', meaning: 'dst = byte-swap(dst) to be/le, imm = 16/32/64 bits (BPF_X = to big-endian)' },
+}
+
+/** Jump operation names (`BPF_JA` … `BPF_JSLE`). */
+export type JmpOpName = 'ja' | 'jeq' | 'jgt' | 'jge' | 'jset' | 'jne' | 'jsgt' | 'jsge' | 'call' | 'exit' | 'jlt' | 'jle' | 'jslt' | 'jsle'
+
+/** One jump operation. */
+export interface JmpOpInfo {
+  readonly name: JmpOpName
+  readonly code: number
+  /** Comparison as the verifier log prints it; empty for ja/call/exit. */
+  readonly sym: string
+  readonly meaning: string
+}
+
+/** Jump operations (`BPF_JMP`/`BPF_JMP32` classes). Conditional jumps go to pc + 1 + off when the condition holds. */
+export const JMP_OPS: { readonly [N in JmpOpName]: JmpOpInfo & { readonly name: N } } = {
+  ja: { name: 'ja', code: 0x00, sym: '', meaning: 'pc += off' },
+  jeq: { name: 'jeq', code: 0x10, sym: '==', meaning: 'if dst == src: pc += off' },
+  jgt: { name: 'jgt', code: 0x20, sym: '>', meaning: 'if dst > src (unsigned): pc += off' },
+  jge: { name: 'jge', code: 0x30, sym: '>=', meaning: 'if dst >= src (unsigned): pc += off' },
+  jset: { name: 'jset', code: 0x40, sym: '&', meaning: 'if dst & src: pc += off' },
+  jne: { name: 'jne', code: 0x50, sym: '!=', meaning: 'if dst != src: pc += off' },
+  jsgt: { name: 'jsgt', code: 0x60, sym: 's>', meaning: 'if dst > src (signed): pc += off' },
+  jsge: { name: 'jsge', code: 0x70, sym: 's>=', meaning: 'if dst >= src (signed): pc += off' },
+  call: { name: 'call', code: 0x80, sym: '', meaning: 'r0 = helper#imm(r1, …, r5); r1–r5 clobbered' },
+  exit: { name: 'exit', code: 0x90, sym: '', meaning: 'return r0' },
+  jlt: { name: 'jlt', code: 0xa0, sym: '<', meaning: 'if dst < src (unsigned): pc += off' },
+  jle: { name: 'jle', code: 0xb0, sym: '<=', meaning: 'if dst <= src (unsigned): pc += off' },
+  jslt: { name: 'jslt', code: 0xc0, sym: 's<', meaning: 'if dst < src (signed): pc += off' },
+  jsle: { name: 'jsle', code: 0xd0, sym: 's<=', meaning: 'if dst <= src (signed): pc += off' },
+}
+
+/** Registers: r0 return value, r1–r5 arguments (clobbered by calls), r6–r9 callee-saved, r10 read-only frame pointer. */
+export const BPF_REG_COUNT = 11
+/** The frame pointer; the stack is the 512 bytes below it. */
+export const BPF_REG_FP = 10
+/** Stack size available to a program (`MAX_BPF_STACK`). */
+export const MAX_BPF_STACK = 512
+
+/** `struct bpf_insn`: opcode, dst (low nibble) and src (high nibble) registers, signed offset, signed immediate. */
+export const bpf_insn = defineStruct('bpf_insn', 8, [
+  { name: 'code', kind: 'u8' },
+  { name: 'regs', kind: 'u8' },
+  { name: 'off', kind: 'u16' }, // s16: the assembler converts
+  { name: 'imm', kind: 's32' },
+] as const)
+
+/**
+ * `union bpf_attr` for BPF_PROG_LOAD (the leading fields the runtime fills;
+ * the rest of the 160-byte union stays zero, which the kernel requires).
+ */
+export const bpf_attr_prog_load = defineStruct('bpf_attr.prog_load', 160, [
+  { name: 'prog_type', kind: 'u32' },
+  { name: 'insn_cnt', kind: 'u32' },
+  { name: 'insns', kind: 'u64' },
+  { name: 'license', kind: 'u64' },
+  { name: 'log_level', kind: 'u32' },
+  { name: 'log_size', kind: 'u32' },
+  { name: 'log_buf', kind: 'u64' },
+  { name: 'kern_version', kind: 'u32' },
+  { name: 'prog_flags', kind: 'u32' },
+  { name: 'prog_name', kind: { bytes: 16 } },
+  { name: 'prog_ifindex', kind: 'u32' },
+  { name: 'expected_attach_type', kind: 'u32' },
+  { name: 'prog_btf_fd', kind: 'u32' },
+  { name: 'func_info_rec_size', kind: 'u32' },
+  { name: 'func_info', kind: 'u64' },
+  { name: 'func_info_cnt', kind: 'u32' },
+  { name: 'line_info_rec_size', kind: 'u32' },
+  { name: 'line_info', kind: 'u64' },
+  { name: 'line_info_cnt', kind: 'u32' },
+  { name: 'attach_btf_id', kind: 'u32' },
+  { name: 'attach_prog_fd', kind: 'u32' },
+  { name: 'rest', kind: { bytes: 44 } },
+] as const)
+
+/** `union bpf_attr` for BPF_LINK_CREATE (iterator links: no target fd, no iter info). */
+export const bpf_attr_link_create = defineStruct('bpf_attr.link_create', 160, [
+  { name: 'prog_fd', kind: 'u32' },
+  { name: 'target_fd', kind: 'u32' },
+  { name: 'attach_type', kind: 'u32' },
+  { name: 'flags', kind: 'u32' },
+  { name: 'rest', kind: { bytes: 144 } },
+] as const)
+
+/** `union bpf_attr` for BPF_ITER_CREATE. */
+export const bpf_attr_iter_create = defineStruct('bpf_attr.iter_create', 160, [
+  { name: 'link_fd', kind: 'u32' },
+  { name: 'flags', kind: 'u32' },
+  { name: 'rest', kind: { bytes: 152 } },
+] as const)
+
+/** BTF magic number (`BTF_MAGIC`). */
+export const BTF_MAGIC = 0xeb9f
+
+/** `struct btf_header`. */
+export const btf_header = defineStruct('btf_header', 24, [
+  { name: 'magic', kind: 'u16' },
+  { name: 'version', kind: 'u8' },
+  { name: 'flags', kind: 'u8' },
+  { name: 'hdr_len', kind: 'u32' },
+  { name: 'type_off', kind: 'u32' },
+  { name: 'type_len', kind: 'u32' },
+  { name: 'str_off', kind: 'u32' },
+  { name: 'str_len', kind: 'u32' },
+] as const)
+
+/** `struct btf_type`: name offset, info (vlen 0–15, kind 24–28, kind_flag 31), size or type id. */
+export const btf_type = defineStruct('btf_type', 12, [
+  { name: 'name_off', kind: 'u32' },
+  { name: 'info', kind: 'u32' },
+  { name: 'size_or_type', kind: 'u32' },
+] as const)
+
+/** BTF kind names. */
+export type BtfKindName =
+  | 'UNKN' | 'INT' | 'PTR' | 'ARRAY' | 'STRUCT' | 'UNION' | 'ENUM' | 'FWD' | 'TYPEDEF' | 'VOLATILE'
+  | 'CONST' | 'RESTRICT' | 'FUNC' | 'FUNC_PROTO' | 'VAR' | 'DATASEC' | 'FLOAT' | 'DECL_TAG' | 'TYPE_TAG' | 'ENUM64'
+
+/** One BTF kind: its number and the bytes that follow `btf_type` (fixed, plus per-vlen). */
+export interface BtfKindInfo {
+  readonly name: BtfKindName
+  readonly code: number
+  readonly extra: number
+  readonly perVlen: number
+}
+
+const kind = (name: BtfKindName, code: number, extra = 0, perVlen = 0): BtfKindInfo => ({ name, code, extra, perVlen })
+
+/**
+ * BTF kinds (`BTF_KIND_*`) with their trailing data: INT a u32 encoding,
+ * ARRAY `struct btf_array`, STRUCT/UNION `struct btf_member` per member,
+ * ENUM `struct btf_enum` per value, FUNC_PROTO `struct btf_param` per
+ * parameter, VAR `struct btf_var`, DATASEC `struct btf_var_secinfo` per
+ * entry, DECL_TAG `struct btf_decl_tag`, ENUM64 `struct btf_enum64` per value.
+ */
+export const BTF_KINDS: readonly BtfKindInfo[] = [
+  kind('UNKN', 0), kind('INT', 1, 4), kind('PTR', 2), kind('ARRAY', 3, 12), kind('STRUCT', 4, 0, 12),
+  kind('UNION', 5, 0, 12), kind('ENUM', 6, 0, 8), kind('FWD', 7), kind('TYPEDEF', 8), kind('VOLATILE', 9),
+  kind('CONST', 10), kind('RESTRICT', 11), kind('FUNC', 12), kind('FUNC_PROTO', 13, 0, 8), kind('VAR', 14, 4),
+  kind('DATASEC', 15, 0, 12), kind('FLOAT', 16), kind('DECL_TAG', 17, 4), kind('TYPE_TAG', 18), kind('ENUM64', 19, 0, 12),
+]
+
+/** `struct btf_member`: offset in bits; with the struct's kind_flag set, bits 24–31 are the bitfield size. */
+export const btf_member = defineStruct('btf_member', 12, [
+  { name: 'name_off', kind: 'u32' },
+  { name: 'type', kind: 'u32' },
+  { name: 'offset', kind: 'u32' },
+] as const)
+
+/** `struct btf_enum`. */
+export const btf_enum = defineStruct('btf_enum', 8, [
+  { name: 'name_off', kind: 'u32' },
+  { name: 'val', kind: 's32' },
+] as const)
+
+/** `struct btf_enum64`. */
+export const btf_enum64 = defineStruct('btf_enum64', 12, [
+  { name: 'name_off', kind: 'u32' },
+  { name: 'val_lo32', kind: 'u32' },
+  { name: 'val_hi32', kind: 'u32' },
+] as const)
+
+/** `struct btf_array`. */
+export const btf_array = defineStruct('btf_array', 12, [
+  { name: 'type', kind: 'u32' },
+  { name: 'index_type', kind: 'u32' },
+  { name: 'nelems', kind: 'u32' },
+] as const)
