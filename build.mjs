@@ -17,3 +17,21 @@ await build({
   // Bundled CommonJS dependencies may call require(); give them one.
   banner: { js: "import { createRequire as __ssxCreateRequire } from 'node:module'; const require = __ssxCreateRequire(import.meta.url);" },
 })
+
+// The library: `ssx` (src/index.ts) and `ssx/compiler` (src/pure.ts), the
+// targets of package.json `exports`. Dependencies stay external; the shared
+// chunk keeps one copy of each class, so errors from either entry pass the
+// same `instanceof` checks.
+await build({
+  entryPoints: { index: 'src/index.ts', compiler: 'src/pure.ts' },
+  outdir: 'dist/lib',
+  bundle: true,
+  splitting: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  packages: 'external',
+  sourcemap: 'linked',
+  legalComments: 'none',
+  logLevel: 'warning',
+})

@@ -20,6 +20,8 @@ import { planToJson, toHex } from './plan-json.js'
 import { USAGE, SS_VERSION_LINE } from './usage.js'
 import { EXIT, formatFilterError } from './report.js'
 import { systemResolver } from '../system-resolver.js'
+import { emitPlan, shellCommand, wireRequest } from './emit.js'
+import { encodeRequest } from '../../runtime/requests.js'
 
 /** What a command produced (the CLI writes it; tests read it). */
 export interface CommandResult {
@@ -233,7 +235,15 @@ export async function runCompile(argv: readonly string[], io: CommandIo = {}): P
       const out = first ? formatDisasm(disassemble(first.bytes, { ops: first.ops, source: c.source })) : '(no bytecode: nothing to filter in the kernel)\n'
       return { exitCode: 0, stdout: out.endsWith('\n') ? out : out + '\n', stderr }
     }
+    case 'c':
+    case 'go':
+    case 'python':
+    case 'rust':
+      return { exitCode: 0, stdout: emitPlan(c.plan, format, { source: c.source, command: shellCommand([prog, 'compile', ...argv]) }), stderr }
+    case 'netlink':
+      // One complete request message per line, in send order (as ss sends them).
+      return { exitCode: 0, stdout: c.plan.requests.map((r) => toHex(encodeRequest(wireRequest(r))) + '\n').join(''), stderr }
     default:
-      return { exitCode: EXIT.usage, stdout: '', stderr: `${prog}: unknown --format "${format}" (expected json, asm or hex)\n` }
+      return { exitCode: EXIT.usage, stdout: '', stderr: `${prog}: unknown --format "${format}" (expected json, asm, hex, netlink, c, go, python or rust)\n` }
   }
 }
