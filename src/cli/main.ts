@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs'
 import { runCompile, type CommandResult } from './compile.js'
 import { runDisasm } from './disasm-cmd.js'
+import { runExplain } from './explain.js'
 import { runList } from './list.js'
 
 function emit(r: CommandResult): number {
@@ -23,6 +24,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return emit(await runCompile(argv.slice(1), { stdin: readStdin }))
       case 'disasm':
         return emit(runDisasm(argv.slice(1), readStdin))
+      case 'explain':
+        return emit(await runExplain(argv.slice(1), { stdin: readStdin, tty: process.stdout.isTTY === true && !process.env['NO_COLOR'] }))
       default:
         return await runList(argv, {
           stdin: readStdin,
