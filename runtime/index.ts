@@ -41,3 +41,5 @@ export { SS_SEQ, splitMessages, encodeMessage, decodeError, decodeDone } from '.
 export type { Message, ErrorMessage } from './message.js'
 export { AttributeDecoder, encodeAttribute, encodeU32Attribute, align } from './attributes.js'
 export type { RawAttribute } from './attributes.js'
+export { openDiagEvents, DiagEvents, decodeDestroyEvents, destroyGroups, groupMask, DESTROY_GROUPS, BPF_MAXINSNS, BPF_ACCEPT_ALL, SOCK_FILTER_SIZE } from './events.js'
+export type { DestroyEvent, DestroySelection, OpenDiagEventsOptions, DiagEventsStats } from './events.js'

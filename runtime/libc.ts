@@ -21,7 +21,29 @@ export interface Libc {
   setns(fd: number, nstype: number): number
   open(path: string, flags: number): number
   getpid(): number
+  /** `setsockopt(2)` with a `struct sock_fprog` (SO_ATTACH_FILTER): `filter` is the `sock_filter[]` bytes, passed by pointer. */
+  setsockoptFprog(fd: number, level: number, name: number, value: SockFprog, len: number): number
+  /** `poll(2)`; `fds` holds `struct pollfd[]` (8 bytes each). The `.async` form runs on a worker thread. */
+  poll: PollFn
 }
+
+/** `struct sock_fprog` as handed to koffi: the instruction count and the `struct sock_filter[]` bytes. */
+export interface SockFprog {
+  readonly len: number
+  readonly filter: Uint8Array
+}
+
+/** `poll(2)`, sync and on a koffi worker thread (the callback gets the return value; errno is not available there). */
+export interface PollFn {
+  (fds: Uint8Array, nfds: number, timeoutMs: number): number
+  async(fds: Uint8Array, nfds: number, timeoutMs: number, cb: (err: unknown, rc: number) => void): void
+}
+
+/** `struct sock_fprog` size on 64-bit: u16 len, 6 bytes of padding, pointer. */
+export const SOCK_FPROG_SIZE = 16
+
+/** `poll(2)` event bits. */
+export const POLL = { POLLIN: 0x1 } as const
 
 /** `open(2)` flags used here (x86-64/arm64 values). */
 export const O = { O_RDONLY: 0, O_CLOEXEC: 0o2000000 } as const
@@ -36,6 +58,8 @@ let bound: Libc | undefined
 export function libc(): Libc {
   if (bound) return bound
   const lib = koffi.load('libc.so.6')
+  // The struct koffi marshals for SO_ATTACH_FILTER: it lays out the padding and passes `filter` by pointer.
+  koffi.struct('sock_fprog', { len: 'uint16_t', filter: 'void *' })
   bound = {
     socket: lib.func('int socket(int, int, int)'),
     bind: lib.func('int bind(int, const void *, uint32_t)'),
@@ -48,6 +72,8 @@ export function libc(): Libc {
     setns: lib.func('int setns(int, int)'),
     open: lib.func('int open(const char *, int)'),
     getpid: lib.func('int getpid(void)'),
+    setsockoptFprog: lib.func('int setsockopt(int, int, int, const sock_fprog *, uint32_t)'),
+    poll: lib.func('int poll(void *, unsigned long, int)'),
   } as Libc
   return bound
 }

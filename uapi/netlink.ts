@@ -27,6 +27,10 @@ export const SO = {
   SO_RCVBUF: 8,
   /** Like SO_RCVBUF but ignores `rmem_max` (needs CAP_NET_ADMIN). */
   SO_RCVBUFFORCE: 33,
+  /** Attach a classic BPF program (`struct sock_fprog`) run on every message before it is queued (`sk_filter`). */
+  SO_ATTACH_FILTER: 26,
+  /** Remove the attached socket filter (ENOENT when none). */
+  SO_DETACH_FILTER: 27,
 } as const
 
 /** `SOL_NETLINK` socket-option level (`socket.h`). */
