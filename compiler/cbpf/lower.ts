@@ -1,0 +1,365 @@
+/**
+ * Lowering for the classic BPF target: a resolved {@link Filter} → cBPF
+ * label IR over an inet_diag destroy message (`nlmsghdr` +
+ * `inet_diag_msg`, as a `NETLINK_SOCK_DIAG` socket receives it from the
+ * SKNLGRP_INET*_DESTROY groups). The program keeps (returns 0xffffffff) or
+ * drops (returns 0) each message, with ss's user-space meaning
+ * (`compiler/evaluate.ts`), which is what `ss -E` applies to events.
+ *
+ * ## What the program cannot see: three-valued lowering
+ *
+ * A destroy message has the socket id, state and family in fixed places,
+ * but not everything a filter can ask about (fwmark and cgroup are not in
+ * the fixed part; `autobound` needs the local port range; tcp_info
+ * predicates and any kind this pass does not know). Such a leaf is
+ * *unknown* here. The program must keep every message the filter could
+ * accept, so each unknown leaf is replaced by the constant that can only
+ * make the filter more true: `true` under an even number of `not`s, `false`
+ * under an odd number. Because `and`/`or` are monotone, the result is
+ * implied by the filter — it over-approximates — and for a filter where
+ * each leaf occurs once it equals Kleene's three-valued reading "accept
+ * unless definitely false", at no cost in code size (no path is
+ * duplicated). Constants are then folded; the approximations that survive
+ * folding are reported as `residual`, and `exact` is false when there is
+ * any, so user space re-checks the events the kernel let through.
+ *
+ * Leaves compile to short sequences of `ld`/`ldh`/`ldb [abs]`, an optional
+ * `and #mask` and a conditional jump; ports and address words are in
+ * network order in the message and compare with their usual values, while
+ * `idiag_if` is host order and is compared with a byte-swapped constant on
+ * little-endian hosts. Message offsets come from the uapi struct tables.
+ */
+import type { Span } from '../../grammar/ast.js'
+import type { Filter, HostCond } from '../filter.js'
+import { AF, inet_diag_msg } from '../../uapi/inet-diag.js'
+import { nlmsghdr } from '../../uapi/netlink.js'
+import type { CbpfInsn, CbpfLabel, CbpfTarget } from './ir.js'
+
+/** Absolute offsets of the destroy message's fields, as the program sees them. */
+export const DESTROY_MSG = (() => {
+  const base = nlmsghdr.size
+  const o = inet_diag_msg.offsetOf
+  return {
+    family: base + o.idiag_family,
+    state: base + o.idiag_state,
+    sport: base + o.idiag_sport,
+    dport: base + o.idiag_dport,
+    src: base + o.idiag_src,
+    dst: base + o.idiag_dst,
+    ifindex: base + o.idiag_if,
+  } as const
+})()
+
+/** Options of the lowering. */
+export interface CbpfLowerOptions {
+  /**
+   * `/proc/sys/net/ipv4/ip_local_port_range` as the evaluator will use it:
+   * with it `autobound` is tested in the kernel, without it it is left to
+   * user space.
+   */
+  readonly localPortRange?: readonly [number, number]
+  /** Byte order of host-order fields (`idiag_if`); default: this machine's. */
+  readonly littleEndian?: boolean
+}
+
+/** A part of the filter the program does not decide, and why. */
+export interface CbpfResidual {
+  readonly span: Span
+  readonly reason: string
+}
+
+/** The lowering's result. */
+export interface CbpfLowered {
+  readonly ir: readonly CbpfInsn[]
+  /** True when the program alone decides the whole filter. */
+  readonly exact: boolean
+  readonly residual: readonly CbpfResidual[]
+}
+
+/** What a program returns to keep a whole message, and to drop it. */
+export const KEEP = 0xffffffff
+export const DROP = 0
+
+const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
+
+// ---------------------------------------------------------------- conditions
+
+/** One comparison of a message word with a constant. */
+interface WordTest {
+  readonly width: 1 | 2 | 4
+  readonly off: number
+  /** Applied before comparing; all ones (for the width) means no `and`. */
+  readonly mask: number
+  readonly cmp: 'eq' | 'ge' | 'gt'
+  readonly value: number
+  /** false: the test passes when the comparison fails. */
+  readonly want: boolean
+}
+
+/** `all` AND (OR of `any`, each an AND of word tests); `any` null means no alternatives. */
+interface Test {
+  readonly all: readonly WordTest[]
+  readonly any: readonly (readonly WordTest[])[] | null
+}
+
+type Cond =
+  | { readonly kind: 'const'; readonly value: boolean }
+  | { readonly kind: 'and' | 'or'; readonly left: Cond; readonly right: Cond }
+  | { readonly kind: 'not'; readonly operand: Cond }
+  | { readonly kind: 'test'; readonly test: Test; readonly span: Span }
+
+interface Folded {
+  readonly cond: Cond
+  /** Unknown leaves this result depends on. */
+  readonly approx: readonly CbpfResidual[]
+}
+
+const TRUE: Cond = { kind: 'const', value: true }
+const FALSE: Cond = { kind: 'const', value: false }
+const constant = (value: boolean): Cond => (value ? TRUE : FALSE)
+
+/** Lower `filter` (null: keep everything). */
+export function lowerEventFilter(filter: Filter | null, opts: CbpfLowerOptions = {}): CbpfLowered {
+  const folded: Folded = filter === null ? { cond: TRUE, approx: [] } : fold(filter, true, opts)
+  return { ir: generate(folded.cond), exact: folded.approx.length === 0, residual: folded.approx }
+}
+
+/** Replace unknown leaves by their polarity's constant and fold constants away. */
+function fold(f: Filter, positive: boolean, opts: CbpfLowerOptions): Folded {
+  switch (f.kind) {
+    case 'and':
+    case 'or': {
+      const l = fold(f.left, positive, opts)
+      const r = fold(f.right, positive, opts)
+      // and: false absorbs, true is neutral; or: the reverse.
+      const absorbing = f.kind === 'or'
+      const isConst = (x: Folded, v: boolean): boolean => x.cond.kind === 'const' && x.cond.value === v
+      const absorbers = [l, r].filter((x) => isConst(x, absorbing))
+      if (absorbers.length > 0) return absorbers.find((x) => x.approx.length === 0) ?? absorbers[0]!
+      const approx = [...l.approx, ...r.approx]
+      if (isConst(l, !absorbing)) return { cond: r.cond, approx }
+      if (isConst(r, !absorbing)) return { cond: l.cond, approx }
+      return { cond: { kind: f.kind, left: l.cond, right: r.cond }, approx }
+    }
+    case 'not': {
+      const o = fold(f.operand, !positive, opts)
+      const cond: Cond = o.cond.kind === 'const' ? constant(!o.cond.value) : o.cond.kind === 'not' ? o.cond.operand : { kind: 'not', operand: o.cond }
+      return { cond, approx: o.approx }
+    }
+    default: {
+      const leaf = decideLeaf(f, opts)
+      if (typeof leaf === 'string') return { cond: constant(positive), approx: [{ span: f.span, reason: leaf }] }
+      return { cond: 'kind' in leaf ? leaf : { kind: 'test', test: leaf, span: f.span }, approx: [] }
+    }
+  }
+}
+
+/** A leaf as a test, a constant, or (a string) the reason it is unknown here. */
+function decideLeaf(f: Filter, opts: CbpfLowerOptions): Test | Cond | string {
+  switch (f.kind) {
+    case 'hostcond':
+      return hostCondTest(f.cond, f.dir === 'src' ? 'local' : 'remote')
+    case 'portcmp': {
+      const off = f.dir === 'src' ? DESTROY_MSG.sport : DESTROY_MSG.dport
+      if (f.cmp === 'ge') {
+        if (f.port <= 0) return TRUE
+        if (f.port > 0xffff) return FALSE
+        return { all: [word(2, off, 'ge', f.port)], any: null }
+      }
+      if (f.port < 0) return FALSE
+      if (f.port >= 0xffff) return TRUE
+      return { all: [{ ...word(2, off, 'gt', f.port), want: false }], any: null }
+    }
+    case 'dev': {
+      const le = opts.littleEndian ?? HOST_LITTLE_ENDIAN
+      return { all: [word(4, DESTROY_MSG.ifindex, 'eq', le ? bswap32(f.ifindex) : f.ifindex >>> 0)], any: null }
+    }
+    case 'auto': {
+      const range = opts.localPortRange
+      if (!range) return 'autobound needs the local port range (ip_local_port_range): tested in user space'
+      const [lo, hi] = range
+      const all: WordTest[] = []
+      if (lo > hi || lo > 0xffff || hi < 0) return FALSE
+      if (lo > 0) all.push(word(2, DESTROY_MSG.sport, 'ge', lo))
+      if (hi < 0xffff) all.push({ ...word(2, DESTROY_MSG.sport, 'gt', hi), want: false })
+      return all.length === 0 ? TRUE : { all, any: null }
+    }
+    case 'mark':
+      return 'fwmark is not in the destroy message: tested in user space'
+    case 'cgroup':
+      return 'cgroup is not in the destroy message: tested in user space'
+    default:
+      // Kinds added after this pass was written (tcp_info predicates, …).
+      return `${(f as { kind: string }).kind} is not tested by the classic BPF program: tested in user space`
+  }
+}
+
+const word = (width: 1 | 2 | 4, off: number, cmp: WordTest['cmp'], value: number): WordTest => ({ width, off, mask: ones(width), cmp, value: value >>> 0, want: true })
+const ones = (width: 1 | 2 | 4): number => (width === 4 ? 0xffffffff : width === 2 ? 0xffff : 0xff)
+const bswap32 = (n: number): number => (((n & 0xff) << 24) | ((n & 0xff00) << 8) | ((n >>> 8) & 0xff00) | (n >>> 24)) >>> 0
+
+/** One address entry as ss's user-space filter holds it (see evaluate.ts). */
+interface Entry {
+  readonly bytes: Uint8Array
+  readonly bits: number
+  readonly inet4: boolean
+}
+
+/** ss's SCOND/DCOND in user space, on an inet socket (destroy events are inet only). */
+function hostCondTest(cond: HostCond, side: 'local' | 'remote'): Test | Cond {
+  // A unix condition reads a name an inet socket does not have: never true.
+  if (cond.family === 'unix') return FALSE
+  const all: WordTest[] = []
+  const port = cond.family === 'inet' ? cond.port : cond.family === 'link' ? cond.ifindex : cond.family === 'netlink' ? cond.portid : cond.port | 0
+  if (port !== -1) {
+    if (port < 0 || port > 0xffff) return FALSE
+    all.push(word(2, side === 'local' ? DESTROY_MSG.sport : DESTROY_MSG.dport, 'eq', port))
+  }
+  const entries = hostEntries(cond)
+  // ss looks at the first entry's length only: zero means "any address".
+  if (entries.length === 0 || entries[0]!.bits === 0) return all.length === 0 ? TRUE : { all, any: null }
+  const base = side === 'local' ? DESTROY_MSG.src : DESTROY_MSG.dst
+  const any: WordTest[][] = []
+  for (const e of entries) {
+    const bits = Math.min(e.bits, 128)
+    if (bits === 0) return all.length === 0 ? TRUE : { all, any: null }
+    any.push(prefixTests(base, e.bytes, bits))
+    // An IPv4 entry also matches a v4-mapped IPv6 address by its last 32 bits.
+    if (e.inet4 && !hasBitsBeyond(e.bytes, 32, bits)) {
+      any.push([
+        { ...word(1, DESTROY_MSG.family, 'eq', AF.AF_INET), want: false },
+        word(4, base, 'eq', 0),
+        word(4, base + 4, 'eq', 0),
+        word(4, base + 8, 'eq', 0xffff),
+        ...prefixTests(base + 12, e.bytes, Math.min(bits, 32)),
+      ])
+    }
+  }
+  return { all, any }
+}
+
+function hostEntries(cond: Exclude<HostCond, { family: 'unix' }>): readonly Entry[] {
+  switch (cond.family) {
+    case 'inet':
+      return cond.addrs.map((a) => ({ bytes: a.bytes, bits: a.prefixLen, inet4: a.af === AF.AF_INET }))
+    case 'link':
+    case 'netlink':
+      // ss keeps the protocol in the address word, in host order (little-endian hosts).
+      return cond.proto === -1 ? [] : [{ bytes: le32(cond.proto), bits: 32, inet4: false }]
+    case 'vsock':
+      return []
+  }
+}
+
+function le32(n: number): Uint8Array {
+  const b = new Uint8Array(4)
+  new DataView(b.buffer).setUint32(0, n >>> 0, true)
+  return b
+}
+
+/** Does `bytes` have a set bit in [from, to) (bits past its end read as 0)? */
+function hasBitsBeyond(bytes: Uint8Array, from: number, to: number): boolean {
+  for (let bit = from; bit < to; bit++) if (((bytes[bit >> 3] ?? 0) >> (7 - (bit & 7))) & 1) return true
+  return false
+}
+
+/** Word tests for "the first `bits` bits at `base` equal those of `bytes`" (missing bytes read as 0). */
+function prefixTests(base: number, bytes: Uint8Array, bits: number): WordTest[] {
+  const out: WordTest[] = []
+  for (let i = 0; i * 32 < bits; i++) {
+    const n = Math.min(32, bits - i * 32)
+    const w = (((bytes[4 * i] ?? 0) << 24) | ((bytes[4 * i + 1] ?? 0) << 16) | ((bytes[4 * i + 2] ?? 0) << 8) | (bytes[4 * i + 3] ?? 0)) >>> 0
+    const mask = n === 32 ? 0xffffffff : (0xffffffff << (32 - n)) >>> 0
+    // The narrowest load that covers the prefix bits: a /8 is one `ldb`, a /16 one `ldh`.
+    const width = n <= 8 ? 1 : n <= 16 ? 2 : 4
+    const shift = 32 - 8 * width
+    out.push({ width, off: base + 4 * i, mask: mask >>> shift, cmp: 'eq', value: (w & mask) >>> shift, want: true })
+  }
+  return out
+}
+
+// ---------------------------------------------------------------- code generation
+
+/** Short-circuit code: every path ends in `ret #KEEP` or `ret #DROP`. */
+function generate(root: Cond): CbpfInsn[] {
+  if (root.kind === 'const') return [{ op: 'RET_K', k: root.value ? KEEP : DROP }]
+  const ir: CbpfInsn[] = []
+  let nextId = 0
+  const label = (): CbpfLabel => ({ id: nextId++ })
+  // What A holds at the current point of straight-line code (reset at labels).
+  let holds: string | null = null
+  const place = (l: CbpfLabel): void => {
+    ir.push({ op: 'label', label: l })
+    holds = null
+  }
+
+  const emitWord = (t: WordTest, yes: CbpfTarget, no: CbpfTarget, span: Span): void => {
+    const raw = `${t.width}:${t.off}&${ones(t.width)}`
+    const key = `${t.width}:${t.off}&${t.mask}`
+    if (holds !== key) {
+      if (holds !== raw) ir.push({ op: t.width === 4 ? 'LD_W_ABS' : t.width === 2 ? 'LD_H_ABS' : 'LD_B_ABS', k: t.off, span })
+      if (t.mask !== ones(t.width)) ir.push({ op: 'ALU_AND_K', k: t.mask, span })
+      holds = key
+    }
+    const op = t.cmp === 'eq' ? 'JMP_JEQ_K' : t.cmp === 'ge' ? 'JMP_JGE_K' : 'JMP_JGT_K'
+    ir.push({ op, k: t.value, jt: t.want ? yes : no, jf: t.want ? no : yes, span })
+  }
+
+  /** AND of word tests; an empty list jumps straight to `yes`. */
+  const emitAll = (tests: readonly WordTest[], yes: CbpfLabel, no: CbpfLabel, span: Span): void => {
+    if (tests.length === 0) {
+      ir.push({ op: 'JMP_JA', to: yes, span })
+      return
+    }
+    tests.forEach((t, i) => emitWord(t, i === tests.length - 1 ? yes : 'next', no, span))
+  }
+
+  const emitTest = (test: Test, yes: CbpfLabel, no: CbpfLabel, span: Span): void => {
+    if (test.any === null) return emitAll(test.all, yes, no, span)
+    if (test.all.length > 0) test.all.forEach((t) => emitWord(t, 'next', no, span))
+    test.any.forEach((alt, i) => {
+      const last = i === test.any!.length - 1
+      const orElse = last ? no : label()
+      emitAll(alt, yes, orElse, span)
+      if (!last) place(orElse)
+    })
+  }
+
+  const gen = (c: Cond, yes: CbpfLabel, no: CbpfLabel): void => {
+    switch (c.kind) {
+      case 'const':
+        // Folding leaves constants only at the root.
+        ir.push({ op: 'JMP_JA', to: c.value ? yes : no })
+        return
+      case 'and': {
+        const mid = label()
+        gen(c.left, mid, no)
+        place(mid)
+        gen(c.right, yes, no)
+        return
+      }
+      case 'or': {
+        const mid = label()
+        gen(c.left, yes, mid)
+        place(mid)
+        gen(c.right, yes, no)
+        return
+      }
+      case 'not':
+        gen(c.operand, no, yes)
+        return
+      case 'test':
+        emitTest(c.test, yes, no, c.span)
+        return
+    }
+  }
+
+  const keep = label()
+  const drop = label()
+  gen(root, keep, drop)
+  place(keep)
+  ir.push({ op: 'RET_K', k: KEEP })
+  place(drop)
+  ir.push({ op: 'RET_K', k: DROP })
+  return ir
+}
