@@ -9,7 +9,8 @@ import { FilterError } from '../grammar/errors.js'
 import type { Filter } from './filter.js'
 import { assemble, type Program } from './assemble.js'
 import { audit } from './audit.js'
-import { kernelCompilable, lower, type LowerOptions } from './lower.js'
+import { kernelApproximation, kernelCompilable, lower, type LowerOptions } from './lower.js'
+import { METRICS, metricsOf, needsTcpInfo } from './metrics.js'
 import type { DiagRequest, PlanNote, QueryPlan } from './plan.js'
 import { TABLE, type Selection, type TableName } from './select.js'
 
@@ -22,6 +23,9 @@ export const EXT = {
   /** `--tos`: INET_DIAG_TOS | INET_DIAG_TCLASS. */
   tos: (1 << 4) | (1 << 5),
 } as const
+
+/** `idiag_ext` bit of INET_DIAG_INFO alone: what a filter on tcp_info metrics needs. */
+const EXT_TCP_INFO = 1 << 1
 
 /** unix_diag `udiag_show` bits (`include/uapi/linux/unix_diag.h`). */
 const UDIAG_SHOW = { NAME: 0x1, VFS: 0x2, PEER: 0x4, ICONS: 0x8, RQLEN: 0x10, MEMINFO: 0x20, UID: 0x40 } as const
@@ -83,22 +87,36 @@ export function compilePlan(filter: Filter | null, options: PlanOptions): QueryP
 
   let program: Program | null = null
   let kernel: Filter | null = null
+  const metrics = metricsOf(filter)
   if (filter) {
-    if (kernelCompilable(filter)) {
-      program = assemble(lower(filter, options.lower))
+    // With metrics, the kernel gets a superset it can test; ss's filters are compiled as they are.
+    const candidate = metrics.length > 0 ? kernelApproximation(filter) : filter
+    if (candidate === null) {
+      notes.push({ message: `${metricList(metrics)} cannot be tested by inet_diag bytecode, and once ${metrics.length === 1 ? 'it counts' : 'they count'} as "maybe" nothing else in the filter narrows the dump: no bytecode is sent, the filter runs in user space` })
+    } else if (kernelCompilable(candidate)) {
+      program = assemble(lower(candidate, options.lower))
       const verdict = audit(program.bytes, { netAdmin: true })
       if (!verdict.ok) {
         // The lowering only emits well-formed programs; reaching this is a compiler bug.
         throw new FilterError('E_AUDIT', `internal error: the compiled program fails the kernel audit (${verdict.reason})`)
       }
-      kernel = filter
+      kernel = candidate
+      if (candidate !== filter) {
+        notes.push({ message: `${metricList(metrics)} cannot be tested by inet_diag bytecode: the kernel runs only the rest, each metric counted as "maybe" (true where tested, false under "not"), which keeps every socket the filter can accept; user space applies the whole filter` })
+      }
     } else {
       notes.push({ message: 'the filter tests unix/packet/netlink/vsock addresses, which inet_diag bytecode cannot express: it runs in user space only' })
     }
   }
+  const tcpInfo = needsTcpInfo(filter)
+  const fromInfo = metrics.filter((m) => METRICS[m].source.kind === 'tcp_info')
+  if (tcpInfo) notes.push({ message: `${metricList(fromInfo)} ${fromInfo.length === 1 ? 'comes' : 'come'} from tcp_info: TCP requests ask for INET_DIAG_INFO; sockets without it (TIME-WAIT, request, UDP, …) satisfy no metric predicate ("not" inverts as usual)` })
+  else if (metrics.length > 0) notes.push({ message: `${metricList(metrics)} ${metrics.length === 1 ? 'comes' : 'come'} from the diag message; TIME-WAIT and request sockets have none and satisfy no metric predicate ("not" inverts as usual)` })
 
   const ext = options.ext ?? {}
   const inetExt = (ext.memory ? EXT.memory : 0) | (ext.info ? EXT.info : 0) | (ext.tos ? EXT.tos : 0)
+  // INET_DIAG_INFO changes nothing ss prints (-i decides that), only what the evaluator can read.
+  const tcpExt = inetExt | (tcpInfo ? EXT_TCP_INFO : 0)
   const requests: DiagRequest[] = []
   const closeSelected = (states & CLOSE_BIT) !== 0
 
@@ -112,6 +130,7 @@ export function compilePlan(filter: Filter | null, options: PlanOptions): QueryP
     let show = UDIAG_SHOW.NAME | UDIAG_SHOW.PEER | UDIAG_SHOW.RQLEN
     if (ext.memory) show |= UDIAG_SHOW.MEMINFO
     if (ext.extended) show |= UDIAG_SHOW.VFS | UDIAG_SHOW.ICONS
+    if (metrics.includes('uid')) show |= UDIAG_SHOW.UID
     requests.push({ kind: 'unix', table: 'unix', family: AF.AF_UNIX, protocol: 0, states, ext: show, program: null })
   }
   const inet = fam(families, AF.AF_INET) || fam(families, AF.AF_INET6)
@@ -123,7 +142,7 @@ export function compilePlan(filter: Filter | null, options: PlanOptions): QueryP
       protocol: protocol & 0xff,
       ...(protocolAttr !== undefined ? { protocolAttr } : {}),
       states,
-      ext: inetExt,
+      ext: table === 'tcp' ? tcpExt : inetExt,
       program,
     }
     if (preferred === AF.AF_INET6) {
@@ -145,7 +164,9 @@ export function compilePlan(filter: Filter | null, options: PlanOptions): QueryP
   }
   pushInet('mptcp', IPPROTO.IPPROTO_MPTCP, IPPROTO.IPPROTO_MPTCP)
 
-  if (program) {
+  if (program && kernel !== filter) {
+    notes.push({ message: `the kernel runs that part as ${program.bytes.length} bytes of bytecode (limit ${INET_DIAG_BC_MAX_LEN}) in every inet request` })
+  } else if (program) {
     notes.push({ message: `the kernel runs the whole filter as ${program.bytes.length} bytes of bytecode (limit ${INET_DIAG_BC_MAX_LEN}) in every inet request` })
   }
   if (filter && requests.some((r) => r.kind !== 'inet')) {
@@ -156,4 +177,9 @@ export function compilePlan(filter: Filter | null, options: PlanOptions): QueryP
   // prefix-0 and cross-family conditions); doing the same keeps the output
   // identical.
   return { requests, residual: filter, kernel, notes }
+}
+
+/** `rtt, cwnd and uid` */
+function metricList(names: readonly string[]): string {
+  return names.length <= 1 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`
 }

@@ -9,7 +9,9 @@
  * - an IPv4 entry also matches a v4-mapped IPv6 socket by its low 32 bits,
  *   while a `::ffff:…` entry never matches a pure IPv4 socket;
  * - unix conditions are case-insensitive globs of the socket's name;
- * - `autobound` has a rule per family.
+ * - `autobound` has a rule per family;
+ * - metrics (`rtt > 50ms`, ssx's extension) are false for a socket that
+ *   does not report the value (compiler/metrics.ts).
  *
  * Cross-family quirks are kept: ss keeps every family's "address" in the
  * same 16-byte word (the protocol number for packet and netlink sockets, in
@@ -17,6 +19,7 @@
  */
 import type { Filter, HostCond } from './filter.js'
 import type { FilterSocket } from './socket.js'
+import { matchMetric } from './metrics.js'
 
 /** What the evaluator needs from the system. */
 export interface EvaluateEnv {
@@ -57,6 +60,8 @@ export function evaluate(filter: Filter, sock: FilterSocket, env: EvaluateEnv): 
       return (sock.cgroupId ?? 0n) === filter.id
     case 'auto':
       return isAutobound(sock, env)
+    case 'metric':
+      return matchMetric(filter, sock)
   }
 }
 

@@ -6,7 +6,8 @@
  * explanations can print what the user wrote. Everything downstream (the
  * bytecode lowering, the evaluator, explain) consumes this type.
  */
-import type { Span } from '../grammar/ast.js'
+import type { CmpOp, Span } from '../grammar/ast.js'
+import type { MetricName } from '../grammar/metrics.js'
 
 /** A resolved filter expression. */
 export type Filter =
@@ -19,6 +20,23 @@ export type Filter =
   | { readonly kind: 'mark'; readonly mark: number; readonly mask: number; readonly span: Span }
   | { readonly kind: 'cgroup'; readonly id: bigint; readonly span: Span }
   | { readonly kind: 'auto'; readonly span: Span }
+  | MetricNode
+
+/**
+ * `rtt > 50ms`, `uid = 1000`, …: a socket metric (ssx's extension) that
+ * inet_diag bytecode cannot test. All six comparisons are kept as written
+ * (no `not` sugar): a socket without the metric satisfies none of them,
+ * so `rtt != 5ms` and `not rtt = 5ms` differ on a TIME-WAIT socket.
+ * Where the value comes from and its unit: `METRICS` in compiler/metrics.ts.
+ */
+export interface MetricNode {
+  readonly kind: 'metric'
+  readonly field: MetricName
+  readonly op: CmpOp
+  /** In the metric's base unit (`METRICS[field].unit`): microseconds, bytes, or a plain number. */
+  readonly value: number
+  readonly span: Span
+}
 
 /** `src`/`dst`/`sport =`/`dport =`: ss's SCOND/DCOND. */
 export interface HostCondNode {

@@ -28,14 +28,56 @@ export interface LowerOptions {
 
 /**
  * Whether the kernel can run this filter node: everything but host
- * conditions of the non-inet families, which only user space can test.
+ * conditions of the non-inet families, which only user space can test,
+ * and metrics (tcp_info, uid, …), which bytecode has no op for.
  */
 export function kernelCompilable(f: Filter): boolean {
   switch (f.kind) {
     case 'and': case 'or': return kernelCompilable(f.left) && kernelCompilable(f.right)
     case 'not': return kernelCompilable(f.operand)
     case 'hostcond': return f.cond.family === 'inet'
+    case 'metric': return false
     default: return true
+  }
+}
+
+/**
+ * The part of a filter the kernel may run when some of it is metrics: a
+ * filter that accepts every socket the original accepts (sound: user space
+ * applies the whole filter afterwards). Each metric counts as "maybe": as
+ * `true` where it is tested positively and as `false` under a `not`
+ * (`not (rtt > 5ms and dport = :22)` keeps nothing, `not dport = :22 and
+ * rtt > 5ms` keeps `not dport = :22`), then constants are folded away.
+ * Returns the filter itself when it has no metric (ss's bytes are kept), and
+ * null when nothing is left for the kernel (no bytecode is sent).
+ */
+export function kernelApproximation(f: Filter): Filter | null {
+  const r = bound(f, true)
+  return r === true ? null : r === false ? null : r
+}
+
+/** An upper (`upper`) or lower bound of `f` without metrics: a filter, or a constant. */
+function bound(f: Filter, upper: boolean): Filter | boolean {
+  switch (f.kind) {
+    case 'metric':
+      return upper
+    case 'not': {
+      const o = bound(f.operand, !upper)
+      return typeof o === 'boolean' ? !o : o === f.operand ? f : { ...f, operand: o }
+    }
+    case 'and':
+    case 'or': {
+      const l = bound(f.left, upper)
+      const r = bound(f.right, upper)
+      // and: false absorbs, true vanishes; or: the other way round.
+      const absorbing = f.kind === 'or'
+      if (l === absorbing || r === absorbing) return absorbing
+      if (typeof l === 'boolean') return r
+      if (typeof r === 'boolean') return l
+      return l === f.left && r === f.right ? f : { ...f, left: l, right: r }
+    }
+    default:
+      return f
   }
 }
 
@@ -89,6 +131,8 @@ export function lower(filter: Filter, options: LowerOptions = {}): Ir {
       case 'auto':
         out.push({ op: 'AUTO', no: reject, span: f.span })
         return
+      case 'metric':
+        throw new FilterError('E_NOT_BYTECODE', `"${f.field}" cannot be tested by inet_diag bytecode (lower kernelApproximation() of the filter)`, f.span)
     }
   }
 

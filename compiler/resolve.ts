@@ -12,6 +12,7 @@
  */
 import type { AndExpr, CmpOp, Expr, HostValue, InetHost, OrExpr, PortSpec, Span } from '../grammar/ast.js'
 import { FilterError } from '../grammar/errors.js'
+import { gluedMetricHint } from '../grammar/metrics.js'
 import type { Filter, HostCond, InetPrefix } from './filter.js'
 
 /** A value a resolver may answer synchronously or not. */
@@ -85,6 +86,9 @@ export async function resolveFilter(expr: Expr, resolver: Resolver, ctx: Resolve
       }
       case 'autobound':
         return { kind: 'auto', span: e.span }
+      case 'metric':
+        // Values were checked and scaled by the grammar; nothing to look up.
+        return { kind: 'metric', field: e.field, op: e.op, value: e.value, span: e.span }
     }
   }
 
@@ -167,7 +171,8 @@ export async function resolveFilter(expr: Expr, resolver: Resolver, ctx: Resolve
       case 'name': {
         const found = await resolver.hosts(a.name, a.af)
         if (found.length === 0) {
-          throw new FilterError('E_HOST', `an inet prefix is expected rather than "${a.name}".`, v.span, [CANNOT_PARSE_ADDRESS])
+          const glued = gluedMetricHint(a.name)
+          throw new FilterError('E_HOST', `an inet prefix is expected rather than "${a.name}".`, v.span, glued === null ? [CANNOT_PARSE_ADDRESS] : [CANNOT_PARSE_ADDRESS, glued])
         }
         const addrs = found.map((p) => ({ af: p.af, bytes: Uint8Array.from(p.bytes), prefixLen: p.af === 10 ? 128 : 32 }))
         return { family: 'inet', af: addrs[0]!.af, addrs, port }

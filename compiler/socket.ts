@@ -39,4 +39,41 @@ export interface FilterSocket {
   /** vsock CIDs. */
   readonly localCid?: number
   readonly remoteCid?: number
+  /**
+   * INET_DIAG_SHUTDOWN; the kernel sends it for every full inet socket and
+   * never for TIME-WAIT or request sockets, which is how metrics tell the
+   * latter's placeholder zeros (uid, ino, queues) from real values.
+   */
+  readonly shutdown?: number
+  /** `idiag_rqueue` / UNIX_DIAG_RQLEN: receive queue (listeners: accept backlog). */
+  readonly rqueue?: number
+  /** `idiag_wqueue` / UNIX_DIAG_RQLEN: send queue (listeners: maximum backlog). */
+  readonly wqueue?: number
+  /** `idiag_uid` / UNIX_DIAG_UID / PACKET_DIAG_UID. */
+  readonly uid?: number
+  /** Socket inode (`idiag_inode`, `udiag_ino`, …). */
+  readonly inode?: number
+  /** INET_DIAG_INFO of a TCP socket, when it was requested and sent (the runtime's camelCased `struct tcp_info`). */
+  readonly tcpInfo?: FilterTcpInfo
+}
+
+/** The `struct tcp_info` members metrics read (camelCase without `tcpi_`; absent when the kernel's struct is shorter). */
+export interface FilterTcpInfo {
+  readonly rtt?: number
+  readonly rttvar?: number
+  readonly rto?: number
+  readonly sndMss?: number
+  readonly sndCwnd?: number
+  readonly sndSsthresh?: number
+  readonly totalRetrans?: number
+  readonly lost?: number
+  readonly unacked?: number
+  readonly bytesSent?: bigint | number
+  readonly bytesAcked?: bigint | number
+  readonly bytesReceived?: bigint | number
+  readonly segsIn?: number
+  readonly segsOut?: number
+  readonly lastDataSent?: number
+  readonly lastDataRecv?: number
+  readonly lastAckRecv?: number
 }

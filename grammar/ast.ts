@@ -6,6 +6,8 @@
  * as names for the resolve pass. Every node carries a half-open source span.
  */
 
+import type { MetricName } from './metrics.js'
+
 /** Half-open byte range `[start, end)` into {@link FilterSource.text}. */
 export interface Span {
   readonly start: number
@@ -22,7 +24,7 @@ export type Dir = 'src' | 'dst'
 export type Family = number
 
 /** A filter expression. */
-export type Expr = AndExpr | OrExpr | NotExpr | HostPred | PortPred | DevPred | MarkPred | CgroupPred | AutoPred
+export type Expr = AndExpr | OrExpr | NotExpr | HostPred | PortPred | DevPred | MarkPred | CgroupPred | AutoPred | MetricPred
 
 /** `a and b`, `a & b`, `a && b`, or `a b` (`implicit`). */
 export interface AndExpr {
@@ -96,6 +98,23 @@ export interface CgroupPred {
 /** `autobound`. */
 export interface AutoPred {
   readonly kind: 'autobound'
+  readonly span: Span
+}
+
+/**
+ * `rtt > 50ms`, `retrans >= 1`, `uid = 1000`: a socket metric ss's language
+ * cannot express (ssx's extension; see grammar/metrics.ts). The operator is
+ * optional (`=`), as for ports.
+ */
+export interface MetricPred {
+  readonly kind: 'metric'
+  readonly field: MetricName
+  readonly op: CmpOp
+  /** The value in the metric's base unit: microseconds, bytes, or a plain number. */
+  readonly value: number
+  /** The value token as written (after unescaping), e.g. `50ms`. */
+  readonly text: string
+  readonly valueSpan: Span
   readonly span: Span
 }
 

@@ -11,6 +11,7 @@ import { FilterError, type FilterSyntaxError } from './errors.js'
 import type { FilterSource } from './source.js'
 import { keywordKind, splitPiece, type RawToken, type TokenKind } from './tokens.js'
 import { AF, parseHost, parseMark, type ParsedValue, type ValueKind } from './values.js'
+import { isMetricName, parseMetricValue, type MetricName } from './metrics.js'
 
 /** A token of the filter. */
 export interface Token {
@@ -56,9 +57,27 @@ const PREDICATE_KIND: Partial<Record<TokenKind, ValueKind>> = {
   dst: 'host', src: 'host', autobound: 'host', dport: 'port', sport: 'port', dev: 'dev', fwmark: 'fwmark', cgroup: 'cgroup',
 }
 
-/** Parse one value for `kind` with the preferred family; returns the value and the family it forces (0 = none). */
-export function parseValue(kind: ValueKind, text: string, span: Span, preferredFamily: number): { value: ParsedValue; family: number } {
+/**
+ * Token kinds after which a metric word starts a predicate: where ss's
+ * grammar expects an expression or an operator between expressions, ss can
+ * only fail on a bare word (its lexer takes it for a host name and, e.g.,
+ * `ss -tan rtt` exits with `an inet prefix is expected rather than "rtt"`),
+ * so giving it a meaning there changes nothing ss accepts. After `src`,
+ * `dport >`, `dev`, … the word stays a value (`src rtt` is a host name).
+ */
+const METRIC_AFTER: ReadonlySet<TokenKind | undefined> = new Set<TokenKind | undefined>([undefined, 'not', 'and', 'or', 'lparen', 'rparen', 'value', 'autobound'])
+
+/**
+ * Parse one value for `kind` with the preferred family; returns the value and the family it forces (0 = none).
+ * @param metric the metric word the value belongs to (kind `metric` only)
+ */
+export function parseValue(kind: ValueKind, text: string, span: Span, preferredFamily: number, metric?: MetricName): { value: ParsedValue; family: number } {
   switch (kind) {
+    case 'metric': {
+      // The lexer always passes the word; 'rtt' keeps the type total.
+      const field = metric ?? 'rtt'
+      return { value: { kind: 'metric', field, metric: parseMetricValue(field, text, span) }, family: 0 }
+    }
     case 'dev': return { value: { kind: 'dev', device: text }, family: 0 }
     case 'cgroup': return { value: { kind: 'cgroup', path: text }, family: 0 }
     case 'fwmark': return { value: { kind: 'fwmark', mark: parseMark(text, span) }, family: 0 }
@@ -85,7 +104,7 @@ function namesGlue(v: ParsedValue): boolean {
  * ss would fail on the word as a value; everything ss accepts keeps its
  * meaning. Returns the pieces to use instead of `raw`, or null.
  */
-function unglue(raw: RawToken, kind: ValueKind, preferredFamily: number): RawToken[] | null {
+function unglue(raw: RawToken, kind: ValueKind, preferredFamily: number, metric: MetricName | undefined): RawToken[] | null {
   // Device names and cgroup paths may really contain these characters.
   if (kind === 'dev' || kind === 'cgroup') return null
   const { text, escaped } = raw
@@ -95,7 +114,7 @@ function unglue(raw: RawToken, kind: ValueKind, preferredFamily: number): RawTok
   while (trail < text.length - lead && text[text.length - 1 - trail] === ')' && !escaped[text.length - 1 - trail]) trail++
   if (lead === 0 && trail === 0) return null
   try {
-    const whole = parseValue(kind, text, raw.span, preferredFamily)
+    const whole = parseValue(kind, text, raw.span, preferredFamily, metric)
     if (!namesGlue(whole.value)) return null
   } catch (e) {
     if (!(e instanceof FilterError)) throw e
@@ -120,6 +139,7 @@ export function lex(source: FilterSource, preferredFamily: number, options: { un
   const tokens: Token[] = []
   const values: ValueToken[] = []
   let kind: ValueKind = 'host'
+  let metric: MetricName | undefined
   let family = preferredFamily
   let forced: number | null = null
   let valueError: LexResult['valueError'] = null
@@ -130,13 +150,19 @@ export function lex(source: FilterSource, preferredFamily: number, options: { un
   for (let q = 0; q < queue.length && valueError === null; q++) {
     const raw = queue[q]!
     const tk = keywordKind(raw.text)
+    if (tk === 'value' && isMetricName(raw.text) && METRIC_AFTER.has(tokens[tokens.length - 1]?.kind)) {
+      kind = 'metric'
+      metric = raw.text
+      tokens.push({ kind: 'metric', text: raw.text, span: raw.span, index: tokens.length })
+      continue
+    }
     if (tk !== 'value') {
       const k = PREDICATE_KIND[tk]
       if (k) kind = k
       tokens.push({ kind: tk, text: raw.text, span: raw.span, index: tokens.length })
       continue
     }
-    const pieces = allowUnglue ? unglue(raw, kind, family) : null
+    const pieces = allowUnglue ? unglue(raw, kind, family, metric) : null
     if (pieces) {
       unglued = true
       queue.splice(q, 1, ...pieces)
@@ -146,7 +172,7 @@ export function lex(source: FilterSource, preferredFamily: number, options: { un
     const index = tokens.length
     tokens.push({ kind: 'value', text: raw.text, span: raw.span, index })
     try {
-      const r = parseValue(kind, raw.text, raw.span, family)
+      const r = parseValue(kind, raw.text, raw.span, family, metric)
       values.push({ tokenIndex: index, kind, text: raw.text, span: raw.span, value: r.value })
       if (r.family !== AF.UNSPEC) {
         family = r.family

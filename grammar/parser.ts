@@ -10,6 +10,7 @@ import type { CmpOp, Dir, Expr, HostValue, Span } from './ast.js'
 import { FilterSyntaxError } from './errors.js'
 import type { Token, ValueToken } from './lexer.js'
 import type { TokenKind } from './tokens.js'
+import { gluedMetricHint as gluedMetric, isMetricName, metricValueNoun } from './metrics.js'
 
 /** Precedence modes. */
 export type Precedence = 'ss' | 'manual'
@@ -28,6 +29,7 @@ const T = {
   fwmark: createToken({ name: 'fwmark' }),
   cgroup: createToken({ name: 'cgroup' }),
   autobound: createToken({ name: 'autobound' }),
+  metric: createToken({ name: 'metric' }),
   eq: createToken({ name: 'eq' }),
   ne: createToken({ name: 'ne' }),
   ge: createToken({ name: 'ge' }),
@@ -113,6 +115,24 @@ class FilterParser extends EmbeddedActionsParser {
       })
     })
 
+    // ssx's extension: `rtt > 50ms`; the word is a `metric` token only where ss could not parse it.
+    const metricPred = $.RULE('metricPred', (): Expr => {
+      const kw = $.CONSUME(T.metric)
+      const op = $.OPTION2(() =>
+        $.OR8([
+          { ALT: () => $.CONSUME2(T.eq) }, { ALT: () => $.CONSUME2(T.ne) }, { ALT: () => $.CONSUME2(T.ge) },
+          { ALT: () => $.CONSUME2(T.le) }, { ALT: () => $.CONSUME2(T.gt) }, { ALT: () => $.CONSUME2(T.lt) },
+        ]),
+      )
+      const v = $.CONSUME3(T.value)
+      return $.ACTION(() => {
+        const val = valueOf(v)
+        if (!val || val.value.kind !== 'metric') return BROKEN
+        const cmp = (op ? payload(op).kind : 'eq') as CmpOp
+        return { kind: 'metric', field: val.value.field, op: cmp, value: val.value.metric.value, text: val.text, valueSpan: val.span, span: span(payload(kw).span, val.span) }
+      })
+    })
+
     // Declared before use through a thunk: the grammar is recursive.
     let list: ParserMethod<[], Expr> = (() => BROKEN) as unknown as ParserMethod<[], Expr>
 
@@ -137,6 +157,7 @@ class FilterParser extends EmbeddedActionsParser {
         { ALT: () => $.SUBRULE(hostPred) },
         { ALT: () => $.SUBRULE(portPred) },
         { ALT: () => $.SUBRULE(namedPred) },
+        { ALT: () => $.SUBRULE(metricPred) },
         {
           ALT: () => {
             const a = $.CONSUME(T.autobound)
@@ -245,7 +266,7 @@ const KEYWORD_NOUN: Partial<Record<TokenKind, string>> = {
   dst: 'an address', src: 'an address', dport: 'a port', sport: 'a port', dev: 'a device', fwmark: 'a mark', cgroup: 'a cgroup path',
 }
 const CMP_KINDS: ReadonlySet<TokenKind> = new Set(['eq', 'ne', 'ge', 'le', 'gt', 'lt'])
-const EXPRESSION = 'a filter expression (src, dst, sport, dport, dev, fwmark, cgroup, autobound, "(" or "!")'
+const EXPRESSION = 'a filter expression (src, dst, sport, dport, dev, fwmark, cgroup, autobound, a metric such as rtt, "(" or "!")'
 
 function found(tokens: readonly Token[], i: number): string {
   const t = tokens[i]
@@ -263,7 +284,7 @@ function describeSyntaxError(tokens: readonly Token[], i: number, textLength: nu
   let expected: string
   if (!prev || prev.kind === 'and' || prev.kind === 'or' || prev.kind === 'not' || prev.kind === 'lparen') {
     expected = prev ? `${EXPRESSION} after "${prev.text}"` : EXPRESSION
-    if (at?.kind === 'value') notes.push(`a value needs a keyword before it, e.g. "dst ${at.text}" or "sport = ${at.text}"`)
+    if (at?.kind === 'value') notes.push(gluedMetric(at.text) ?? `a value needs a keyword before it, e.g. "dst ${at.text}" or "sport = ${at.text}"`)
     if (at?.kind === 'rparen' && prev?.kind === 'lparen') notes.push('empty parentheses are not allowed')
   } else if (prev.kind === 'dst' || prev.kind === 'src') {
     expected = `${KEYWORD_NOUN[prev.kind]} or "=" after "${prev.text}"`
@@ -273,6 +294,10 @@ function describeSyntaxError(tokens: readonly Token[], i: number, textLength: nu
   } else if (prev.kind === 'dev' || prev.kind === 'fwmark' || prev.kind === 'cgroup') {
     expected = `"=", "!=" or ${KEYWORD_NOUN[prev.kind]} after "${prev.text}"`
     if (at && CMP_KINDS.has(at.kind)) notes.push(`${prev.text} takes only "=" and "!="`)
+  } else if (prev.kind === 'metric' && isMetricName(prev.text)) {
+    expected = `an operator (=, !=, <, <=, >, >=) or ${metricValueNoun(prev.text)} after "${prev.text}"`
+  } else if (CMP_KINDS.has(prev.kind) && prev2?.kind === 'metric' && isMetricName(prev2.text)) {
+    expected = `${metricValueNoun(prev2.text)} after "${prev2.text} ${prev.text}"`
   } else if (CMP_KINDS.has(prev.kind) && prev2 && KEYWORD_NOUN[prev2.kind]) {
     expected = `${KEYWORD_NOUN[prev2.kind]} after "${prev2.text} ${prev.text}"`
   } else if (CMP_KINDS.has(prev.kind)) {
@@ -286,7 +311,7 @@ function describeSyntaxError(tokens: readonly Token[], i: number, textLength: nu
     }
     expected = depth > 0 ? `"and", "or", ")" or another expression` : `"and", "or" or another expression`
     if (!at && depth > 0) expected = '")" to close the group'
-    if (at?.kind === 'value') notes.push(`a value needs a keyword before it, e.g. "dst ${at.text}"`)
+    if (at?.kind === 'value') notes.push(gluedMetric(at.text) ?? `a value needs a keyword before it, e.g. "dst ${at.text}"`)
   }
   notes.push('ss: "bison bellows (while parsing filter): syntax error!"')
   return new FilterSyntaxError('E_SYNTAX', `expected ${expected}, found ${found(tokens, i)}`, where, notes)

@@ -28,6 +28,8 @@ function pred(e: Expr): string {
     case 'fwmark': return `fwmark ${e.negated ? '!= ' : ''}0x${e.mark.toString(16)}/0x${e.mask.toString(16)}`
     case 'cgroup': return `cgroup ${e.negated ? '!= ' : ''}${escapeValue(e.path)}`
     case 'autobound': return 'autobound'
+    // The value's text is digits and a unit: nothing to escape.
+    case 'metric': return `${e.field} ${CMP_TEXT[e.op]} ${e.text}`
     default: throw new TypeError(`not a predicate: ${e.kind}`)
   }
 }
@@ -120,5 +122,6 @@ export function toSExpr(e: Expr): string {
     case 'fwmark': return `(fwmark${e.negated ? ' !' : ''} 0x${e.mark.toString(16)}/0x${e.mask.toString(16)})`
     case 'cgroup': return `(cgroup${e.negated ? ' !' : ''} ${e.path})`
     case 'autobound': return '(autobound)'
+    case 'metric': return `(metric ${e.field} ${e.op} ${e.value})`
   }
 }

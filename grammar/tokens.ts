@@ -5,18 +5,23 @@
  */
 import type { CmpOp, Span } from './ast.js'
 
-/** What a token is. Every non-keyword token is a `value`. */
+/**
+ * What a token is. Every non-keyword token is a `value`, except a metric
+ * word (`rtt`, `uid`, …) where a predicate may start: the lexer makes that
+ * a `metric` (ssx's extension; ss's keywords never change meaning).
+ */
 export type TokenKind =
   | 'not' | 'and' | 'or' | 'lparen' | 'rparen'
   | 'dst' | 'src' | 'dport' | 'sport' | 'dev' | 'fwmark' | 'cgroup' | 'autobound'
   | CmpOp
+  | 'metric'
   | 'value'
 
 /**
  * ss's keyword table, matched case-sensitively after unescaping
  * (`misc/ssfilter.y`, `ssfilter_lex`).
  */
-export const KEYWORDS: Readonly<Record<string, Exclude<TokenKind, 'value'>>> = Object.freeze({
+export const KEYWORDS: Readonly<Record<string, Exclude<TokenKind, 'value' | 'metric'>>> = Object.freeze({
   '!': 'not', not: 'not',
   '&': 'and', '&&': 'and', and: 'and',
   '|': 'or', '||': 'or', or: 'or',

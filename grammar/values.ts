@@ -8,12 +8,13 @@
  */
 import type { HostValue, InetAddr, InetHost, LinkHost, NetlinkHost, PortSpec, Span, UnixHost, VsockHost } from './ast.js'
 import { FilterError } from './errors.js'
+import type { MetricName, MetricValue } from './metrics.js'
 
 /** Address family numbers used by the grammar (`linux/socket.h`). */
 export const AF = Object.freeze({ UNSPEC: 0, UNIX: 1, INET: 2, INET6: 10, NETLINK: 16, PACKET: 17, VSOCK: 40 })
 
 /** Which value parser a value token goes to: the kind of the last predicate keyword. */
-export type ValueKind = 'host' | 'port' | 'dev' | 'fwmark' | 'cgroup'
+export type ValueKind = 'host' | 'port' | 'dev' | 'fwmark' | 'cgroup' | 'metric'
 
 /** A parsed `fwmark` value. */
 export interface MarkValue {
@@ -27,6 +28,8 @@ export type ParsedValue =
   | { readonly kind: 'dev'; readonly device: string }
   | { readonly kind: 'fwmark'; readonly mark: MarkValue }
   | { readonly kind: 'cgroup'; readonly path: string }
+  /** The value after a metric word (ssx's extension), in the metric's base unit. */
+  | { readonly kind: 'metric'; readonly field: MetricName; readonly metric: MetricValue }
 
 /** A host value parse: the value and the family it carries for §4.7's side effect (0 = none). */
 export interface HostParse {

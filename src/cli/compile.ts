@@ -89,6 +89,7 @@ function valueAsExpr(v: ValueToken): Expr {
     case 'dev': return { kind: 'dev', negated: false, device: v.value.device, valueSpan: span, span }
     case 'fwmark': return { kind: 'fwmark', negated: false, mark: v.value.mark.mark, mask: v.value.mark.mask, valueSpan: span, span }
     case 'cgroup': return { kind: 'cgroup', negated: false, path: v.value.path, valueSpan: span, span }
+    case 'metric': return { kind: 'metric', field: v.value.field, op: 'eq', value: v.value.metric.value, text: v.text, valueSpan: span, span }
   }
 }
 

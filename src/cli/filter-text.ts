@@ -3,6 +3,8 @@
  * plans and explanations (the resolved tree has values, not names).
  */
 import type { Filter, HostCond, InetPrefix } from '../../compiler/filter.js'
+import { METRICS } from '../../compiler/metrics.js'
+import { CMP_TEXT } from '../../grammar/tokens.js'
 
 function addr(a: InetPrefix): string {
   if (a.af === 2) return `${Array.from(a.bytes.subarray(0, 4)).join('.')}/${a.prefixLen}`
@@ -38,5 +40,6 @@ export function printFilter(f: Filter): string {
     case 'mark': return `fwmark 0x${f.mark.toString(16)}/0x${f.mask.toString(16)}`
     case 'cgroup': return `cgroup id:${f.id}`
     case 'auto': return 'autobound'
+    case 'metric': return `${f.field} ${CMP_TEXT[f.op]} ${f.value}${METRICS[f.field].unit === 'us' ? 'us' : ''}`
   }
 }

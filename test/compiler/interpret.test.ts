@@ -215,6 +215,7 @@ function kernelEval(f: Filter, s: FilterSocket): boolean {
     case 'mark': return (((s.mark ?? 0) & f.mask) >>> 0) === f.mark
     case 'cgroup': return (s.cgroupId ?? 0n) === f.id
     case 'auto': return ((s.userlocks ?? 0) & 8) === 0
+    case 'metric': throw new TypeError('metrics have no bytecode')
   }
 }
 

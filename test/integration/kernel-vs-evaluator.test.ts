@@ -64,6 +64,7 @@ function show(f: Filter): string {
     case 'mark': return `fwmark 0x${f.mark.toString(16)}/0x${f.mask.toString(16)}`
     case 'cgroup': return `cgroup ${f.id}`
     case 'auto': return 'autobound'
+    case 'metric': return `${f.field} ${f.op} ${f.value}`
   }
 }
 
