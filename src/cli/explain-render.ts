@@ -224,6 +224,26 @@ export const DIAG_TARGET: ExplainTarget = {
   },
 }
 
+/** Where ssx deliberately compiles this filter differently from ss 6.1 (README, "Intentional differences"). */
+function ssDifferences(filter: Filter, inKernel: boolean): string[] {
+  let dev = false
+  let multi = false
+  const walk = (f: Filter): void => {
+    switch (f.kind) {
+      case 'and': case 'or': walk(f.left); walk(f.right); return
+      case 'not': walk(f.operand); return
+      case 'dev': dev = true; return
+      case 'hostcond': if (f.cond.family === 'inet' && f.cond.addrs.length > 1) multi = true; return
+      default: return
+    }
+  }
+  walk(filter)
+  const out: string[] = []
+  if (dev && inKernel) out.push('ss sends no bytecode at all when the filter mentions dev, and filters everything in user space; ssx runs DEV_COND in the kernel')
+  if (multi) out.push('a host name with several addresses gets one condition per address; ss repeats the first address in each, so only that one is really tested')
+  return out
+}
+
 /** Render the explanation (without trace), plain unless a paint is given. */
 export function renderExplain(input: ExplainInput, opts: RenderOptions = {}): string {
   const paint = opts.paint ?? PLAIN
@@ -288,6 +308,11 @@ export function renderExplain(input: ExplainInput, opts: RenderOptions = {}): st
         lines.push('            and cross-family conditions compare raw bits; a socket is listed only when both accept)')
       }
       if (other.length) lines.push(`            alone decides for request${other.length === 1 ? '' : 's'} ${requestList(other.map((x) => x.n))} (${[...new Set(other.map((x) => x.r.table))].join(' ')}): only inet_diag takes bytecode`)
+    }
+    const differences = ssDifferences(input.filter, plan.kernel !== null && inet.length > 0)
+    if (differences.length) {
+      lines.push('', 'unlike ss 6.1:')
+      for (const d of differences) lines.push(`  - ${d}`)
     }
     if (plan.notes.length) {
       lines.push('', 'why:')

@@ -75,7 +75,10 @@ function words(text: string): Word[] {
 
 function endpoint(w: Word): { addr: Uint8Array; port: number } {
   const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(w.text)
-  if (!m) throw new SocketSyntaxError(`expected ADDRESS:PORT (a.b.c.d:port or [v6]:port), found "${w.text}"`, w.span)
+  if (!m) {
+    const v6 = (w.text.match(/:/g) ?? []).length > 1 && !w.text.startsWith('[')
+    throw new SocketSyntaxError(v6 ? `an IPv6 address goes in brackets: [address]:port, found "${w.text}"` : `expected ADDRESS:PORT (a.b.c.d:port or [v6]:port), found "${w.text}"`, w.span)
+  }
   const addrText = m[1] ?? m[2]!
   const addr = parseAddressText(addrText)
   if (!addr || (m[2] !== undefined && addr.length !== 4)) throw new SocketSyntaxError(`"${addrText}" is not an address (IPv6 goes in brackets: [::1]:80)`, w.span)
@@ -188,7 +191,8 @@ export function traceSocket(plan: QueryPlan, desc: SocketDescription, env: Evalu
   const index = plan.requests.findIndex((r) => r.kind === 'inet' && r.table === desc.table && r.family === sock.family)
   const req = index >= 0 ? plan.requests[index]! : null
   const stateSelected = req !== null && (req.states & (1 << sock.state)) !== 0
-  const kernel = req?.program ? interpret(req.program.bytes, sock) : null
+  // The kernel checks the state before it runs the bytecode (inet_diag_dump_icsk / sk_diag_fill order).
+  const kernel = stateSelected && req?.program ? interpret(req.program.bytes, sock) : null
   const userSpace = plan.residual ? evaluate(plan.residual, sock, env) : null
   const listed = req !== null && stateSelected && (kernel?.accept ?? true) && (userSpace ?? true)
   return { request: req ? { index: index + 1, req } : null, stateSelected, kernel, userSpace, listed }
@@ -208,8 +212,9 @@ export function formatTrace(desc: SocketDescription, t: TraceResult, lines: read
   }
   const { index, req } = t.request
   out.push(`  request     #${index} (${req.table}, ${familyName(req.family)})`)
-  if (!t.stateSelected) out.push(`  states      ${STATE_DISPLAY_NAMES[s.state] ?? s.state} is not among the request's states: the kernel skips the socket before running any bytecode`)
-  if (t.kernel && lines) {
+  if (!t.stateSelected) {
+    out.push(`  states      ${STATE_DISPLAY_NAMES[s.state] ?? s.state} is not among the request's states (0x${req.states.toString(16)}): the kernel skips the socket before running any bytecode`)
+  } else if (t.kernel && lines) {
     const byOffset = new Map<number, DisasmOp>()
     for (const l of lines) if (l.kind === 'op') byOffset.set(l.offset, l)
     const L = req.program!.bytes.length
