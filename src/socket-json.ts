@@ -439,8 +439,9 @@ function unixJson(rec: UnixRecord): UnixSocketJson {
   if (rec.shutdown !== undefined) out.shutdown = shutdownJson(rec.shutdown)
   if (rec.vfs) {
     const dev = rec.vfs.dev >>> 0
-    // The kernel's new_encode_dev: minor in bits 0–7 and 20–31, major in bits 8–19.
-    out.vfs = { inode: rec.vfs.ino >>> 0, dev, major: (dev >>> 8) & 0xfff, minor: (dev & 0xff) | ((dev >>> 12) & 0xfff00) }
+    // The kernel sends its internal dev_t (MKDEV: major << 20 | minor), not the
+    // userspace encoding glibc's major()/minor() read, which is why ss -e prints 254:0 as 0/65024.
+    out.vfs = { inode: rec.vfs.ino >>> 0, dev, major: dev >>> 20, minor: dev & 0xfffff }
   }
   if (rec.icons) out.pendingPeers = rec.icons.map((i) => i >>> 0)
   if (rec.memInfo) out.skmem = skmemJson(rec.memInfo)
