@@ -50,3 +50,19 @@ export interface QueryPlan {
   /** Human-readable notes: what runs where and why. */
   readonly notes: readonly PlanNote[]
 }
+
+/**
+ * Where a filter can run (`--target`): `diag` = inet_diag bytecode for what
+ * it can test plus the residual in user space; `ebpf` = the whole filter in
+ * an eBPF socket iterator; `cbpf` = classic BPF over sock_diag messages
+ * (`-E` events; compile/explain only); `auto` = the faster of `diag` and
+ * `ebpf` for the plan, `diag` when eBPF is unavailable.
+ */
+export const TARGET_NAMES = ['auto', 'diag', 'ebpf', 'cbpf'] as const
+
+/** A `--target` name. */
+export type TargetName = (typeof TARGET_NAMES)[number]
+
+/** Targets a socket listing can run on. */
+export const LISTING_TARGET_NAMES: readonly TargetName[] = ['auto', 'diag', 'ebpf']
+

@@ -13,7 +13,7 @@ import type { Expr } from '../../grammar/ast.js'
 import { FilterError, FilterSyntaxError } from '../../grammar/errors.js'
 import { resolveFilter, type Resolver, type ResolveContext } from '../../compiler/resolve.js'
 import { compilePlan } from '../../compiler/compile.js'
-import type { QueryPlan } from '../../compiler/plan.js'
+import { LISTING_TARGET_NAMES, TARGET_NAMES, type QueryPlan, type TargetName } from '../../compiler/plan.js'
 import type { Filter } from '../../compiler/filter.js'
 import { disassemble, formatDisasm } from '../../compiler/disasm.js'
 import { planToJson, toHex } from './plan-json.js'
@@ -53,6 +53,8 @@ export interface Compiled {
   readonly source: string
   /** The parser's result (AST, precedence warnings); null when the filter was never parsed. */
   readonly parsed?: ParseResult | null
+  /** `--target` as given (checked to be a known name), `auto` when absent. */
+  readonly target?: TargetName
 }
 
 /** A failure on the way to a plan, already rendered. */
@@ -167,6 +169,10 @@ export async function compileSelected({ args, selection }: Selected, io: Command
   if (precedence !== 'ss' && precedence !== 'manual') {
     return fail(EXIT.usage, `${prog}: --precedence must be "ss" or "manual", not "${precedence}"\n`)
   }
+  const target = args.flags.target ?? 'auto'
+  if (!(TARGET_NAMES as readonly string[]).includes(target)) {
+    return fail(EXIT.usage, `${prog}: --target must be ${TARGET_NAMES.slice(0, -1).join(', ')} or ${TARGET_NAMES[TARGET_NAMES.length - 1]}, not "${target}"\n`)
+  }
   const file = args.flags.filterFile !== null ? readFilterFile(args.flags.filterFile, io) : undefined
   const input = file === undefined ? { words: [...selection.rest] } : { words: [...selection.rest], file }
 
@@ -202,7 +208,7 @@ export async function compileSelected({ args, selection }: Selected, io: Command
     })
     const warnings = parsed.warnings.map((w) => w.message)
     const families = parsed.forcedFamily != null ? 1 << parsed.forcedFamily : selection.families
-    return { args, selection, filter, families, plan, warnings, source, parsed }
+    return { args, selection, filter, families, plan, warnings, source, parsed, target: target as TargetName }
   } catch (e) {
     if (e instanceof FilterSyntaxError || e instanceof FilterError) {
       const text = e.source?.text ?? (source || input.words.join(' '))
@@ -210,6 +216,23 @@ export async function compileSelected({ args, selection }: Selected, io: Command
     }
     throw e
   }
+}
+
+/**
+ * The target a socket listing runs on, from `--target` (issue 9): `diag`
+ * (inet_diag bytecode for what it can test, the residual in user space,
+ * INET_DIAG_INFO requested when the filter reads tcp_info) or `ebpf`.
+ * `auto` is `diag` until the eBPF target lands; `ebpf` fails with a clear
+ * message until then. Throws {@link CommandFailure} (exit 255) for a target
+ * that cannot list sockets.
+ */
+export function listingTarget(c: Compiled, prog = 'ssx'): 'diag' | 'ebpf' {
+  const target = c.target ?? 'auto'
+  if (!LISTING_TARGET_NAMES.includes(target)) {
+    return fail(EXIT.usage, `${prog}: --target ${target} cannot list sockets (it is for -E events and for compile/explain); use auto, diag or ebpf\n`)
+  }
+  if (target === 'ebpf') return fail(EXIT.usage, `${prog}: --target ebpf is not available yet; use --target diag (or auto)\n`)
+  return 'diag'
 }
 
 /** `ssx compile`: print the plan as JSON, disassembly or hex. */
