@@ -5,7 +5,7 @@
  * `localAddr`, `localPort`, `ifindex`, `mark`, `cgroupId`, …) under those
  * names so the filter evaluator can read it as it is.
  */
-import { AF, INET_DIAG, IPPROTO, inet_diag_meminfo, inet_diag_msg, tcp_bbr_info, tcp_dctcp_info, tcp_diag_md5sig, tcpvegas_info } from '../uapi/inet-diag.js'
+import { AF, INET_DIAG, INET_ULP_INFO, IPPROTO, MPTCP_SUBFLOW_ATTR, TLS_INFO, inet_diag_meminfo, inet_diag_msg, tcp_bbr_info, tcp_dctcp_info, tcp_diag_md5sig, tcpvegas_info } from '../uapi/inet-diag.js'
 import { TCPI_BITS, mptcp_info, tcp_info } from '../uapi/tcp-info.js'
 import { AttributeDecoder } from './attributes.js'
 import type { RawAttribute } from './attributes.js'
@@ -34,6 +34,18 @@ export interface DctcpInfo { enabled: number, ceState: number, alpha: number, ab
 export interface BbrInfo { bw: bigint, minRtt: number, pacingGain: number, cwndGain: number }
 /** One INET_DIAG_MD5SIG entry. */
 export interface Md5Sig { family: number, prefixLen: number, keyLen: number, addr: Uint8Array, key: Uint8Array }
+
+/** INET_DIAG_ULP_INFO: the upper-layer protocol of a TCP socket and its details. */
+export interface UlpInfo {
+  name?: string
+  /** INET_ULP_INFO_TLS (u16 codes as the kernel sends them). */
+  tls?: { version?: number, cipher?: number, txConf?: number, rxConf?: number, zcRoTx: boolean, rxNoPad: boolean }
+  /** INET_ULP_INFO_MPTCP: one subflow of an MPTCP connection. */
+  mptcp?: {
+    tokenRem?: number, tokenLoc?: number, relwriteSeq?: number, mapSeq?: bigint, mapSfseq?: number,
+    ssnOffset?: number, mapDatalen?: number, flags?: number, idRem?: number, idLoc?: number
+  }
+}
 
 /** One inet socket (TCP, UDP, RAW, MPTCP, …) as reported by inet_diag. */
 export interface InetRecord {
@@ -83,8 +95,10 @@ export interface InetRecord {
   /** INET_DIAG_SOCKOPT as a little-endian u16; bits in `INET_DIAG_SOCKOPT_BIT`. */
   sockopt?: number
   md5sig?: Md5Sig[]
-  /** INET_DIAG_ULP_INFO, kept raw (nested TLVs). */
+  /** INET_DIAG_ULP_INFO as sent (nested TLVs). */
   ulpInfo?: Uint8Array
+  /** INET_DIAG_ULP_INFO decoded. */
+  ulp?: UlpInfo
   /** Attributes this decoder does not interpret, copied. */
   unknown?: RawAttribute[]
 }
@@ -212,7 +226,10 @@ export function decodeInet(payload: Uint8Array, protocol: number = IPPROTO.IPPRO
       case INET_DIAG.INET_DIAG_MARK: rec.mark = ad.u32(); break
       case INET_DIAG.INET_DIAG_CLASS_ID: rec.classId = ad.u32(); break
       case INET_DIAG.INET_DIAG_MD5SIG: rec.md5sig = md5sigOf(ad); break
-      case INET_DIAG.INET_DIAG_ULP_INFO: rec.ulpInfo = ad.bytesCopy(); break
+      case INET_DIAG.INET_DIAG_ULP_INFO:
+        rec.ulpInfo = ad.bytesCopy()
+        rec.ulp = ulpInfoOf(rec.ulpInfo, base + inet_diag_msg.size)
+        break
       case INET_DIAG.INET_DIAG_CGROUP_ID: rec.cgroupId = ad.u64(); break
       case INET_DIAG.INET_DIAG_SOCKOPT: rec.sockopt = ad.u16(); break
       default: (rec.unknown ??= []).push(ad.raw())
@@ -220,4 +237,55 @@ export function decodeInet(payload: Uint8Array, protocol: number = IPPROTO.IPPRO
   }
   ad.finish()
   return rec
+}
+
+/** Decode the nested INET_DIAG_ULP_INFO attributes (unknown ones are skipped: the raw bytes stay on the record). */
+function ulpInfoOf(bytes: Uint8Array, base: number): UlpInfo {
+  const ulp: UlpInfo = {}
+  const ad = new AttributeDecoder(bytes, base)
+  while (ad.next()) {
+    switch (ad.type()) {
+      case INET_ULP_INFO.INET_ULP_INFO_NAME: ulp.name = ad.string(); break
+      case INET_ULP_INFO.INET_ULP_INFO_TLS: {
+        const tls: NonNullable<UlpInfo['tls']> = { zcRoTx: false, rxNoPad: false }
+        const t = new AttributeDecoder(ad.bytesView(), base)
+        while (t.next()) {
+          switch (t.type()) {
+            case TLS_INFO.TLS_INFO_VERSION: tls.version = t.u16(); break
+            case TLS_INFO.TLS_INFO_CIPHER: tls.cipher = t.u16(); break
+            case TLS_INFO.TLS_INFO_TXCONF: tls.txConf = t.u16(); break
+            case TLS_INFO.TLS_INFO_RXCONF: tls.rxConf = t.u16(); break
+            case TLS_INFO.TLS_INFO_ZC_RO_TX: tls.zcRoTx = true; break
+            case TLS_INFO.TLS_INFO_RX_NO_PAD: tls.rxNoPad = true; break
+          }
+        }
+        t.finish()
+        ulp.tls = tls
+        break
+      }
+      case INET_ULP_INFO.INET_ULP_INFO_MPTCP: {
+        const sf: NonNullable<UlpInfo['mptcp']> = {}
+        const m = new AttributeDecoder(ad.bytesView(), base)
+        while (m.next()) {
+          switch (m.type()) {
+            case MPTCP_SUBFLOW_ATTR.MPTCP_SUBFLOW_ATTR_TOKEN_REM: sf.tokenRem = m.u32(); break
+            case MPTCP_SUBFLOW_ATTR.MPTCP_SUBFLOW_ATTR_TOKEN_LOC: sf.tokenLoc = m.u32(); break
+            case MPTCP_SUBFLOW_ATTR.MPTCP_SUBFLOW_ATTR_RELWRITE_SEQ: sf.relwriteSeq = m.u32(); break
+            case MPTCP_SUBFLOW_ATTR.MPTCP_SUBFLOW_ATTR_MAP_SEQ: sf.mapSeq = m.u64(); break
+            case MPTCP_SUBFLOW_ATTR.MPTCP_SUBFLOW_ATTR_MAP_SFSEQ: sf.mapSfseq = m.u32(); break
+            case MPTCP_SUBFLOW_ATTR.MPTCP_SUBFLOW_ATTR_SSN_OFFSET: sf.ssnOffset = m.u32(); break
+            case MPTCP_SUBFLOW_ATTR.MPTCP_SUBFLOW_ATTR_MAP_DATALEN: sf.mapDatalen = m.u16(); break
+            case MPTCP_SUBFLOW_ATTR.MPTCP_SUBFLOW_ATTR_FLAGS: sf.flags = m.u32(); break
+            case MPTCP_SUBFLOW_ATTR.MPTCP_SUBFLOW_ATTR_ID_REM: sf.idRem = m.u8(); break
+            case MPTCP_SUBFLOW_ATTR.MPTCP_SUBFLOW_ATTR_ID_LOC: sf.idLoc = m.u8(); break
+          }
+        }
+        m.finish()
+        ulp.mptcp = sf
+        break
+      }
+    }
+  }
+  ad.finish()
+  return ulp
 }

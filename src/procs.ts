@@ -197,17 +197,3 @@ export function createProcessIndex(opts: ProcessIndexOptions = {}): ProcessIndex
     },
   }
 }
-
-/**
- * The ` users:((…))` item (leading space included) as ss 6.1 prints it, or
- * `''` when there are no entries. With `threads` each entry shows its tid
- * (an entry without one is its process's main thread).
- */
-export function formatUsers(entries: readonly ProcEntry[], threads: boolean): string {
-  if (entries.length === 0) return ''
-  const items = entries.map((e) =>
-    threads
-      ? `("${e.comm}",pid=${e.pid},tid=${e.tid ?? e.pid},fd=${e.fd})`
-      : `("${e.comm}",pid=${e.pid},fd=${e.fd})`)
-  return ` users:(${items.join(',')})`
-}

@@ -230,6 +230,33 @@ export const tcp_diag_md5sig = defineStruct('tcp_diag_md5sig', 100, [
   { name: 'tcpm_key', kind: { bytes: 80 } },
 ] as const)
 
+/** Nested attributes of INET_DIAG_ULP_INFO (`include/uapi/linux/inet_diag.h`). */
+export const INET_ULP_INFO = { INET_ULP_INFO_NAME: 1, INET_ULP_INFO_TLS: 2, INET_ULP_INFO_MPTCP: 3 } as const
+
+/** Nested attributes of INET_ULP_INFO_TLS (`include/uapi/linux/tls.h`): u16 values except the flags. */
+export const TLS_INFO = {
+  TLS_INFO_VERSION: 1, TLS_INFO_CIPHER: 2, TLS_INFO_TXCONF: 3, TLS_INFO_RXCONF: 4,
+  /** Flag (no payload). */
+  TLS_INFO_ZC_RO_TX: 5,
+  /** Flag (no payload). */
+  TLS_INFO_RX_NO_PAD: 6,
+} as const
+
+/** Nested attributes of INET_ULP_INFO_MPTCP (`include/uapi/linux/mptcp.h`). */
+export const MPTCP_SUBFLOW_ATTR = {
+  /** u32 */ MPTCP_SUBFLOW_ATTR_TOKEN_REM: 1,
+  /** u32 */ MPTCP_SUBFLOW_ATTR_TOKEN_LOC: 2,
+  /** u32 */ MPTCP_SUBFLOW_ATTR_RELWRITE_SEQ: 3,
+  /** u64 */ MPTCP_SUBFLOW_ATTR_MAP_SEQ: 4,
+  /** u32 */ MPTCP_SUBFLOW_ATTR_MAP_SFSEQ: 5,
+  /** u32 */ MPTCP_SUBFLOW_ATTR_SSN_OFFSET: 6,
+  /** u16 */ MPTCP_SUBFLOW_ATTR_MAP_DATALEN: 7,
+  /** u32, MPTCP_SUBFLOW_FLAG_* */ MPTCP_SUBFLOW_ATTR_FLAGS: 8,
+  /** u8 */ MPTCP_SUBFLOW_ATTR_ID_REM: 9,
+  /** u8 */ MPTCP_SUBFLOW_ATTR_ID_LOC: 10,
+  MPTCP_SUBFLOW_ATTR_PAD: 11,
+} as const
+
 /** `struct inet_diag_sockopt` bits (INET_DIAG_SOCKOPT, 2 bytes read as a little-endian u16). */
 export const INET_DIAG_SOCKOPT_BIT = {
   recverr: 0x1,

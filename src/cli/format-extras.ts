@@ -383,6 +383,9 @@ export interface InetExtrasRecord extends InetDetailsRecord {
   readonly congestion?: string
   readonly dctcpInfo?: TcpInfoExtraInput['dctcp']
   readonly bbrInfo?: TcpInfoExtraInput['bbr']
+  readonly ulp?: UlpText
+  /** INET_DIAG_INFO of an MPTCP socket. */
+  readonly mptcpInfo?: MptcpInfoText
 }
 
 /** Which extras to show, from the options. */
@@ -447,9 +450,55 @@ export function inetExtras(rec: InetExtrasRecord, ipproto: number, o: InetExtras
         ...(rec.bbrInfo !== undefined ? { bbr: rec.bbrInfo } : {}),
       }, o.showOptions, o.numeric)
     }
+    if (o.showTcpInfo && ipproto === 262 && rec.mptcpInfo) s += mptcpInfoExtra(rec.mptcpInfo)
+    if (tcpLike && rec.ulp) s += ulpExtra(rec.ulp)
   }
   return s
 }
+
+/** The decoded INET_DIAG_ULP_INFO (see the runtime's `UlpInfo`). */
+export interface UlpText {
+  readonly name?: string
+  readonly tls?: { readonly version?: number, readonly cipher?: number, readonly txConf?: number, readonly rxConf?: number, readonly zcRoTx: boolean }
+  readonly mptcp?: {
+    readonly tokenRem?: number, readonly tokenLoc?: number, readonly idRem?: number, readonly idLoc?: number, readonly flags?: number,
+    readonly mapSeq?: bigint, readonly mapSfseq?: number, readonly ssnOffset?: number, readonly mapDatalen?: number
+  }
+}
+
+const TLS_VERSIONS: Readonly<Record<number, string>> = { 0x0303: '1.2', 0x0304: '1.3' }
+/** 6.1 names only these two ciphers and prints nothing for the others. */
+const TLS_CIPHERS: Readonly<Record<number, string>> = { 51: 'aes-gcm-128', 52: 'aes-gcm-256' }
+const TLS_CONFS: Readonly<Record<number, string>> = { 1: 'none', 2: 'sw', 3: 'hw', 4: 'hw-record' }
+/** MPTCP_SUBFLOW_FLAG_* bit i → letter. */
+const MPTCP_FLAG_LETTERS = 'MmJjBbecv'
+
+/** ` tcp-ulp-NAME` and the TLS or MPTCP-subflow details (6.1: MPTCP sequence numbers in hex). */
+export function ulpExtra(u: UlpText): string {
+  let s = u.name !== undefined ? ` tcp-ulp-${u.name}` : ''
+  if (u.tls) {
+    const { version, cipher, rxConf, txConf } = u.tls
+    if (version !== undefined) s += ` version: ${TLS_VERSIONS[version] ?? `unknown(${version})`}`
+    if (cipher !== undefined && TLS_CIPHERS[cipher]) s += ` cipher: ${TLS_CIPHERS[cipher]}`
+    if (rxConf !== undefined) s += ` rxconf: ${TLS_CONFS[rxConf] ?? `unknown(${rxConf})`}`
+    if (txConf !== undefined) s += ` txconf: ${TLS_CONFS[txConf] ?? `unknown(${txConf})`}`
+    if (u.tls.zcRoTx) s += ' zc_ro_tx'
+  }
+  const m = u.mptcp
+  if (m) {
+    if (m.flags) s += ` flags:${[...MPTCP_FLAG_LETTERS].filter((_, i) => m.flags! & (1 << i)).join('')}`
+    if (m.tokenRem !== undefined && m.tokenLoc !== undefined && m.idRem !== undefined && m.idLoc !== undefined) {
+      s += ` token:${hex4(m.tokenRem)}(id:${m.idRem})/${hex4(m.tokenLoc)}(id:${m.idLoc})`
+    }
+    if (m.mapSeq !== undefined) s += ` seq:${m.mapSeq.toString(16)}`
+    if (m.mapSfseq !== undefined) s += ` sfseq:${m.mapSfseq.toString(16)}`
+    if (m.ssnOffset !== undefined) s += ` ssnoff:${m.ssnOffset.toString(16)}`
+    if (m.mapDatalen !== undefined) s += ` maplen:${m.mapDatalen.toString(16)}`
+  }
+  return s
+}
+
+const hex4 = (n: number): string => n.toString(16).padStart(4, '0')
 
 /** Options of the unix/packet/netlink Process column composers. */
 export interface OtherExtrasOptions {
@@ -458,7 +507,7 @@ export interface OtherExtrasOptions {
   readonly showDetails: boolean
   readonly showMem: boolean
   /** `-O`. */
-  readonly oneline?: boolean
+  readonly oneline: boolean
 }
 
 /** Process column of a unix socket (6.1): users, ` skmem:(…)` (no line break), `-e` details. */
@@ -477,9 +526,65 @@ export function netlinkExtras(rec: { readonly groups?: readonly number[], readon
   return s
 }
 
-/** Process column of a packet socket: users, then the `-e` details. (`-m` and `-b` are not rendered yet.) */
-export function packetExtras(rec: PacketDetailsRecord, o: OtherExtrasOptions): string {
+/** One classic BPF instruction as `-b` lists it. */
+export interface SockFilterText { readonly code: number, readonly jt: number, readonly jf: number, readonly k: number }
+
+/** `-b`: ` bpf filter (N):  0xCODE JT JF K, …` after a `\n\t` (a space with `-O`). */
+export function bpfFilterExtra(filter: readonly SockFilterText[], oneline = false): string {
+  let s = `${oneline ? ' ' : '\n\t'}bpf filter (${filter.length}): `
+  for (const i of filter) s += ` 0x${i.code.toString(16).padStart(2, '0')} ${i.jt} ${i.jf} ${i.k >>> 0},`
+  return s
+}
+
+/** Process column of a packet socket (6.1): users, `-e` details, `-b` filter, then ` skmem:(…)` (no line break). */
+export function packetExtras(rec: PacketDetailsRecord & { readonly filter?: readonly SockFilterText[], readonly memInfo?: SkMem }, o: OtherExtrasOptions & { readonly showBpf?: boolean }): string {
   let s = o.users ? usersExtra(o.users) : ''
   if (o.showDetails) s += packetDetailsExtra(rec, o.oneline)
+  if (o.showBpf && rec.filter && rec.filter.length > 0) s += bpfFilterExtra(rec.filter, o.oneline)
+  if (o.showMem && rec.memInfo) s += skmemExtra(rec.memInfo)
+  return s
+}
+
+/** The `struct mptcp_info` fields `-i` shows (runtime `MptcpInfo`). */
+export interface MptcpInfoText {
+  readonly subflows?: number
+  readonly addAddrSignal?: number
+  readonly addAddrAccepted?: number
+  readonly subflowsMax?: number
+  readonly addAddrSignalMax?: number
+  readonly addAddrAcceptedMax?: number
+  readonly flags?: number
+  readonly token?: number
+  readonly writeSeq?: bigint
+  readonly sndUna?: bigint
+  readonly rcvNxt?: bigint
+  readonly localAddrUsed?: number
+  readonly localAddrMax?: number
+  readonly csumEnabled?: number
+}
+
+/**
+ * `-i` of an MPTCP socket (6.1): each count only when non-zero, ` fallback`
+ * and ` remote_key` from the flags (MPTCP_INFO_FLAG_* bits 0 and 1), token
+ * and sequence numbers in hex.
+ */
+export function mptcpInfoExtra(m: MptcpInfoText): string {
+  let s = ''
+  const count = (name: string, v: number | undefined): void => { if (v) s += ` ${name}:${v}` }
+  count('subflows', m.subflows)
+  count('add_addr_signal', m.addAddrSignal)
+  count('add_addr_accepted', m.addAddrAccepted)
+  count('subflows_max', m.subflowsMax)
+  count('add_addr_signal_max', m.addAddrSignalMax)
+  count('add_addr_accepted_max', m.addAddrAcceptedMax)
+  if (m.flags !== undefined && m.flags & 1) s += ' fallback'
+  if (m.flags !== undefined && m.flags & 2) s += ' remote_key'
+  if (m.token) s += ` token:${m.token.toString(16)}`
+  if (m.writeSeq) s += ` write_seq:${m.writeSeq.toString(16)}`
+  if (m.sndUna) s += ` snd_una:${m.sndUna.toString(16)}`
+  if (m.rcvNxt) s += ` rcv_nxt:${m.rcvNxt.toString(16)}`
+  count('local_addr_used', m.localAddrUsed)
+  count('local_addr_max', m.localAddrMax)
+  count('csum_enabled', m.csumEnabled)
   return s
 }

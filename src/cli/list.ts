@@ -23,7 +23,9 @@ import { IPPROTO } from '../../uapi/inet-diag.js'
 import { NetlinkError, netnsPath } from '../../runtime/index.js'
 import { BUILTIN_NL_PROTOS } from '../system-resolver.js'
 import { readSummary, formatSummary } from '../summary.js'
-import { createProcessIndex, formatUsers } from '../procs.js'
+import { createProcessIndex } from '../procs.js'
+import { cgroupPathLookup, hostsReverseLookup } from '../reverse-lookup.js'
+import { inetExtras, netlinkExtras, packetExtras, unixExtras, type InetExtrasOptions, type OtherExtrasOptions } from './format-extras.js'
 
 /** Where the command writes; the CLI passes process streams, tests collect strings. */
 export interface ListIo extends CommandIo {
@@ -154,6 +156,7 @@ export async function runList(argv: readonly string[], io: ListIo): Promise<numb
     services: lazyServices(),
     protocols: lazyProtocols(),
     ifname,
+    ...(args.flags.resolve ? { resolveHosts: true, reverseLookup: hostsReverseLookup() } : {}),
   }
   const renderer = new Renderer({
     enabled: columnVisibility({ tables: selection.tables, states: selection.states, hideQueues: args.flags.noQueues }),
@@ -183,17 +186,37 @@ export async function runList(argv: readonly string[], io: ListIo): Promise<numb
   // 6.1 shows users with -p, and with -T alone.
   const threads = args.flags.threads > 0
   const procs = args.flags.processes > 0 || threads ? createProcessIndex({ procRoot: process.env['PROC_ROOT'] ?? '/proc', threads }) : null
+  const { flags } = args
+  const other: OtherExtrasOptions & { showBpf: boolean } = {
+    showDetails: flags.extended > 0, showMem: flags.memory, oneline: flags.oneline, showBpf: flags.bpf > 0,
+  }
+  const inet: InetExtrasOptions = {
+    ...other,
+    showOptions: flags.showOptions,
+    showTcpInfo: flags.info,
+    showTos: flags.tos,
+    showCgroup: flags.cgroup,
+    showInetSockopt: flags.inetSockopt,
+    numeric,
+    cgroupPath: cgroupPathLookup({ onError: (m) => io.writeErr(`${m}\n`) }),
+  }
   try {
     for (const rec of records) {
       let row: string[]
+      const users = procs && 'inode' in rec ? procs.lookup(rec.inode) : undefined
+      const o = users ? { ...other, users } : other
       switch (rec.kind) {
-        case 'inet': row = inetRow(rec, INET_PROTOCOL[run.current?.table ?? 'tcp'] ?? IPPROTO.IPPROTO_TCP, inetOpts); break
-        case 'unix': row = unixRow(rec); break
-        case 'packet': row = packetRow(rec, { numeric, ifname }); break
-        case 'netlink': row = netlinkRow(rec, { numeric, protoName, procStat }); break
+        case 'inet': {
+          const proto = INET_PROTOCOL[run.current?.table ?? 'tcp'] ?? IPPROTO.IPPROTO_TCP
+          row = inetRow(rec, proto, inetOpts)
+          row[COL.PROC] = inetExtras(rec, proto, users ? { ...inet, users } : inet)
+          break
+        }
+        case 'unix': row = unixRow(rec); row[COL.PROC] = unixExtras(rec, o); break
+        case 'packet': row = packetRow(rec, { numeric, ifname }); row[COL.PROC] = packetExtras(rec, o); break
+        case 'netlink': row = netlinkRow(rec, { numeric, protoName, procStat }); row[COL.PROC] = netlinkExtras(rec, o); break
         default: continue
       }
-      row[COL.PROC] = procs && 'inode' in rec ? formatUsers(procs.lookup(rec.inode), threads) : ''
       renderer.row(row)
     }
   } catch (e) {

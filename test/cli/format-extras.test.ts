@@ -5,7 +5,7 @@
 import t from 'tap'
 import fc from 'fast-check'
 import { execFileSync } from 'node:child_process'
-import { bwText, formatG, inetExtras, netlinkExtras, packetExtras, unixExtras, tcpInfoExtra, inetDetailsExtra, netlinkDetailsExtra, packetDetailsExtra, shutdownExtra, skmemExtra, timerExtra, timerText, unixDetailsExtra, usersExtra } from '../../src/cli/format-extras.js'
+import { bwText, formatG, inetExtras, ulpExtra, mptcpInfoExtra, netlinkExtras, packetExtras, unixExtras, tcpInfoExtra, inetDetailsExtra, netlinkDetailsExtra, packetDetailsExtra, shutdownExtra, skmemExtra, timerExtra, timerText, unixDetailsExtra, usersExtra } from '../../src/cli/format-extras.js'
 
 t.test('timerText', async (t) => {
   const cases: [ms: number, v61: string, upstream: string][] = [
@@ -182,9 +182,36 @@ t.test('inetExtras: order, line break, per-protocol block', async (t) => {
 
 t.test('unix, netlink and packet Process columns', async (t) => {
   const mem = { rmemAlloc: 0, rcvbuf: 212992, wmemAlloc: 0, sndbuf: 212992, fwdAlloc: 0, wmemQueued: 0, optmem: 0, backlog: 0, drops: 0 }
-  t.equal(unixExtras({ shutdown: 0, vfs: { ino: 2164073, dev: 254 << 20 }, icons: [], memInfo: mem }, { showDetails: true, showMem: true }),
+  t.equal(unixExtras({ shutdown: 0, vfs: { ino: 2164073, dev: 254 << 20 }, icons: [], memInfo: mem }, { showDetails: true, showMem: true, oneline: false }),
     ' skmem:(r0,rb212992,t0,tb212992,f0,w0,o0,bl0,d0) <-> ino:2164073 dev:0/65024 peers:', 'ss-behavior §8.5 -xanem')
-  t.equal(unixExtras({ shutdown: 0 }, { showDetails: false, showMem: false, users: [{ comm: 'x', pid: 2, fd: 5 }] }), ' users:(("x",pid=2,fd=5))')
-  t.equal(netlinkExtras({ groups: [1], memInfo: mem }, { showDetails: true, showMem: true }), ' sk=0 cb=0 groups=0x00000001\t skmem:(r0,rb212992,t0,tb212992,f0,w0,o0,bl0,d0)')
+  t.equal(unixExtras({ shutdown: 0 }, { showDetails: false, showMem: false, oneline: false, users: [{ comm: 'x', pid: 2, fd: 5 }] }), ' users:(("x",pid=2,fd=5))')
+  t.equal(netlinkExtras({ groups: [1], memInfo: mem }, { showDetails: true, showMem: true, oneline: false }), ' sk=0 cb=0 groups=0x00000001\t skmem:(r0,rb212992,t0,tb212992,f0,w0,o0,bl0,d0)')
   t.equal(packetExtras({ inode: 1, cookie: 2n, info: { version: 0, copyThresh: 0, flags: 1 } }, { showDetails: true, showMem: false, oneline: true }), ' ino:1 sk:2 ver:0 cpy_thresh:0 flags( running )')
+  // Captured from ss 6.1 -0abmeO and -0abm on a raw packet socket with a 2-instruction filter.
+  const pkt = { inode: 2406609, cookie: 0x12d432n, info: { version: 0, copyThresh: 0, flags: 1 }, filter: [{ code: 0x28, jt: 0, jf: 0, k: 12 }, { code: 6, jt: 0, jf: 0, k: 65535 }], memInfo: { ...mem, optmem: 280 } }
+  t.equal(packetExtras(pkt, { showDetails: true, showMem: true, showBpf: true, oneline: true }),
+    ' ino:2406609 sk:12d432 ver:0 cpy_thresh:0 flags( running ) bpf filter (2):  0x28 0 0 12, 0x06 0 0 65535, skmem:(r0,rb212992,t0,tb212992,f0,w0,o280,bl0,d0)')
+  t.equal(packetExtras(pkt, { showDetails: false, showMem: true, showBpf: true, oneline: false }),
+    '\n\tbpf filter (2):  0x28 0 0 12, 0x06 0 0 65535, skmem:(r0,rb212992,t0,tb212992,f0,w0,o280,bl0,d0)')
+  t.equal(packetExtras({ ...pkt, filter: [] }, { showDetails: false, showMem: false, showBpf: true, oneline: false }), '', 'no filter, nothing')
+})
+
+t.test('ulpExtra: tcp-ulp-NAME with MPTCP subflow and TLS details', async (t) => {
+  // Captured from ss 6.1 -tani on an MPTCP connection over loopback.
+  t.equal(ulpExtra({ name: 'mptcp', mptcp: { flags: 0xc3, tokenRem: 0, idRem: 0, tokenLoc: 0xd4b4dc2f, idLoc: 0, mapSeq: 0x89e7c437b9db2142n, mapSfseq: 1, ssnOffset: 0xb69e7d10, mapDatalen: 0 } }),
+    ' tcp-ulp-mptcp flags:Mmec token:0000(id:0)/d4b4dc2f(id:0) seq:89e7c437b9db2142 sfseq:1 ssnoff:b69e7d10 maplen:0')
+  t.equal(ulpExtra({ name: 'mptcp' }), ' tcp-ulp-mptcp', 'a listener has no subflow attributes')
+  t.equal(ulpExtra({ name: 'mptcp', mptcp: { flags: 0, tokenLoc: 1 } }), ' tcp-ulp-mptcp', 'no flags, incomplete token: nothing')
+  t.equal(ulpExtra({ name: 'tls', tls: { version: 0x0304, cipher: 52, rxConf: 2, txConf: 1, zcRoTx: true } }),
+    ' tcp-ulp-tls version: 1.3 cipher: aes-gcm-256 rxconf: sw txconf: none zc_ro_tx')
+  t.equal(ulpExtra({ name: 'tls', tls: { version: 7, cipher: 53, rxConf: 9, zcRoTx: false } }),
+    ' tcp-ulp-tls version: unknown(7) rxconf: unknown(9)', 'unknown codes; 6.1 names only two ciphers')
+})
+
+t.test('mptcpInfoExtra', async (t) => {
+  // Captured from ss 6.1 -Mani on an MPTCP connection over loopback.
+  t.equal(mptcpInfoExtra({ subflows: 0, subflowsMax: 2, flags: 2, token: 0x469c5541, writeSeq: 0xf1c791f7fd3613e3n, sndUna: 0xf1c791f7fd3613e3n, rcvNxt: 0x2b5a0cf8423fd46fn, localAddrUsed: 0 }),
+    ' subflows_max:2 remote_key token:469c5541 write_seq:f1c791f7fd3613e3 snd_una:f1c791f7fd3613e3 rcv_nxt:2b5a0cf8423fd46f')
+  t.equal(mptcpInfoExtra({ subflows: 1, flags: 1, csumEnabled: 1 }), ' subflows:1 fallback csum_enabled:1')
+  t.equal(mptcpInfoExtra({}), '')
 })

@@ -229,6 +229,10 @@ if os.environ.get('SSX_ZOO_OUTPUT') == '1':
     pa = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM, socket.htons(0x0806))
     pa.bind(('lo', 0x0806))
     p6 = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x86DD))
+    # A classic BPF filter for -b: `ldh [12]; ret #65535` (struct sock_fprog holds a pointer).
+    import ctypes, struct
+    insns = ctypes.create_string_buffer(struct.pack('HBBIHBBI', 0x28, 0, 0, 12, 0x06, 0, 0, 65535))
+    p6.setsockopt(socket.SOL_SOCKET, 26, struct.pack('HL', 2, ctypes.addressof(insns)))
     keep += [pa, p6]
     # Netlink: generic netlink and uevent (group 1).
     ng = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 16)

@@ -43,6 +43,8 @@ t.test('inet_diag_msg fields and byte orders', async (t) => {
 })
 
 t.test('inet attributes', async (t) => {
+  // INET_ULP_INFO_NAME "tls", INET_ULP_INFO_TLS { VERSION 1.3, CIPHER aes-gcm-256, RXCONF sw, ZC_RO_TX flag }.
+  const ulp = [...nla(1, [0x74, 0x6c, 0x73, 0]), ...nla(2, [...nla(1, le16(0x0304)), ...nla(2, le16(52)), ...nla(4, le16(2)), ...nla(5, [])])]
   const r = decodeInet(bytes([
     ...inetMsg(),
     ...nla(15, le32(0x1234)), // MARK
@@ -60,7 +62,7 @@ t.test('inet attributes', async (t) => {
     ...nla(10, [255]), // PROTOCOL
     ...nla(22, le16(0x0052)), // SOCKOPT
     ...nla(18, [2, 32, ...le16(3), 127, 0, 0, 1, ...zeros(12), 0x61, 0x62, 0x63, ...zeros(77)]), // MD5SIG, one key
-    ...nla(19, [1, 2, 3, 4]), // ULP_INFO raw
+    ...nla(19, ulp), // ULP_INFO: name, TLS details
     ...nla(99, [7, 7]), // unknown
   ]))
   t.match(r, { mark: 0x1234, cgroupId: 0x1_89abcdefn, congestion: 'cubic', v6only: true, tos: 0x10, tclass: 0x20, classId: 0x100001, protocol: 255, sockopt: 0x52 })
@@ -71,7 +73,8 @@ t.test('inet attributes', async (t) => {
   t.equal(r.md5sig?.length, 1)
   t.match(r.md5sig?.[0], { family: 2, prefixLen: 32, keyLen: 3 })
   t.same([...(r.md5sig?.[0]?.key ?? [])], [0x61, 0x62, 0x63], 'key cut to keylen')
-  t.same([...(r.ulpInfo ?? [])], [1, 2, 3, 4])
+  t.same([...(r.ulpInfo ?? [])], ulp, 'ULP_INFO kept as sent')
+  t.same(r.ulp, { name: 'tls', tls: { version: 0x0304, cipher: 52, rxConf: 2, zcRoTx: true, rxNoPad: false } })
   t.same(r.unknown?.map((u) => [u.type, [...u.bytes]]), [[99, [7, 7]]], 'unknown attributes kept raw')
 })
 

@@ -1,6 +1,6 @@
 /**
  * Process attribution: a fixture /proc tree → exact entries in ss's order,
- * formatUsers table cases, laziness, and a live comparison with
+ * usersExtra table cases, laziness, and a live comparison with
  * `/usr/bin/ss -tlnpe` / `-tlnpTe` in a private namespace.
  */
 import t from 'tap'
@@ -9,7 +9,8 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { createProcessIndex, formatUsers, statComm } from '../../src/procs.js'
+import { createProcessIndex, statComm } from '../../src/procs.js'
+import { usersExtra } from '../../src/cli/format-extras.js'
 import type { ProcEntry } from '../../src/procs.js'
 import { canUseNetns, createNetns } from '../helpers/netns.js'
 
@@ -52,18 +53,15 @@ t.test('fixture tree with threads: every thread, main thread first in discovery'
   for (const [inode, want] of cases) t.same(index.lookup(inode), want, `inode ${inode}`)
 })
 
-t.test('formatUsers: ss text', async (t) => {
-  const cases: [ProcEntry[], boolean, string][] = [
-    [[], false, ''],
-    [[], true, ''],
-    [[e('nginx', 1, 6)], false, ' users:(("nginx",pid=1,fd=6))'],
-    [[e('b', 3, 4), e('a', 2, 4)], false, ' users:(("b",pid=3,fd=4),("a",pid=2,fd=4))'],
-    [[e('th two', 7, 3, 9), e('py', 7, 3, 7)], true, ' users:(("th two",pid=7,tid=9,fd=3),("py",pid=7,tid=7,fd=3))'],
-    [[e('py', 7, 3)], true, ' users:(("py",pid=7,tid=7,fd=3))'],
-    [[e('py', 7, 3, 9)], false, ' users:(("py",pid=7,fd=3))'],
-    [[e('\xff"q', 7, 3)], false, ' users:(("\xff"q",pid=7,fd=3))'],
+t.test('usersExtra: ss text (an index built with threads gives every entry a tid)', async (t) => {
+  const cases: [ProcEntry[], string][] = [
+    [[], ''],
+    [[e('nginx', 1, 6)], ' users:(("nginx",pid=1,fd=6))'],
+    [[e('b', 3, 4), e('a', 2, 4)], ' users:(("b",pid=3,fd=4),("a",pid=2,fd=4))'],
+    [[e('th two', 7, 3, 9), e('py', 7, 3, 7)], ' users:(("th two",pid=7,tid=9,fd=3),("py",pid=7,tid=7,fd=3))'],
+    [[e('\xff"q', 7, 3)], ' users:(("\xff"q",pid=7,fd=3))'],
   ]
-  for (const [entries, threads, want] of cases) t.equal(formatUsers(entries, threads), want, want || 'empty')
+  for (const [entries, want] of cases) t.equal(usersExtra(entries), want, want || 'empty')
 })
 
 t.test('statComm: "%*d (%[^)]"', async (t) => {
@@ -143,7 +141,7 @@ sys.stdin.read()
 const kernelSkip = async (): Promise<string | false> =>
   process.env['CI'] === 'true' || await canUseNetns() ? false : 'needs root and ip netns (runs whenever CI=true)'
 
-t.test('live: formatUsers equals ss -p / -T for every listener', { skip: await kernelSkip() }, async (t) => {
+t.test('live: usersExtra equals ss -p / -T for every listener', { skip: await kernelSkip() }, async (t) => {
   const ns = await createNetns('procs')
   t.teardown(() => ns.destroy())
   const start = (role: string): Promise<number[]> => {
@@ -176,7 +174,7 @@ t.test('live: formatUsers equals ss -p / -T for every listener', { skip: await k
     for (const row of rows) {
       const m = /( users:\(.*\)) ino:(\d+)/.exec(row)
       if (!t.ok(m, `users and ino in: ${row}`) || !m) continue
-      t.equal(formatUsers(index.lookup(Number(m[2])), threads), m[1], `${threads ? '-T' : '-p'} ino ${m[2]}`)
+      t.equal(usersExtra(index.lookup(Number(m[2]))), m[1], `${threads ? '-T' : '-p'} ino ${m[2]}`)
     }
     // What ss printed is what the scenario says, so the comparison above is not vacuous.
     const on7100 = rows.find((r) => r.includes(':7100 '))!
