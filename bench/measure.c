@@ -3,7 +3,8 @@
  *
  * Reads one job per line on stdin: OUT<TAB>ERR<TAB>ARG0<TAB>ARG1... (OUT and
  * ERR are file paths, "-" for /dev/null), runs it with stdin from /dev/null,
- * and answers one line: "<wall ms> <peak RSS KiB> <exit status>".
+ * and answers one line: "<wall ms> <peak RSS KiB> <exit status> <CPU ms>"
+ * (user + system time of the child).
  *
  * It is C, not a script, because a child's peak RSS (wait4's ru_maxrss)
  * includes the memory of the process that forked it until exec: forking
@@ -69,7 +70,8 @@ int main(void) {
 		close(out);
 		close(err);
 		int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-		printf("%.3f %ld %d\n", ms, ru.ru_maxrss, code);
+		double cpu = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
+		printf("%.3f %ld %d %.3f\n", ms, ru.ru_maxrss, code, cpu);
 		fflush(stdout);
 	}
 	return 0;
