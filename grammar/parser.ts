@@ -316,3 +316,11 @@ function describeSyntaxError(tokens: readonly Token[], i: number, textLength: nu
   notes.push('ss: "bison bellows (while parsing filter): syntax error!"')
   return new FilterSyntaxError('E_SYNTAX', `expected ${expected}, found ${found(tokens, i)}`, where, notes)
 }
+
+/**
+ * The grammar's productions in Chevrotain's serialized form, for railroad
+ * diagrams (`createSyntaxDiagramsCode`; the web playground draws them).
+ */
+export function serializedGrammar(mode: Precedence = 'ss'): ReturnType<FilterParser['getSerializedGastProductions']> {
+  return parserFor(mode).getSerializedGastProductions()
+}
