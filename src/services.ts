@@ -11,8 +11,8 @@ import { readFileSync } from 'node:fs'
 export interface ServicesDb {
   /** getservbyname: service name or alias → port, for `proto` (`tcp`, `udp`, …). */
   port(name: string, proto: string): number | undefined
-  /** getservbyport: port → official service name, for `proto`. */
-  name(port: number, proto: string): string | undefined
+  /** getservbyport: port → official service name, for `proto`; `null` is any protocol (the first line with that port). */
+  name(port: number, proto: string | null): string | undefined
 }
 
 /** Parsed `/etc/protocols`. */
@@ -42,6 +42,8 @@ export function parseServicesDb(text: string): ServicesDb {
     const proto = m[2]!
     const portKey = `${port}/${proto}`
     if (!byPort.has(portKey)) byPort.set(portKey, f[0]!)
+    // getservbyport(port, NULL): the first line with the port, whatever its protocol.
+    if (!byPort.has(String(port))) byPort.set(String(port), f[0]!)
     for (const n of [f[0]!, ...f.slice(2)]) {
       const key = `${n}/${proto}`
       if (!byName.has(key)) byName.set(key, port)
@@ -49,7 +51,7 @@ export function parseServicesDb(text: string): ServicesDb {
   }
   return {
     port: (name, proto) => byName.get(`${name}/${proto}`),
-    name: (port, proto) => byPort.get(`${port}/${proto}`),
+    name: (port, proto) => byPort.get(proto === null ? String(port) : `${port}/${proto}`),
   }
 }
 

@@ -355,7 +355,8 @@ export function tcpInfoExtra(x: TcpInfoExtraInput, showOptions: boolean, numeric
   if (i.rcvSpace) s += ` rcv_space:${i.rcvSpace | 0}`
   if (i.rcvSsthresh) s += ` rcv_ssthresh:${i.rcvSsthresh >>> 0}`
   if (i.notsentBytes) s += ` notsent:${i.notsentBytes}`
-  if (i.minRtt) s += ` minrtt:${formatG(i.minRtt / 1000)}`
+  // ~0U: no RTT sample yet (e.g. a listener announced by -E); ss 6.1 prints nothing then.
+  if (i.minRtt && i.minRtt !== 0xffffffff) s += ` minrtt:${formatG(i.minRtt / 1000)}`
   if (i.rcvOoopack) s += ` rcv_ooopack:${i.rcvOoopack}`
   if (i.sndWnd) s += ` snd_wnd:${i.sndWnd}`
   return s
