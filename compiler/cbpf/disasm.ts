@@ -123,7 +123,8 @@ export function parseAsm(text: string): ParsedInsn[] {
   const out: ParsedInsn[] = []
   const lines = text.split('\n').filter((l) => l.trim() !== '')
   for (const [i, raw] of lines.entries()) {
-    const line = raw.replace(/\s+#.*$/, '')
+    // Annotations are `  # text`; operands only ever have `#` glued to a value.
+    const line = raw.replace(/\s+# .*$/, '')
     const m = LINE.exec(line)
     const bad = (why: string): never => {
       throw new FilterError('E_ASM', `line ${i + 1}: ${why}: ${raw}`)

@@ -286,29 +286,56 @@ function generate(root: Cond): CbpfInsn[] {
   const ir: CbpfInsn[] = []
   let nextId = 0
   const label = (): CbpfLabel => ({ id: nextId++ })
-  // What A holds at the current point of straight-line code (reset at labels).
-  let holds: string | null = null
+  // What A holds here ('' when unknown), so a test of the word just
+  // loaded does not load it again. A label's state is what every edge into
+  // it agrees on: jumps only go forward, so all of them are emitted before
+  // the label is placed. `fall` is the state falling into the next
+  // instruction, undefined when nothing falls through (after ja or ret).
+  let holds = ''
+  let fall: string | undefined = ''
+  const into = new Map<CbpfLabel, string>()
+  const reach = (t: CbpfTarget): void => {
+    if (t === 'next') return
+    const seen = into.get(t)
+    into.set(t, seen === undefined || seen === holds ? holds : '')
+  }
   const place = (l: CbpfLabel): void => {
     ir.push({ op: 'label', label: l })
-    holds = null
+    const edges = into.get(l)
+    holds = fall === undefined ? edges ?? '' : edges === undefined || edges === fall ? fall : ''
+    fall = holds
+  }
+  const push = (insn: Exclude<CbpfInsn, { op: 'label' }>): void => {
+    ir.push(insn)
+    if (insn.op === 'JMP_JA') {
+      reach(insn.to)
+      fall = undefined
+    } else if ('jt' in insn) {
+      reach(insn.jt)
+      reach(insn.jf)
+      fall = insn.jt === 'next' || insn.jf === 'next' ? holds : undefined
+    } else {
+      fall = insn.op === 'RET_K' || insn.op === 'RET_A' ? undefined : holds
+    }
   }
 
   const emitWord = (t: WordTest, yes: CbpfTarget, no: CbpfTarget, span: Span): void => {
     const raw = `${t.width}:${t.off}&${ones(t.width)}`
     const key = `${t.width}:${t.off}&${t.mask}`
     if (holds !== key) {
-      if (holds !== raw) ir.push({ op: t.width === 4 ? 'LD_W_ABS' : t.width === 2 ? 'LD_H_ABS' : 'LD_B_ABS', k: t.off, span })
-      if (t.mask !== ones(t.width)) ir.push({ op: 'ALU_AND_K', k: t.mask, span })
+      if (holds !== raw) push({ op: t.width === 4 ? 'LD_W_ABS' : t.width === 2 ? 'LD_H_ABS' : 'LD_B_ABS', k: t.off, span })
+      if (t.mask !== ones(t.width)) push({ op: 'ALU_AND_K', k: t.mask, span })
       holds = key
+      fall = holds
     }
     const op = t.cmp === 'eq' ? 'JMP_JEQ_K' : t.cmp === 'ge' ? 'JMP_JGE_K' : 'JMP_JGT_K'
-    ir.push({ op, k: t.value, jt: t.want ? yes : no, jf: t.want ? no : yes, span })
+    push({ op, k: t.value, jt: t.want ? yes : no, jf: t.want ? no : yes, span })
   }
 
   /** AND of word tests; an empty list jumps straight to `yes`. */
   const emitAll = (tests: readonly WordTest[], yes: CbpfLabel, no: CbpfLabel, span: Span): void => {
     if (tests.length === 0) {
-      ir.push({ op: 'JMP_JA', to: yes, span })
+      push({ op: 'JMP_JA', to: yes, span })
       return
     }
     tests.forEach((t, i) => emitWord(t, i === tests.length - 1 ? yes : 'next', no, span))
@@ -329,7 +356,7 @@ function generate(root: Cond): CbpfInsn[] {
     switch (c.kind) {
       case 'const':
         // Folding leaves constants only at the root.
-        ir.push({ op: 'JMP_JA', to: c.value ? yes : no })
+        push({ op: 'JMP_JA', to: c.value ? yes : no })
         return
       case 'and': {
         const mid = label()
@@ -358,8 +385,8 @@ function generate(root: Cond): CbpfInsn[] {
   const drop = label()
   gen(root, keep, drop)
   place(keep)
-  ir.push({ op: 'RET_K', k: KEEP })
+  push({ op: 'RET_K', k: KEEP })
   place(drop)
-  ir.push({ op: 'RET_K', k: DROP })
+  push({ op: 'RET_K', k: DROP })
   return ir
 }
