@@ -18,7 +18,7 @@ import { runQuery, readLocalPortRange, type QueryOptions } from '../query.js'
 import { killQuery, KillError } from '../kill.js'
 import { recordTcp, recordTcpFile, tcpDiagFile } from '../record-replay.js'
 import { EXT } from '../../compiler/compile.js'
-import { EMPTY_SELECTION_MESSAGE, tableBit, TABLE, type TableName } from '../../compiler/select.js'
+import { EMPTY_SELECTION_MESSAGE, parseQueryList, tableBit, TABLE, type TableName } from '../../compiler/select.js'
 import { IPPROTO } from '../../uapi/inet-diag.js'
 import { NetlinkError, netnsPath } from '../../runtime/index.js'
 import { BUILTIN_NL_PROTOS } from '../system-resolver.js'
@@ -40,10 +40,21 @@ const INET_PROTOCOL: Readonly<Record<string, number>> = {
   dccp: IPPROTO.IPPROTO_DCCP, sctp: IPPROTO.IPPROTO_SCTP, mptcp: IPPROTO.IPPROTO_MPTCP,
 }
 
-/** Tables given explicitly on the command line (their absence in the kernel is worth a notice). */
-function explicitTables(options: readonly { name: string }[]): number {
+/**
+ * Tables the command line names one by one (`-d`, `--vsock`, `-A sctp`…):
+ * their absence in the kernel is worth a notice. The groups `all` and `inet`
+ * and the default set name nothing in particular.
+ */
+function explicitTables(options: readonly { readonly name: string, readonly arg?: string }[]): number {
   let mask = 0
-  for (const { name } of options) if (Object.hasOwn(TABLE, name)) mask |= tableBit(name as TableName)
+  for (const { name, arg } of options) {
+    if (name === 'vsock') mask |= tableBit('vsock_stream') | tableBit('vsock_dgram')
+    else if (name === 'query') {
+      for (const item of (arg ?? '').split(',')) {
+        if (item !== 'all' && item !== 'inet' && !item.startsWith('!')) for (const t of parseQueryList(item)[0]!.tables) mask |= tableBit(t)
+      }
+    } else if (Object.hasOwn(TABLE, name)) mask |= tableBit(name as TableName)
+  }
   return mask
 }
 
@@ -198,6 +209,8 @@ export async function runList(argv: readonly string[], io: ListIo): Promise<numb
     showCgroup: flags.cgroup,
     showInetSockopt: flags.inetSockopt,
     numeric,
+    // 6.1 prints 1432 ms as `1.432ms`; upstream fixed it to `1.432sec` (README: differences).
+    timerStyle: 'upstream',
     cgroupPath: cgroupPathLookup({ onError: (m) => io.writeErr(`${m}\n`) }),
   }
   try {
