@@ -298,8 +298,9 @@ function usersJson(ctx: SocketJsonContext): SocketUserJson[] | undefined {
     : { comm: bytesTextToUnicode(u.comm), pid: u.pid, fd: u.fd }))
 }
 
-function base(netid: string, state: string, recvQ: number, sendQ: number, inode: number, cookie: bigint): SocketJsonBase {
-  return { schema: SOCKET_JSON_SCHEMA, netid, state, recvQ, sendQ, inode: inode >>> 0, cookie: cookie.toString() }
+/** The fields every object starts with, in the order they are printed. */
+function base<F extends SocketJson['family']>(family: F, netid: string, state: string, recvQ: number, sendQ: number, inode: number, cookie: bigint): SocketJsonBase & { family: F } {
+  return { schema: SOCKET_JSON_SCHEMA, family, netid, state, recvQ, sendQ, inode: inode >>> 0, cookie: cookie.toString() }
 }
 
 /**
@@ -377,8 +378,7 @@ function inetJson(rec: InetRecord, ctx: SocketJsonContext): InetSocketJson {
     local.ifname = ctx.ifname?.(rec.ifindex) ?? `if${rec.ifindex}`
   }
   const out: InetSocketJson = {
-    ...base(inetNetid(ipproto), stateName(rec.state), rec.rqueue | 0, rec.wqueue | 0, rec.inode, rec.cookie),
-    family: rec.family === AF_INET6 ? 'inet6' : 'inet',
+    ...base(rec.family === AF_INET6 ? 'inet6' : 'inet', inetNetid(ipproto), stateName(rec.state), rec.rqueue | 0, rec.wqueue | 0, rec.inode, rec.cookie),
     local,
     peer: inetEndpoint(rec, rec.remoteAddr, rec.remotePort, ipproto, ctx),
     uid: rec.uid >>> 0,
@@ -430,8 +430,7 @@ function unixJson(rec: UnixRecord): UnixSocketJson {
   const text = rec.nameBytes !== undefined ? unixNameText(rec.nameBytes) : rec.localName
   const name = text === undefined || text === '' ? null : bytesTextToUnicode(text)
   const out: UnixSocketJson = {
-    ...base(unixNetid(rec.type), stateName(rec.state), (rec.rqueue ?? 0) | 0, (rec.wqueue ?? 0) | 0, rec.inode, rec.cookie),
-    family: 'unix',
+    ...base('unix', unixNetid(rec.type), stateName(rec.state), (rec.rqueue ?? 0) | 0, (rec.wqueue ?? 0) | 0, rec.inode, rec.cookie),
     local: { name, abstract: rec.nameBytes !== undefined ? rec.nameBytes[0] === 0 : name?.startsWith('@') ?? false, inode: rec.inode >>> 0 },
     peer: { inode: rec.remotePort === 0 ? null : rec.remotePort >>> 0 },
   }
@@ -450,8 +449,7 @@ function unixJson(rec: UnixRecord): UnixSocketJson {
 
 function packetJson(rec: PacketRecord, ctx: SocketJsonContext): PacketSocketJson {
   const out: PacketSocketJson = {
-    ...base(rec.type === 3 ? 'p_raw' : 'p_dgr', stateName(rec.state), rec.memInfo?.rmemAlloc ?? 0, 0, rec.inode, rec.cookie),
-    family: 'packet',
+    ...base('packet', rec.type === 3 ? 'p_raw' : 'p_dgr', stateName(rec.state), rec.memInfo?.rmemAlloc ?? 0, 0, rec.inode, rec.cookie),
     local: {
       protocol: rec.protocol,
       protocolName: LL_PROTO_NAMES.get(rec.protocol) ?? null,
@@ -488,8 +486,7 @@ function netlinkJson(rec: NetlinkRecord, ctx: SocketJsonContext): NetlinkSocketJ
   }
   const out: NetlinkSocketJson = {
     // ss 6.1 shows every netlink socket as UNCONN; a connected one is told by its peer.
-    ...base('nl', stateName(7), rec.memInfo?.rmemAlloc ?? 0, rec.memInfo?.wmemAlloc ?? 0, rec.inode, rec.cookie),
-    family: 'netlink',
+    ...base('netlink', 'nl', stateName(7), rec.memInfo?.rmemAlloc ?? 0, rec.memInfo?.wmemAlloc ?? 0, rec.inode, rec.cookie),
     local,
     peer: rec.state === NETLINK_CONNECTED ? { group: rec.dstGroup, portid: rec.dstPortid | 0 } : null,
   }
@@ -501,8 +498,7 @@ function netlinkJson(rec: NetlinkRecord, ctx: SocketJsonContext): NetlinkSocketJ
 
 function vsockJson(rec: VsockRecord): VsockSocketJson {
   return {
-    ...base(rec.type === 1 ? 'v_str' : rec.type === 5 ? 'v_seq' : 'v_dgr', stateName(rec.state), 0, 0, rec.inode, rec.cookie),
-    family: 'vsock',
+    ...base('vsock', rec.type === 1 ? 'v_str' : rec.type === 5 ? 'v_seq' : 'v_dgr', stateName(rec.state), 0, 0, rec.inode, rec.cookie),
     local: { cid: rec.localCid >>> 0, port: rec.localPort >>> 0 },
     peer: { cid: rec.remoteCid >>> 0, port: rec.remotePort >>> 0 },
     shutdown: shutdownJson(rec.shutdown),
@@ -511,8 +507,7 @@ function vsockJson(rec: VsockRecord): VsockSocketJson {
 
 function xdpJson(rec: XdpRecord, ctx: SocketJsonContext): XdpSocketJson {
   const out: XdpSocketJson = {
-    ...base('xdp', stateName(rec.state), 0, 0, rec.inode, rec.cookie),
-    family: 'xdp',
+    ...base('xdp', 'xdp', stateName(rec.state), 0, 0, rec.inode, rec.cookie),
     local: { ifindex: rec.ifindex, ifname: rec.ifindex === 0 ? null : ctx.ifname?.(rec.ifindex) ?? `if${rec.ifindex}`, queueId: rec.localPort },
     peer: null,
   }
@@ -522,7 +517,7 @@ function xdpJson(rec: XdpRecord, ctx: SocketJsonContext): XdpSocketJson {
 }
 
 function tipcJson(rec: TipcRecord): TipcSocketJson {
-  return { ...base('tipc', stateName(rec.state), 0, 0, 0, 0n), family: 'tipc', local: null, peer: null, bytesHex: hex(rec.bytes) }
+  return { ...base('tipc', 'tipc', stateName(rec.state), 0, 0, 0, 0n), local: null, peer: null, bytesHex: hex(rec.bytes) }
 }
 
 /**
