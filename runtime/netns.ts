@@ -26,8 +26,12 @@ function openNs(path: string): number {
   return fd
 }
 
-/** Run `fn` with the calling thread in `netns`, then return to the original namespace. */
-function inNetns<T>(netns: string, fn: () => T): T {
+/**
+ * Run `fn` with the calling thread in `netns`, then return to the original
+ * namespace. Exported for the eBPF iterator runtime: an iterator walks the
+ * namespace of the thread that creates its file descriptor.
+ */
+export function inNetns<T>(netns: string, fn: () => T): T {
   const c = libc()
   // thread-self: setns changes the calling thread only.
   const home = openNs('/proc/thread-self/ns/net')

@@ -248,3 +248,128 @@ export const btf_array = defineStruct('btf_array', 12, [
   { name: 'index_type', kind: 'u32' },
   { name: 'nelems', kind: 'u32' },
 ] as const)
+
+/**
+ * What the `iter/tcp` program needs from the running kernel's BTF, by name:
+ * the attach target, helper numbers (`enum bpf_func_id`) and member paths
+ * (dotted, through named members; anonymous ones are entered by the BTF
+ * reader). The runtime resolves this table into an {@link IterLayout}; the
+ * code generator reads only the layout, so it stays pure and deterministic.
+ */
+export const ITER_TCP_BTF = {
+  attach: 'bpf_iter_tcp',
+  helpers: {
+    seq_write: 'BPF_FUNC_seq_write',
+    skc_to_tcp_sock: 'BPF_FUNC_skc_to_tcp_sock',
+    skc_to_tcp_timewait_sock: 'BPF_FUNC_skc_to_tcp_timewait_sock',
+  },
+  members: {
+    ctx_meta: ['bpf_iter__tcp', 'meta'],
+    ctx_sk_common: ['bpf_iter__tcp', 'sk_common'],
+    ctx_uid: ['bpf_iter__tcp', 'uid'],
+    meta_seq: ['bpf_iter_meta', 'seq'],
+    skc_family: ['sock_common', 'skc_family'],
+    skc_state: ['sock_common', 'skc_state'],
+    skc_num: ['sock_common', 'skc_num'],
+    skc_dport: ['sock_common', 'skc_dport'],
+    skc_rcv_saddr: ['sock_common', 'skc_rcv_saddr'],
+    skc_daddr: ['sock_common', 'skc_daddr'],
+    skc_v6_rcv_saddr: ['sock_common', 'skc_v6_rcv_saddr'],
+    skc_v6_daddr: ['sock_common', 'skc_v6_daddr'],
+    skc_bound_dev_if: ['sock_common', 'skc_bound_dev_if'],
+    skc_cookie: ['sock_common', 'skc_cookie'],
+    sk_socket: ['tcp_sock', 'inet_conn.icsk_inet.sk.sk_socket'],
+    sk_mark: ['tcp_sock', 'inet_conn.icsk_inet.sk.sk_mark'],
+    sk_shutdown: ['tcp_sock', 'inet_conn.icsk_inet.sk.sk_shutdown'],
+    sk_ack_backlog: ['tcp_sock', 'inet_conn.icsk_inet.sk.sk_ack_backlog'],
+    sk_max_ack_backlog: ['tcp_sock', 'inet_conn.icsk_inet.sk.sk_max_ack_backlog'],
+    sk_cgroup: ['tcp_sock', 'inet_conn.icsk_inet.sk.sk_cgrp_data.cgroup'],
+    cgroup_kn: ['cgroup', 'kn'],
+    kn_id: ['kernfs_node', 'id'],
+    socket_file: ['socket', 'file'],
+    file_inode: ['file', 'f_inode'],
+    inode_ino: ['inode', 'i_ino'],
+    tw_substate: ['tcp_timewait_sock', 'tw_sk.tw_substate'],
+    srtt_us: ['tcp_sock', 'srtt_us'],
+    mdev_us: ['tcp_sock', 'mdev_us'],
+    snd_cwnd: ['tcp_sock', 'snd_cwnd'],
+    snd_ssthresh: ['tcp_sock', 'snd_ssthresh'],
+    mss_cache: ['tcp_sock', 'mss_cache'],
+    retrans_out: ['tcp_sock', 'retrans_out'],
+    lost_out: ['tcp_sock', 'lost_out'],
+    packets_out: ['tcp_sock', 'packets_out'],
+    total_retrans: ['tcp_sock', 'total_retrans'],
+    segs_in: ['tcp_sock', 'segs_in'],
+    segs_out: ['tcp_sock', 'segs_out'],
+    bytes_sent: ['tcp_sock', 'bytes_sent'],
+    bytes_acked: ['tcp_sock', 'bytes_acked'],
+    bytes_received: ['tcp_sock', 'bytes_received'],
+    rcv_nxt: ['tcp_sock', 'rcv_nxt'],
+    copied_seq: ['tcp_sock', 'copied_seq'],
+    write_seq: ['tcp_sock', 'write_seq'],
+    snd_una: ['tcp_sock', 'snd_una'],
+  },
+} as const
+
+/** Where one member is: byte offset, size, and bitfield position (bitSize 0 = whole member). */
+export interface MemberSlot {
+  readonly off: number
+  readonly size: number
+  readonly bitShift: number
+  readonly bitSize: number
+}
+
+/** {@link ITER_TCP_BTF} resolved against one kernel: plain numbers only. */
+export interface IterLayout {
+  /** BTF id of the iterator's FUNC (`attach_btf_id`). */
+  readonly attachBtfId: number
+  readonly helpers: { readonly [K in keyof typeof ITER_TCP_BTF.helpers]: number }
+  readonly members: { readonly [K in keyof typeof ITER_TCP_BTF.members]: MemberSlot }
+}
+
+/**
+ * The record an `iter/tcp` program writes for each selected socket with
+ * `bpf_seq_write`: ssx's own format (not a kernel struct), shared here by
+ * the code generator (compiler/) and the decoder (runtime/), which may both
+ * import uapi/ only. Every field is naturally aligned: the program builds it
+ * on its stack. Ports are host order (the program swaps `skc_dport`),
+ * addresses network order. `kind`: 0 full socket, 1 time-wait, 2 request.
+ * `tcp` is 1 when the tcp_sock fields were read (full TCP sockets); they
+ * hold what `tcp_get_info()` reports under the same `tcpi_` names (`rtt` is
+ * `srtt_us >> 3`, `unacked` the accept backlog of a listener, …).
+ */
+export const ssx_iter_tcp_rec = defineStruct('ssx_iter_tcp_rec', 160, [
+  { name: 'family', kind: 'u8' },
+  { name: 'state', kind: 'u8' },
+  { name: 'kind', kind: 'u8' },
+  { name: 'tcp', kind: 'u8' },
+  { name: 'sport', kind: 'u16' },
+  { name: 'dport', kind: 'u16' },
+  { name: 'ifindex', kind: 'u32' },
+  { name: 'uid', kind: 'u32' },
+  { name: 'inode', kind: 'u32' },
+  { name: 'mark', kind: 'u32' },
+  { name: 'rqueue', kind: 'u32' },
+  { name: 'wqueue', kind: 'u32' },
+  { name: 'shutdown', kind: 'u32' },
+  { name: 'src', kind: { bytes: 16 } },
+  { name: 'dst', kind: { bytes: 16 } },
+  { name: 'pad1', kind: 'u32' },
+  { name: 'cookie', kind: 'u64' },
+  { name: 'cgroup_id', kind: 'u64' },
+  { name: 'rtt', kind: 'u32' },
+  { name: 'rttvar', kind: 'u32' },
+  { name: 'snd_cwnd', kind: 'u32' },
+  { name: 'snd_ssthresh', kind: 'u32' },
+  { name: 'snd_mss', kind: 'u32' },
+  { name: 'retrans', kind: 'u32' },
+  { name: 'lost', kind: 'u32' },
+  { name: 'unacked', kind: 'u32' },
+  { name: 'total_retrans', kind: 'u32' },
+  { name: 'segs_in', kind: 'u32' },
+  { name: 'segs_out', kind: 'u32' },
+  { name: 'pad2', kind: 'u32' },
+  { name: 'bytes_sent', kind: 'u64' },
+  { name: 'bytes_acked', kind: 'u64' },
+  { name: 'bytes_received', kind: 'u64' },
+] as const)

@@ -170,8 +170,10 @@ export function formatListing(lines: readonly DecodedLine[], opts: ListingOption
   const byPc = new Map((opts.placed ?? []).map((p) => [p.pc, p]))
   return lines.map((l) => {
     if (l.kind === 'bad') return `${String(l.pc).padStart(5)}: (bad) ${l.reason}`
-    const head = `${String(l.pc).padStart(5)}: (${hex2(l.code)}) ${formatInsn(l.insn)}`
     const p = byPc.get(l.pc)
+    // Helper names come from BTF through the IR; decoded bytes only have numbers.
+    const insn = l.insn.op === 'call' && p?.insn.op === 'call' && p.insn.name && !l.insn.name ? { ...l.insn, name: p.insn.name } : l.insn
+    const head = `${String(l.pc).padStart(5)}: (${hex2(l.code)}) ${formatInsn(insn)}`
     const notes: string[] = []
     if (p?.insn.note) notes.push(p.insn.note)
     if (p?.span && opts.source !== undefined) notes.push(spanText(opts.source, p.span))

@@ -1,0 +1,463 @@
+/**
+ * Code generation for the `iter/tcp` target: a resolved {@link Filter} →
+ * an eBPF program (IR with labels) that the kernel runs once per TCP socket
+ * (IPv4 and IPv6, every state) and that writes one `ssx_iter_tcp_rec`
+ * (uapi/bpf.ts) for each socket the filter selects.
+ *
+ * Two passes, in one straight line:
+ *
+ * 1. `gather`: read the socket into the record on the stack, the way
+ *    inet_diag fills `inet_diag_msg` and `tcp_info` (TIME-WAIT sockets report
+ *    their substate, request sockets SYN-RECV, placeholder zeros where the
+ *    kernel's netlink reply has them), so the record decodes into the same
+ *    socket record the netlink runtime yields.
+ * 2. `test`: the filter, evaluated on the record with ss's user-space
+ *    semantics (compiler/evaluate.ts: raw address prefixes, the v4-mapped
+ *    rule, metrics false where the kernel reports no value), short-circuit,
+ *    jumping to labels; the accept label writes the record.
+ *
+ * Pure: every kernel number (member offsets, helper ids) comes in through
+ * the {@link IterLayout} the runtime reads from BTF.
+ */
+import type { Span } from '../../grammar/ast.js'
+import type { CmpOp } from '../../grammar/ast.js'
+import { FilterError } from '../../grammar/errors.js'
+import type { MetricName } from '../../grammar/metrics.js'
+import { MAX_BPF_STACK, ssx_iter_tcp_rec } from '../../uapi/bpf.js'
+import type { IterLayout, MemberSlot, SizeName } from '../../uapi/bpf.js'
+import { AF, TCP_STATE } from '../../uapi/inet-diag.js'
+import type { EvaluateEnv } from '../evaluate.js'
+import type { Filter, HostCond } from '../filter.js'
+import type { Insn, Label, Reg } from './ir.js'
+
+/** The record's field names. */
+export type RecField = keyof typeof ssx_iter_tcp_rec.offsetOf
+
+/** Where the record sits: the bottom of the stack frame, 8-byte aligned. */
+const REC = -Math.ceil(ssx_iter_tcp_rec.size / 8) * 8
+if (-REC > MAX_BPF_STACK) throw new TypeError('ssx_iter_tcp_rec does not fit in the eBPF stack')
+
+const FIELD_SIZE = new Map(ssx_iter_tcp_rec.fields.map((f) => [f.name as RecField, typeof f.kind === 'object' ? f.kind.bytes : f.kind]))
+
+/** Stack offset (from r10) of a record field. */
+function at(field: RecField, plus = 0): number {
+  return REC + ssx_iter_tcp_rec.offsetOf[field] + plus
+}
+
+function sizeName(bytes: number, what: string): SizeName {
+  switch (bytes) {
+    case 1: return 'u8'
+    case 2: return 'u16'
+    case 4: return 'u32'
+    case 8: return 'u64'
+  }
+  throw new FilterError('E_EBPF_LAYOUT', `${what}: a ${bytes}-byte member cannot be loaded in one instruction`)
+}
+
+function recSize(field: RecField): SizeName {
+  const k = FIELD_SIZE.get(field)!
+  return typeof k === 'number' ? sizeName(k, field) : k as SizeName
+}
+
+// Registers: r6 ctx, r7 seq, r8 sk_common, r9 the cast full/time-wait socket; r0–r5 scratch.
+const CTX = 6, SEQ = 7, SK = 8, FULL = 9
+
+/** Where a metric's value sits in the record, and which sockets have one. */
+const METRIC_FIELD: Readonly<Partial<Record<MetricName, { readonly field: RecField, readonly needs: 'tcp' | 'full' }>>> = {
+  rtt: { field: 'rtt', needs: 'tcp' },
+  rttvar: { field: 'rttvar', needs: 'tcp' },
+  mss: { field: 'snd_mss', needs: 'tcp' },
+  bytes_sent: { field: 'bytes_sent', needs: 'tcp' },
+  bytes_acked: { field: 'bytes_acked', needs: 'tcp' },
+  bytes_received: { field: 'bytes_received', needs: 'tcp' },
+  cwnd: { field: 'snd_cwnd', needs: 'tcp' },
+  ssthresh: { field: 'snd_ssthresh', needs: 'tcp' },
+  retrans: { field: 'total_retrans', needs: 'tcp' },
+  lost: { field: 'lost', needs: 'tcp' },
+  unacked: { field: 'unacked', needs: 'tcp' },
+  segs_in: { field: 'segs_in', needs: 'tcp' },
+  segs_out: { field: 'segs_out', needs: 'tcp' },
+  rqueue: { field: 'rqueue', needs: 'full' },
+  wqueue: { field: 'wqueue', needs: 'full' },
+  uid: { field: 'uid', needs: 'full' },
+  ino: { field: 'inode', needs: 'full' },
+}
+
+/** Metrics the iterator program cannot compute (jiffies-based: the kernel's HZ is not in BTF). */
+export const EBPF_UNSUPPORTED_METRICS: readonly MetricName[] = (['rto', 'lastsnd', 'lastrcv', 'lastack'] as const).filter((m) => !(m in METRIC_FIELD))
+
+/** Options of {@link generateIterTcp}. */
+export interface IterCodegenOptions extends EvaluateEnv {}
+
+/** The emitter: an instruction list and a label counter. */
+class Emitter {
+  readonly out: Insn[] = []
+  #labels = 0
+  label(name: string): Label {
+    return { id: this.#labels++, name }
+  }
+  place(l: Label): void {
+    this.out.push({ op: 'label', label: l })
+  }
+  emit(...insns: Insn[]): void {
+    this.out.push(...insns)
+  }
+}
+
+/**
+ * Generate the `iter/tcp` program for `filter` (null: every socket).
+ * @throws FilterError `E_EBPF_UNSUPPORTED` for predicates this target cannot test
+ */
+export function generateIterTcp(filter: Filter | null, layout: IterLayout, opts: IterCodegenOptions): Insn[] {
+  const e = new Emitter()
+  const M = layout.members
+  const H = layout.helpers
+  const reject = e.label('reject')
+  const accept = e.label('accept')
+
+  const load = (dst: Reg, base: Reg, slot: MemberSlot, note: string): void => {
+    e.emit({ op: 'ldx', size: sizeName(slot.size, note), dst, src: base, off: slot.off, note })
+    if (slot.bitSize) {
+      if (slot.bitShift) e.emit({ op: 'alu', alu: 'rsh', wide: true, dst, src: { imm: slot.bitShift } })
+      e.emit({ op: 'alu', alu: 'and', wide: true, dst, src: { imm: slot.bitSize >= 31 ? 0x7fffffff : (1 << slot.bitSize) - 1 } })
+    }
+  }
+  const store = (field: RecField, src: Reg, plus = 0, size: SizeName = recSize(field)): void => {
+    e.emit({ op: 'stx', size, dst: 10, src, off: at(field, plus) })
+  }
+  const copy = (field: RecField, base: Reg, slot: MemberSlot, note: string, size?: SizeName): void => {
+    load(1, base, slot, note)
+    store(field, 1, 0, size)
+  }
+
+  // --- gather -------------------------------------------------------------
+  e.emit({ op: 'alu', alu: 'mov', wide: true, dst: CTX, src: { reg: 1 }, note: 'ctx' })
+  e.emit({ op: 'ldx', size: 'u64', dst: SK, src: CTX, off: M.ctx_sk_common.off, note: 'ctx->sk_common' })
+  // The last call of a walk has no socket: write nothing.
+  e.emit({ op: 'jmp', cond: 'jeq', wide: true, dst: SK, src: { imm: 0 }, target: reject, note: 'end of the walk' })
+  e.emit({ op: 'ldx', size: 'u64', dst: SEQ, src: CTX, off: M.ctx_meta.off, note: 'ctx->meta' })
+  e.emit({ op: 'ldx', size: 'u64', dst: SEQ, src: SEQ, off: M.meta_seq.off, note: 'meta->seq' })
+  // bpf_seq_write reads initialized stack only: zero the whole record first.
+  for (let o = 0; o < -REC; o += 8) e.emit({ op: 'st', size: 'u64', dst: 10, off: REC + o, imm: 0, ...(o === 0 ? { note: 'record = {}' } : {}) })
+  copy('family', SK, M.skc_family, 'skc_family')
+  load(3, SK, M.skc_state, 'skc_state')
+  store('state', 3)
+  copy('sport', SK, M.skc_num, 'skc_num')
+  load(1, SK, M.skc_dport, 'skc_dport')
+  e.emit({ op: 'end', order: 'be', bits: 16, dst: 1, note: 'network → host order' })
+  store('dport', 1)
+  copy('ifindex', SK, M.skc_bound_dev_if, 'skc_bound_dev_if')
+  copy('cookie', SK, M.skc_cookie, 'skc_cookie')
+  const v6 = e.label('v6')
+  const addrDone = e.label('addresses done')
+  load(1, SK, M.skc_family, 'skc_family')
+  e.emit({ op: 'jmp', cond: 'jeq', wide: true, dst: 1, src: { imm: AF.AF_INET6 }, target: v6 })
+  copy('src', SK, M.skc_rcv_saddr, 'skc_rcv_saddr', 'u32')
+  copy('dst', SK, M.skc_daddr, 'skc_daddr', 'u32')
+  e.emit({ op: 'ja', target: addrDone })
+  e.place(v6)
+  // in6_addr as four be32 words: each load stays inside one array element, as the verifier wants.
+  for (let w = 0; w < 4; w++) {
+    e.emit({ op: 'ldx', size: 'u32', dst: 1, src: SK, off: M.skc_v6_rcv_saddr.off + 4 * w, ...(w === 0 ? { note: 'skc_v6_rcv_saddr' } : {}) })
+    store('src', 1, 4 * w, 'u32')
+    e.emit({ op: 'ldx', size: 'u32', dst: 1, src: SK, off: M.skc_v6_daddr.off + 4 * w, ...(w === 0 ? { note: 'skc_v6_daddr' } : {}) })
+    store('dst', 1, 4 * w, 'u32')
+  }
+  e.place(addrDone)
+
+  const tw = e.label('time-wait')
+  const req = e.label('request')
+  const gathered = e.label('gathered')
+  e.emit({ op: 'jmp', cond: 'jeq', wide: true, dst: 3, src: { imm: TCP_STATE.TCP_TIME_WAIT }, target: tw })
+  e.emit({ op: 'jmp', cond: 'jeq', wide: true, dst: 3, src: { imm: TCP_STATE.TCP_NEW_SYN_RECV }, target: req })
+  // Full socket.
+  e.emit({ op: 'alu', alu: 'mov', wide: true, dst: 1, src: { reg: SK } })
+  e.emit({ op: 'call', helper: H.skc_to_tcp_sock, name: 'bpf_skc_to_tcp_sock' })
+  e.emit({ op: 'jmp', cond: 'jeq', wide: true, dst: 0, src: { imm: 0 }, target: gathered, note: 'not a tcp_sock' })
+  e.emit({ op: 'alu', alu: 'mov', wide: true, dst: FULL, src: { reg: 0 } })
+  e.emit({ op: 'st', size: 'u8', dst: 10, off: at('tcp'), imm: 1, note: 'tcp fields valid' })
+  e.emit({ op: 'ldx', size: 'u32', dst: 1, src: CTX, off: M.ctx_uid.off, note: 'ctx->uid' })
+  store('uid', 1)
+  copy('mark', FULL, M.sk_mark, 'sk_mark')
+  copy('shutdown', FULL, M.sk_shutdown, 'sk_shutdown')
+  // sock_i_ino(): sk_socket->file->f_inode->i_ino (NULL links read as 0 in tracing programs).
+  load(1, FULL, M.sk_socket, 'sk_socket')
+  load(1, 1, M.socket_file, 'socket->file')
+  load(1, 1, M.file_inode, 'file->f_inode')
+  load(1, 1, M.inode_ino, 'inode->i_ino')
+  store('inode', 1)
+  load(1, FULL, M.sk_cgroup, 'sk_cgrp_data.cgroup')
+  load(1, 1, M.cgroup_kn, 'cgroup->kn')
+  load(1, 1, M.kn_id, 'kn->id')
+  store('cgroup_id', 1)
+  // Queues and unacked as tcp_diag_get_info()/tcp_get_info() report them.
+  const notListen = e.label('not listening')
+  const queuesDone = e.label('queues done')
+  load(3, 10, { off: at('state'), size: 1, bitShift: 0, bitSize: 0 }, 'record.state')
+  e.emit({ op: 'jmp', cond: 'jne', wide: true, dst: 3, src: { imm: TCP_STATE.TCP_LISTEN }, target: notListen })
+  load(1, FULL, M.sk_ack_backlog, 'sk_ack_backlog')
+  store('rqueue', 1)
+  store('unacked', 1)
+  copy('wqueue', FULL, M.sk_max_ack_backlog, 'sk_max_ack_backlog')
+  e.emit({ op: 'ja', target: queuesDone })
+  e.place(notListen)
+  const rqPositive = e.label('rqueue >= 0')
+  load(1, FULL, M.rcv_nxt, 'rcv_nxt')
+  load(2, FULL, M.copied_seq, 'copied_seq')
+  e.emit({ op: 'alu', alu: 'sub', wide: false, dst: 1, src: { reg: 2 } })
+  e.emit({ op: 'jmp', cond: 'jsge', wide: false, dst: 1, src: { imm: 0 }, target: rqPositive })
+  e.emit({ op: 'alu', alu: 'mov', wide: false, dst: 1, src: { imm: 0 } })
+  e.place(rqPositive)
+  store('rqueue', 1)
+  load(1, FULL, M.write_seq, 'write_seq')
+  load(2, FULL, M.snd_una, 'snd_una')
+  e.emit({ op: 'alu', alu: 'sub', wide: false, dst: 1, src: { reg: 2 } })
+  store('wqueue', 1)
+  copy('unacked', FULL, M.packets_out, 'packets_out')
+  e.place(queuesDone)
+  load(1, FULL, M.srtt_us, 'srtt_us')
+  e.emit({ op: 'alu', alu: 'rsh', wide: false, dst: 1, src: { imm: 3 } })
+  store('rtt', 1)
+  load(1, FULL, M.mdev_us, 'mdev_us')
+  e.emit({ op: 'alu', alu: 'rsh', wide: false, dst: 1, src: { imm: 2 } })
+  store('rttvar', 1)
+  copy('snd_cwnd', FULL, M.snd_cwnd, 'snd_cwnd')
+  copy('snd_ssthresh', FULL, M.snd_ssthresh, 'snd_ssthresh')
+  copy('snd_mss', FULL, M.mss_cache, 'mss_cache')
+  copy('retrans', FULL, M.retrans_out, 'retrans_out')
+  copy('lost', FULL, M.lost_out, 'lost_out')
+  copy('total_retrans', FULL, M.total_retrans, 'total_retrans')
+  copy('segs_in', FULL, M.segs_in, 'segs_in')
+  copy('segs_out', FULL, M.segs_out, 'segs_out')
+  copy('bytes_sent', FULL, M.bytes_sent, 'bytes_sent')
+  copy('bytes_acked', FULL, M.bytes_acked, 'bytes_acked')
+  copy('bytes_received', FULL, M.bytes_received, 'bytes_received')
+  e.emit({ op: 'ja', target: gathered })
+  // TIME-WAIT: inet_diag reports tw_substate, zeros for uid/inode/queues.
+  e.place(tw)
+  e.emit({ op: 'st', size: 'u8', dst: 10, off: at('kind'), imm: 1 })
+  e.emit({ op: 'alu', alu: 'mov', wide: true, dst: 1, src: { reg: SK } })
+  e.emit({ op: 'call', helper: H.skc_to_tcp_timewait_sock, name: 'bpf_skc_to_tcp_timewait_sock' })
+  e.emit({ op: 'jmp', cond: 'jeq', wide: true, dst: 0, src: { imm: 0 }, target: gathered })
+  copy('state', 0, M.tw_substate, 'tw_substate')
+  e.emit({ op: 'ja', target: gathered })
+  // Request socket: inet_diag reports SYN-RECV.
+  e.place(req)
+  e.emit({ op: 'st', size: 'u8', dst: 10, off: at('kind'), imm: 2 })
+  e.emit({ op: 'st', size: 'u8', dst: 10, off: at('state'), imm: TCP_STATE.TCP_SYN_RECV })
+  e.place(gathered)
+
+  // --- test -----------------------------------------------------------------
+  if (filter) new FilterLowering(e, opts).branch(filter, accept, reject)
+  e.place(accept)
+  e.emit({ op: 'alu', alu: 'mov', wide: true, dst: 1, src: { reg: SEQ } })
+  e.emit({ op: 'alu', alu: 'mov', wide: true, dst: 2, src: { reg: 10 } })
+  e.emit({ op: 'alu', alu: 'add', wide: true, dst: 2, src: { imm: REC } })
+  e.emit({ op: 'alu', alu: 'mov', wide: true, dst: 3, src: { imm: ssx_iter_tcp_rec.size } })
+  e.emit({ op: 'call', helper: H.seq_write, name: 'bpf_seq_write', note: 'write the record' })
+  e.place(reject)
+  e.emit({ op: 'alu', alu: 'mov', wide: false, dst: 0, src: { imm: 0 } })
+  e.emit({ op: 'exit' })
+  return dropFallthroughJumps(e.out)
+}
+
+/** `ja L` right before `L:` does nothing: drop it (the listing reads better, the verifier has less to walk). */
+export function dropFallthroughJumps(ir: readonly Insn[]): Insn[] {
+  const out: Insn[] = []
+  for (let i = 0; i < ir.length; i++) {
+    const insn = ir[i]!
+    if (insn.op === 'ja' && typeof insn.target !== 'number') {
+      let j = i + 1
+      let falls = false
+      while (j < ir.length && ir[j]!.op === 'label') {
+        if ((ir[j] as { label: Label }).label === insn.target) falls = true
+        j++
+      }
+      if (falls) continue
+    }
+    out.push(insn)
+  }
+  return out
+}
+
+/** The filter as short-circuit jumps on the record (r1, r2 scratch). */
+class FilterLowering {
+  constructor(readonly e: Emitter, readonly opts: IterCodegenOptions) {}
+
+  /** Emit code for `f` that continues at `yes` when it holds and at `no` when not. */
+  branch(f: Filter, yes: Label, no: Label): void {
+    const e = this.e
+    switch (f.kind) {
+      case 'and': {
+        const mid = e.label('and')
+        this.branch(f.left, mid, no)
+        e.place(mid)
+        this.branch(f.right, yes, no)
+        return
+      }
+      case 'or': {
+        const mid = e.label('or')
+        this.branch(f.left, yes, mid)
+        e.place(mid)
+        this.branch(f.right, yes, no)
+        return
+      }
+      case 'not':
+        this.branch(f.operand, no, yes)
+        return
+      case 'hostcond':
+        this.hostcond(f.cond, f.dir, f.span, yes, no)
+        return
+      case 'portcmp':
+        this.loadRec(1, f.dir === 'src' ? 'sport' : 'dport', f.span)
+        this.compare(1, f.cmp, f.port, f.span, yes, no)
+        return
+      case 'dev':
+        this.loadRec(1, 'ifindex', f.span)
+        this.compare(1, 'eq', f.ifindex >>> 0, f.span, yes, no)
+        return
+      case 'mark':
+        this.loadRec(1, 'mark', f.span)
+        e.emit({ op: 'alu', alu: 'and', wide: false, dst: 1, src: { imm: f.mask | 0 }, span: f.span })
+        this.compare(1, 'eq', f.mark >>> 0, f.span, yes, no)
+        return
+      case 'cgroup':
+        this.loadRec(1, 'cgroup_id', f.span)
+        e.emit({ op: 'lddw', dst: 2, imm: f.id, span: f.span })
+        e.emit({ op: 'jmp', cond: 'jeq', wide: true, dst: 1, src: { reg: 2 }, target: yes, span: f.span })
+        e.emit({ op: 'ja', target: no, span: f.span })
+        return
+      case 'auto': {
+        // Every socket here is inet: ss's rule is "local port inside ip_local_port_range".
+        const [lo, hi] = this.opts.localPortRange
+        const mid = e.label('auto')
+        this.loadRec(1, 'sport', f.span)
+        this.compare(1, 'ge', lo, f.span, mid, no)
+        e.place(mid)
+        this.compare(1, 'le', hi, f.span, yes, no)
+        return
+      }
+      case 'metric': {
+        const where = METRIC_FIELD[f.field]
+        if (!where) throw new FilterError('E_EBPF_UNSUPPORTED', `the eBPF target cannot test ${f.field} (it is kept in jiffies and the kernel's HZ is not in BTF); use --target diag`, f.span)
+        // No value (not a full socket / no tcp_info): the predicate is false, whatever the operator.
+        this.loadRec(1, where.needs === 'tcp' ? 'tcp' : 'kind', f.span)
+        e.emit({ op: 'jmp', cond: where.needs === 'tcp' ? 'jeq' : 'jne', wide: true, dst: 1, src: { imm: 0 }, target: no, span: f.span })
+        this.loadRec(1, where.field, f.span)
+        this.compare(1, f.op, f.value, f.span, yes, no)
+        return
+      }
+    }
+  }
+
+  loadRec(dst: Reg, field: RecField, span: Span, plus = 0, size: SizeName = recSize(field)): void {
+    this.e.emit({ op: 'ldx', size, dst, src: 10, off: at(field, plus), span, note: `record.${field}${plus ? `+${plus}` : ''}` })
+  }
+
+  /**
+   * `r OP value` on an unsigned register (zero-extended field), folding
+   * what the constant decides alone (negative, fractional or huge values).
+   */
+  compare(r: Reg, op: CmpOp, value: number | bigint, span: Span, yes: Label, no: Label): void {
+    const e = this.e
+    const jump = (to: Label): void => { e.emit({ op: 'ja', target: to, span }) }
+    const v = typeof value === 'bigint' ? value : value
+    const isInt = typeof v === 'bigint' || Number.isInteger(v)
+    const max = (1n << 64n) - 1n
+    // Fold to an integer comparison over [0, 2^64).
+    let k: bigint
+    let o: CmpOp = op
+    if (!isInt) {
+      const n = v as number
+      if (op === 'eq') return jump(no)
+      if (op === 'ne') return jump(yes)
+      // v > 2.5 ⇔ v > 2;  v >= 2.5 ⇔ v > 2;  v < 2.5 ⇔ v <= 2;  v <= 2.5 ⇔ v <= 2.
+      k = BigInt(Math.floor(n))
+      o = op === 'gt' || op === 'ge' ? 'gt' : 'le'
+    } else {
+      k = BigInt(v)
+    }
+    if (k < 0n) return jump(o === 'gt' || o === 'ge' || o === 'ne' ? yes : no)
+    if (k > max) return jump(o === 'lt' || o === 'le' || o === 'ne' ? yes : no)
+    const cond = ({ eq: 'jeq', ne: 'jne', gt: 'jgt', ge: 'jge', lt: 'jlt', le: 'jle' } as const)[o]
+    if (k <= 0x7fffffffn) {
+      e.emit({ op: 'jmp', cond, wide: true, dst: r, src: { imm: Number(k) }, target: yes, span })
+    } else {
+      // Immediates are sign-extended to 64 bits: larger constants go through a register.
+      e.emit({ op: 'lddw', dst: 2, imm: k, span })
+      e.emit({ op: 'jmp', cond, wide: true, dst: r, src: { reg: 2 }, target: yes, span })
+    }
+    jump(no)
+  }
+
+  hostcond(cond: HostCond, dir: 'src' | 'dst', span: Span, yes: Label, no: Label): void {
+    const e = this.e
+    // Only unix sockets match a unix condition; iter/tcp has none.
+    if (cond.family === 'unix') return void e.emit({ op: 'ja', target: no, span })
+    const port = cond.family === 'inet' ? cond.port : cond.family === 'link' ? cond.ifindex : cond.family === 'netlink' ? cond.portid : cond.port | 0
+    if (port !== -1) {
+      const ok = e.label('port ok')
+      this.loadRec(1, dir === 'src' ? 'sport' : 'dport', span)
+      this.compare(1, 'eq', port, span, ok, no)
+      e.place(ok)
+    }
+    const entries = hostEntries(cond)
+    // ss tests the first entry's length only: a zero-length prefix means "any address".
+    if (entries.length === 0 || entries[0]!.bits === 0) return void e.emit({ op: 'ja', target: yes, span })
+    const field: RecField = dir === 'src' ? 'src' : 'dst'
+    for (const ent of entries) {
+      const next = e.label('next address')
+      this.prefix(field, 0, ent.bytes, ent.bits, span, next)
+      e.emit({ op: 'ja', target: yes, span })
+      e.place(next)
+      if (ent.inet4 && ent.bits <= 32) {
+        // ss's v4-mapped rule: an IPv4 entry also matches ::ffff:a.b.c.d by its low 32 bits.
+        const miss = e.label('not v4-mapped')
+        this.loadRec(1, 'family', span)
+        e.emit({ op: 'jmp', cond: 'jne', wide: true, dst: 1, src: { imm: AF.AF_INET6 }, target: miss, span })
+        this.prefix(field, 0, V4_MAPPED_PREFIX, 96, span, miss)
+        this.prefix(field, 12, ent.bytes, ent.bits, span, miss)
+        e.emit({ op: 'ja', target: yes, span })
+        e.place(miss)
+      }
+    }
+    e.emit({ op: 'ja', target: no, span })
+  }
+
+  /** Jump to `miss` unless the first `bits` bits of record[field] from byte `from` equal `bytes` (zero-padded). */
+  prefix(field: RecField, from: number, bytes: Uint8Array, bits: number, span: Span, miss: Label): void {
+    for (let w = 0; w * 32 < bits; w++) {
+      const n = Math.min(32, bits - w * 32)
+      const want = new Uint8Array(4)
+      const mask = new Uint8Array(4)
+      for (let b = 0; b < 4; b++) {
+        const have = Math.max(0, Math.min(8, n - 8 * b))
+        mask[b] = (0xff << (8 - have)) & 0xff
+        want[b] = (bytes[w * 4 + b] ?? 0) & mask[b]!
+      }
+      // The record's bytes are in network order; a u32 load reads them in host (little-endian) order: compare likewise.
+      const dv = (x: Uint8Array): number => new DataView(x.buffer).getUint32(0, true)
+      this.loadRec(1, field, span, from + 4 * w, 'u32')
+      if (n < 32) this.e.emit({ op: 'alu', alu: 'and', wide: false, dst: 1, src: { imm: dv(mask) | 0 }, span })
+      this.e.emit({ op: 'jmp', cond: 'jne', wide: false, dst: 1, src: { imm: dv(want) | 0 }, target: miss, span })
+    }
+  }
+}
+
+/** `::ffff:0:0/96`, the v4-mapped prefix. */
+const V4_MAPPED_PREFIX = Uint8Array.from([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff])
+
+/** ss's address entries of a non-unix condition (compiler/evaluate.ts builds the same for the evaluator). */
+function hostEntries(cond: Exclude<HostCond, { family: 'unix' }>): { bytes: Uint8Array, bits: number, inet4: boolean }[] {
+  const hostU32 = (n: number): Uint8Array => {
+    const b = new Uint8Array(4)
+    new DataView(b.buffer).setUint32(0, n >>> 0, true)
+    return b
+  }
+  switch (cond.family) {
+    case 'inet': return cond.addrs.map((a) => ({ bytes: a.bytes, bits: a.prefixLen, inet4: a.af === AF.AF_INET }))
+    case 'link': return cond.proto === -1 ? [] : [{ bytes: hostU32(cond.proto), bits: 32, inet4: false }]
+    case 'netlink': return cond.proto === -1 ? [] : [{ bytes: hostU32(cond.proto), bits: 32, inet4: false }]
+    case 'vsock': return []
+  }
+}

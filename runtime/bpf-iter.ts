@@ -1,0 +1,259 @@
+/**
+ * eBPF socket iterators through the raw `bpf(2)` system call (no libbpf):
+ * load a BPF_PROG_TYPE_TRACING program attached to an iterator's BTF FUNC,
+ * link it, create an iterator file descriptor and `read()` everything the
+ * program wrote with `bpf_seq_write` (modelled on cilium/ebpf's `link.Iter`).
+ *
+ * Takes program bytes; knows nothing of filters. Kernel-dependent numbers
+ * come from BTF ({@link readIterLayout}). The iterator walks the network
+ * namespace of the thread that creates the iterator fd, so `netns` is
+ * entered around BPF_ITER_CREATE only.
+ *
+ * Needs CAP_BPF and CAP_PERFMON (root). Every failure is a {@link BpfError};
+ * a verifier refusal carries the verifier's log.
+ */
+import koffi from 'koffi'
+import { BPF_ATTACH_TYPE, BPF_CMD, BPF_PROG_TYPE, ITER_TCP_BTF, bpf_attr_iter_create, bpf_attr_link_create, bpf_attr_prog_load, bpf_insn } from '../uapi/bpf.js'
+import type { IterLayout, MemberSlot } from '../uapi/bpf.js'
+import { BtfError, vmlinuxBtf } from './btf.js'
+import type { Btf } from './btf.js'
+import { errnoInfo } from './errors.js'
+import { inNetns } from './netns.js'
+
+/** What the runtime was doing when bpf(2) said no. */
+export type BpfOperation = 'prog_load' | 'link_create' | 'iter_create' | 'read' | 'syscall'
+
+/** A refused `bpf(2)` command, or an unavailable eBPF runtime. */
+export class BpfError extends Error {
+  override readonly name = 'BpfError'
+  /** errno name, e.g. `EACCES` (the verifier refused) or `EPERM` (not privileged). */
+  readonly errnoName: string
+  constructor(
+    readonly operation: BpfOperation,
+    /** Positive errno. */
+    readonly errno: number,
+    /** The verifier's explanation (BPF_PROG_LOAD with a log), when it refused the program. */
+    readonly verifierLog?: string,
+  ) {
+    const info = errnoInfo(errno)
+    const reason = verifierLog ? `: ${lastLines(verifierLog, 1)}` : errno === 1 ? ' (eBPF iterators need root: CAP_BPF and CAP_PERFMON)' : ''
+    super(`bpf ${operation}: ${info.description} (${info.name})${reason}`)
+    this.errnoName = info.name
+  }
+}
+
+function lastLines(text: string, n: number): string {
+  return text.trimEnd().split('\n').slice(-n).join(' / ')
+}
+
+/** `bpf(2)` system call number by architecture (`arch/x86/entry/syscalls/syscall_64.tbl`, `include/uapi/asm-generic/unistd.h`). */
+export const SYS_BPF: Readonly<Record<string, number>> = { x64: 321, arm64: 280, riscv64: 280, loong64: 280 }
+
+interface Sys {
+  syscall(nr: number, cmd: number, attr: unknown, size: number): number
+  read(fd: number, buf: Uint8Array, len: number): number
+  close(fd: number): number
+}
+
+let sys: Sys | undefined
+
+function bind(): Sys {
+  if (sys) return sys
+  const lib = koffi.load('libc.so.6')
+  // syscall(2) is variadic; on the 64-bit ABIs in SYS_BPF, integer and
+  // pointer arguments travel in the same registers either way.
+  sys = {
+    syscall: lib.func('long syscall(long, int, void *, unsigned int)'),
+    read: lib.func('long read(int, void *, size_t)'),
+    close: lib.func('int close(int)'),
+  } as Sys
+  return sys
+}
+
+/** Native memory the kernel reads through pointers stored in `bpf_attr`. */
+class Native {
+  readonly ptr: unknown
+  readonly bytes: Uint8Array
+  constructor(size: number) {
+    this.ptr = koffi.alloc('uint8_t', Math.max(size, 1))
+    this.bytes = new Uint8Array(koffi.view(this.ptr, Math.max(size, 1)))
+    this.bytes.fill(0)
+  }
+  static of(data: Uint8Array): Native {
+    const n = new Native(data.length)
+    n.bytes.set(data)
+    return n
+  }
+  get address(): bigint {
+    return BigInt(koffi.address(this.ptr))
+  }
+  free(): void {
+    koffi.free(this.ptr)
+  }
+}
+
+function bpf(cmd: number, attr: Uint8Array, op: BpfOperation): number {
+  const nr = SYS_BPF[process.arch]
+  if (nr === undefined) throw new BpfError('syscall', 38)
+  const mem = Native.of(attr)
+  try {
+    const rc = bind().syscall(nr, cmd, mem.ptr, attr.length)
+    if (rc < 0) throw new BpfError(op, koffi.errno())
+    return rc
+  } finally {
+    mem.free()
+  }
+}
+
+/**
+ * Resolve {@link ITER_TCP_BTF} against `btf` (default: the running kernel).
+ * @throws BtfError when the kernel lacks BTF, the iterator, a helper or a member
+ */
+export function readIterLayout(btf: Btf = vmlinuxBtf()): IterLayout {
+  const helpers = {} as Record<keyof typeof ITER_TCP_BTF.helpers, number>
+  for (const [k, name] of Object.entries(ITER_TCP_BTF.helpers)) helpers[k as keyof typeof helpers] = btf.enumValue('bpf_func_id', name)
+  const members = {} as Record<keyof typeof ITER_TCP_BTF.members, MemberSlot>
+  for (const [k, [struct, path]] of Object.entries(ITER_TCP_BTF.members)) {
+    const m = btf.member(struct, path)
+    // Bitfields are loaded as their storage unit and shifted (little-endian bit numbering).
+    const unit = m.bitSize ? Math.min(8, Math.max(1, m.size)) : m.size
+    const off = m.bitSize ? Math.floor(m.bitOffset / (unit * 8)) * unit : m.byteOffset
+    members[k as keyof typeof members] = { off, size: unit, bitShift: m.bitSize ? m.bitOffset - off * 8 : 0, bitSize: m.bitSize }
+  }
+  return { attachBtfId: btf.funcId(ITER_TCP_BTF.attach), helpers, members }
+}
+
+/** Options of {@link loadIter}. */
+export interface LoadIterOptions {
+  /** Program name shown by bpftool (up to 15 characters). */
+  readonly name?: string
+  /** Verifier log buffer size for the retry after a refusal (default 4 MiB). */
+  readonly logSize?: number
+}
+
+/** A loaded and linked iterator program. {@link IterLink.read} may be called many times. */
+export class IterLink {
+  #closed = false
+  constructor(readonly progFd: number, readonly linkFd: number) {}
+
+  /**
+   * Run the iterator once (in `netns` when given) and return everything the program wrote.
+   * @throws BpfError (`iter_create`, `read`); NetlinkError from entering the namespace
+   */
+  read(netns?: string): Uint8Array {
+    const attr = bpf_attr_iter_create.bytes({ link_fd: this.linkFd, flags: 0 })
+    const create = (): number => bpf(BPF_CMD.BPF_ITER_CREATE, attr, 'iter_create')
+    const fd = netns === undefined ? create() : inNetns(netns, create)
+    const s = bind()
+    try {
+      const chunks: Uint8Array[] = []
+      let total = 0
+      let buf = new Uint8Array(1 << 16)
+      for (;;) {
+        const n = s.read(fd, buf, buf.length)
+        if (n < 0) throw new BpfError('read', koffi.errno())
+        if (n === 0) break
+        chunks.push(buf.subarray(0, n))
+        total += n
+        // Each read() returns at most a seq_file page's worth; keep going with a fresh buffer.
+        if (n > buf.length / 2) buf = new Uint8Array(buf.length)
+        else buf = buf.subarray(n)
+      }
+      const out = new Uint8Array(total)
+      let at = 0
+      for (const c of chunks) { out.set(c, at); at += c.length }
+      return out
+    } finally {
+      s.close(fd)
+    }
+  }
+
+  /** Close the link and the program. */
+  close(): void {
+    if (this.#closed) return
+    this.#closed = true
+    bind().close(this.linkFd)
+    bind().close(this.progFd)
+  }
+}
+
+/**
+ * Load `insns` (assembled `struct bpf_insn` bytes) as an iterator program
+ * attached to BTF FUNC `attachBtfId`, and link it.
+ * @throws BpfError `prog_load` with the verifier log when refused; `link_create`
+ */
+export function loadIter(insns: Uint8Array, attachBtfId: number, opts: LoadIterOptions = {}): IterLink {
+  const code = Native.of(insns)
+  const license = Native.of(new TextEncoder().encode('GPL\0'))
+  const name = new TextEncoder().encode((opts.name ?? 'ssx_iter').slice(0, 15))
+  const attr = (logLevel: number, log: Native | null): Uint8Array => bpf_attr_prog_load.bytes({
+    prog_type: BPF_PROG_TYPE.BPF_PROG_TYPE_TRACING,
+    insn_cnt: insns.length / bpf_insn.size,
+    insns: code.address,
+    license: license.address,
+    log_level: logLevel,
+    log_size: log ? log.bytes.length : 0,
+    log_buf: log ? log.address : 0n,
+    prog_name: name,
+    expected_attach_type: BPF_ATTACH_TYPE.BPF_TRACE_ITER,
+    attach_btf_id: attachBtfId,
+  })
+  let progFd: number
+  try {
+    try {
+      progFd = bpf(BPF_CMD.BPF_PROG_LOAD, attr(0, null), 'prog_load')
+    } catch (e) {
+      // As libbpf does: load without a log first (fast), and only on a refusal again with one, for the reason.
+      if (!(e instanceof BpfError) || e.errno === 1) throw e
+      const log = new Native(opts.logSize ?? 4 << 20)
+      try {
+        progFd = bpf(BPF_CMD.BPF_PROG_LOAD, attr(1, log), 'prog_load')
+      } catch (e2) {
+        if (!(e2 instanceof BpfError)) throw e2
+        const end = log.bytes.indexOf(0)
+        throw new BpfError('prog_load', e2.errno, new TextDecoder().decode(log.bytes.subarray(0, end < 0 ? log.bytes.length : end)))
+      } finally {
+        log.free()
+      }
+    }
+  } finally {
+    code.free()
+    license.free()
+  }
+  try {
+    const linkFd = bpf(BPF_CMD.BPF_LINK_CREATE, bpf_attr_link_create.bytes({ prog_fd: progFd, target_fd: 0, attach_type: BPF_ATTACH_TYPE.BPF_TRACE_ITER, flags: 0 }), 'link_create')
+    return new IterLink(progFd, linkFd)
+  } catch (e) {
+    bind().close(progFd)
+    throw e
+  }
+}
+
+/**
+ * Load, link, read once and close: the whole iterator round trip.
+ * @throws BpfError, BtfError
+ */
+export function runIter(insns: Uint8Array, attachBtfId: number, opts: LoadIterOptions & { readonly netns?: string } = {}): Uint8Array {
+  const link = loadIter(insns, attachBtfId, opts)
+  try {
+    return link.read(opts.netns)
+  } finally {
+    link.close()
+  }
+}
+
+/**
+ * Whether eBPF iterators can run here; the reason when not (for the CLI's one-line notice).
+ * Cheap: reads BTF (cached) and checks the effective uid; the kernel has the last word at load time.
+ */
+export function iterSupport(): { readonly ok: true } | { readonly ok: false, readonly reason: string } {
+  if (SYS_BPF[process.arch] === undefined) return { ok: false, reason: `bpf(2) is not wired for ${process.arch}` }
+  if (typeof process.geteuid === 'function' && process.geteuid() !== 0) return { ok: false, reason: 'eBPF iterators need root (CAP_BPF and CAP_PERFMON)' }
+  try {
+    readIterLayout()
+  } catch (e) {
+    if (e instanceof BtfError) return { ok: false, reason: e.message }
+    throw e
+  }
+  return { ok: true }
+}

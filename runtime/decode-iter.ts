@@ -1,0 +1,79 @@
+/**
+ * Decoder for what an `iter/tcp` program wrote: a run of fixed-size
+ * `ssx_iter_tcp_rec` records (uapi/bpf.ts) → the same {@link InetRecord}s the
+ * netlink runtime yields, so listing, formatting and the evaluator cannot
+ * tell which target produced them.
+ *
+ * Fields inet_diag has and the iterator does not read (timer, expires,
+ * `idiag_retrans`) are 0; `tcpInfo` carries the members the program read,
+ * for full TCP sockets only (as INET_DIAG_INFO is sent for those only);
+ * `shutdown` is present for full sockets only, as INET_DIAG_SHUTDOWN is.
+ */
+import { ssx_iter_tcp_rec } from '../uapi/bpf.js'
+import { AF } from '../uapi/inet-diag.js'
+import type { InetRecord, TcpInfo } from './decode-inet.js'
+import { DecodeError } from './errors.js'
+
+/** Size of one record. */
+export const ITER_TCP_RECORD_SIZE = ssx_iter_tcp_rec.size
+
+/**
+ * Decode every record in `bytes`.
+ * @throws DecodeError when the length is not a whole number of records or a family is not inet
+ */
+export function decodeIterTcp(bytes: Uint8Array): InetRecord[] {
+  if (bytes.length % ssx_iter_tcp_rec.size !== 0) throw new DecodeError(ssx_iter_tcp_rec.name, bytes.length - (bytes.length % ssx_iter_tcp_rec.size), `${bytes.length} bytes are not a whole number of ${ssx_iter_tcp_rec.size}-byte records`)
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  const out: InetRecord[] = []
+  for (let o = 0; o < bytes.length; o += ssx_iter_tcp_rec.size) out.push(decodeOne(view, o))
+  return out
+}
+
+function decodeOne(view: DataView, o: number): InetRecord {
+  const r = ssx_iter_tcp_rec.decode(view, o)
+  if (r.family !== AF.AF_INET && r.family !== AF.AF_INET6) throw new DecodeError(ssx_iter_tcp_rec.name, o, `family ${r.family} is neither AF_INET nor AF_INET6`)
+  const len = r.family === AF.AF_INET ? 4 : 16
+  const full = r.kind === 0 && r.tcp === 1
+  const rec: InetRecord = {
+    kind: 'inet',
+    family: r.family,
+    state: r.state,
+    timer: 0,
+    retrans: 0,
+    localAddr: r.src.slice(0, len),
+    remoteAddr: r.dst.slice(0, len),
+    localPort: r.sport,
+    remotePort: r.dport,
+    ifindex: r.ifindex,
+    cookie: r.cookie,
+    expires: 0,
+    rqueue: r.rqueue,
+    wqueue: r.wqueue,
+    uid: r.uid,
+    inode: r.inode,
+    mark: r.mark,
+    cgroupId: r.cgroup_id,
+  }
+  if (full) {
+    rec.shutdown = r.shutdown
+    const info: TcpInfo = {
+      state: r.state,
+      rtt: r.rtt,
+      rttvar: r.rttvar,
+      sndCwnd: r.snd_cwnd,
+      sndSsthresh: r.snd_ssthresh,
+      sndMss: r.snd_mss,
+      retrans: r.retrans,
+      lost: r.lost,
+      unacked: r.unacked,
+      totalRetrans: r.total_retrans,
+      segsIn: r.segs_in,
+      segsOut: r.segs_out,
+      bytesSent: r.bytes_sent,
+      bytesAcked: r.bytes_acked,
+      bytesReceived: r.bytes_received,
+    }
+    rec.tcpInfo = info
+  }
+  return rec
+}
