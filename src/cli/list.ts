@@ -79,6 +79,9 @@ const STRERROR: Readonly<Record<string, string>> = {
   ENOENT: 'No such file or directory',
   EACCES: 'Permission denied',
   ENOTDIR: 'Not a directory',
+  EISDIR: 'Is a directory',
+  EROFS: 'Read-only file system',
+  ENOSPC: 'No space left on device',
   EPERM: 'Operation not permitted',
 }
 
@@ -109,7 +112,7 @@ function diagDump(file: string, sel: Selected, io: ListIo): number {
   } catch (e) {
     // ss 6.1 silently ignores a file it cannot open; upstream (6.17+) reports it, and so do we.
     const code = (e as NodeJS.ErrnoException).code
-    if (typeof code === 'string') { io.writeErr(`fopen dump file: ${code}\n`); return EXIT.usage }
+    if (typeof code === 'string') { io.writeErr(`fopen dump file: ${STRERROR[code] ?? code}\n`); return EXIT.usage }
     if (e instanceof NetlinkError) { io.writeErr(`${io.prog ?? 'ssx'}: ${e.message}\n`); return EXIT.value }
     throw e
   }
