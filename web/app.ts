@@ -93,7 +93,10 @@ async function update(): Promise<void> {
   const ticket = ++pending
   document.body.dataset['state'] = 'busy'
   const r = await runPlayground(q, s.split('\n'))
-  if (ticket === pending) show(r)
+  if (ticket !== pending) return
+  show(r)
+  // What the page now shows was computed from these inputs (tests wait on it).
+  document.body.dataset['for'] = `${q}\n${s}`
 }
 
 function main(): void {

@@ -50,7 +50,7 @@ export const PAGE_RESOLVER: Resolver = {
 /** Split a command line into words: blanks separate, single and double quotes group. */
 export function splitWords(line: string): string[] {
   const out: string[] = []
-  const re = /'([^']*)'|"([^"]*)"|(\S+)/g
+  const re = /'([^']*)'|"([^"]*)"|([^\s'"]+)/g
   let m: RegExpExecArray | null
   let cur: string | null = null
   let lastEnd = -1
