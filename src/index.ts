@@ -36,6 +36,13 @@ export { systemResolver, parseServices, parseNlProtos, findCgroup2Mount } from '
 export type { SystemResolverOptions, ServiceTable, ServiceTables } from './system-resolver.js'
 export { wireRequest } from './cli/emit.js'
 
+// --- Socket records as JSON (schema ssx-socket/1) ------------------------------------
+export { socketToJson, SOCKET_JSON_SCHEMA, SOCKET_JSON_SCHEMA_ID } from './socket-json.js'
+export type {
+  SocketJson, SocketJsonContext, InetSocketJson, UnixSocketJson, PacketSocketJson, NetlinkSocketJson,
+  VsockSocketJson, XdpSocketJson, TipcSocketJson,
+} from './socket-json.js'
+
 // --- The sock_diag runtime ----------------------------------------------------------
 export {
   openDiag, netnsPath, DiagSocket, dump, destroySocket, Dump, encodeRequest, encodeDestroyRequest, DUMP_FLAGS,
