@@ -108,7 +108,8 @@ export async function runExplain(argv: readonly string[], io: ExplainIo = {}): P
     if (e instanceof CommandFailure) return e.result
     throw e
   }
-  const targetName = c.args.flags.target ?? 'diag'
+  // `auto` lists through inet_diag, so that is what it explains.
+  const targetName = c.args.flags.target === null || c.args.flags.target === 'auto' ? 'diag' : c.args.flags.target
   const target = TARGETS[targetName]
   if (!target) {
     return { exitCode: EXIT.usage, stdout: '', stderr: `${prog}: explain: --target ${targetName} is not available (known: ${Object.keys(TARGETS).join(', ')})\n` }
