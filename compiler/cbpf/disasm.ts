@@ -179,7 +179,8 @@ function readOperand(info: CbpfOpcodeInfo, s: string, pc: number): number | null
     case 'dec': return (m = /^#(-?\d+)$/.exec(s)) ? num(m[1]!) : null
     case 'hex': return (m = /^#(0x[0-9a-f]+)$/.exec(s)) ? hexNum(m[1]!) : null
     case 'x': return s === 'x' ? 0 : null
-    case 'none': return s === '' ? 0 : null
+    // `ret a` is how bpf_asm and people write tcpdump's bare `ret`.
+    case 'none': return s === '' || (info.name === 'RET_A' && s === 'a') ? 0 : null
     case 'ja': {
       const to = num(s)
       return to === null ? null : (to - pc - 1) >>> 0
