@@ -40,7 +40,8 @@ export { wireRequest } from './cli/emit.js'
 export { socketToJson, SOCKET_JSON_SCHEMA, SOCKET_JSON_SCHEMA_ID } from './socket-json.js'
 export type {
   SocketJson, SocketJsonContext, InetSocketJson, UnixSocketJson, PacketSocketJson, NetlinkSocketJson,
-  VsockSocketJson, XdpSocketJson, TipcSocketJson,
+  VsockSocketJson, XdpSocketJson, TipcSocketJson, InetEndpointJson, ShutdownJson, TcpInfoJson, TimerJson,
+  SocketUserJson, PacketRingJson, SkMemJson, U64String,
 } from './socket-json.js'
 
 // --- The sock_diag runtime ----------------------------------------------------------
@@ -53,7 +54,7 @@ export type {
   OpenDiagOptions, DiagSocketOptions, DumpOptions, DiagKind, SockDiagRequest, InetSocketId, EncodeOptions,
   SocketRecord, InetRecord, TcpInfo, MptcpInfo, InetMemInfo, VegasInfo, DctcpInfo, BbrInfo, Md5Sig,
   UnixRecord, PacketRecord, PacketInfo, PacketMcEntry, PacketRing, SockFilterInsn, NetlinkRecord,
-  VsockRecord, XdpRecord, TipcRecord, SkMemInfo, ExtAck, NetlinkOperation,
+  VsockRecord, XdpRecord, TipcRecord, SkMemInfo, ExtAck, NetlinkOperation, RawAttribute,
 } from '../runtime/index.js'
 
 const ENOENT = 2
