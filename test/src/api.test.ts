@@ -14,7 +14,7 @@ import {
   SelectionError, offlineResolver, DEFAULT_LOCAL_PORT_RANGE, TCP_STATE,
 } from '../../src/pure.js'
 import type { FilterSocket, Resolver } from '../../src/pure.js'
-import { encodePlan, streamSockets, querySockets, encodeRequest, wireRequest } from '../../src/index.js'
+import { encodePlan, streamSockets, querySockets, killSockets, encodeRequest, wireRequest } from '../../src/index.js'
 import { runCompile } from '../../src/cli/compile.js'
 import { canUseNetns, createNetns } from '../helpers/netns.js'
 
@@ -169,5 +169,10 @@ if (!(await canUseNetns()) && process.env.CI !== 'true') {
     const again: string[] = []
     for await (const s of querySockets({ tables: ['tcp'], states: ['all'], filter, netns: ns.name })) again.push(`${s.localPort}>${s.remotePort}`)
     t.same(again.sort(), fromSs, 'querySockets')
+    const dry = [...killSockets(q, { netns: ns.name, dryRun: true })].map((s) => `${s.localPort}>${s.remotePort}`)
+    t.same(dry.sort(), fromSs, 'killSockets with dryRun yields the same sockets')
+    const still: string[] = []
+    for (const s of streamSockets(q, { netns: ns.name })) still.push(`${s.localPort}>${s.remotePort}`)
+    t.same(still.sort(), fromSs, 'and destroys nothing (plain for works too)')
   })
 }
