@@ -36,14 +36,16 @@ export class BpfError extends Error {
     readonly verifierLog?: string,
   ) {
     const info = errnoInfo(errno)
-    const reason = verifierLog ? `: ${lastLines(verifierLog, 1)}` : errno === 1 ? ' (eBPF iterators need root: CAP_BPF and CAP_PERFMON)' : ''
+    const reason = verifierLog ? `: ${verifierReason(verifierLog)}` : errno === 1 ? ' (eBPF iterators need root: CAP_BPF and CAP_PERFMON)' : ''
     super(`bpf ${operation}: ${info.description} (${info.name})${reason}`)
     this.errnoName = info.name
   }
 }
 
-function lastLines(text: string, n: number): string {
-  return text.trimEnd().split('\n').slice(-n).join(' / ')
+/** The verifier's verdict: the last line of its log that is not a statistic. */
+function verifierReason(log: string): string {
+  const lines = log.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !/^(processed \d+ insns|verification time|stack depth|peak_states|mark_read)/.test(l))
+  return lines.at(-1) ?? 'refused'
 }
 
 /** `bpf(2)` system call number by architecture (`arch/x86/entry/syscalls/syscall_64.tbl`, `include/uapi/asm-generic/unistd.h`). */

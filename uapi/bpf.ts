@@ -290,6 +290,7 @@ export const ITER_TCP_BTF = {
     file_inode: ['file', 'f_inode'],
     inode_ino: ['inode', 'i_ino'],
     tw_substate: ['tcp_timewait_sock', 'tw_sk.tw_substate'],
+    tw_mark: ['tcp_timewait_sock', 'tw_sk.tw_mark'],
     srtt_us: ['tcp_sock', 'srtt_us'],
     mdev_us: ['tcp_sock', 'mdev_us'],
     snd_cwnd: ['tcp_sock', 'snd_cwnd'],

@@ -28,6 +28,8 @@ import type { IterLayout, MemberSlot, SizeName } from '../../uapi/bpf.js'
 import { AF, TCP_STATE } from '../../uapi/inet-diag.js'
 import type { EvaluateEnv } from '../evaluate.js'
 import type { Filter, HostCond } from '../filter.js'
+import { assemble } from './assemble.js'
+import type { EbpfProgram } from './assemble.js'
 import type { Insn, Label, Reg } from './ir.js'
 
 /** The record's field names. */
@@ -190,16 +192,17 @@ export function generateIterTcp(filter: Filter | null, layout: IterLayout, opts:
   load(1, 1, M.cgroup_kn, 'cgroup->kn')
   load(1, 1, M.kn_id, 'kn->id')
   store('cgroup_id', 1)
-  // Queues and unacked as tcp_diag_get_info()/tcp_get_info() report them.
+  // Queues and unacked as tcp_diag_get_info()/tcp_get_info() report them;
+  // for a listener tcp_get_info() reports the backlog and cwnd only (the rest stays 0).
   const notListen = e.label('not listening')
-  const queuesDone = e.label('queues done')
   load(3, 10, { off: at('state'), size: 1, bitShift: 0, bitSize: 0 }, 'record.state')
   e.emit({ op: 'jmp', cond: 'jne', wide: true, dst: 3, src: { imm: TCP_STATE.TCP_LISTEN }, target: notListen })
   load(1, FULL, M.sk_ack_backlog, 'sk_ack_backlog')
   store('rqueue', 1)
   store('unacked', 1)
   copy('wqueue', FULL, M.sk_max_ack_backlog, 'sk_max_ack_backlog')
-  e.emit({ op: 'ja', target: queuesDone })
+  copy('snd_cwnd', FULL, M.snd_cwnd, 'snd_cwnd')
+  e.emit({ op: 'ja', target: gathered })
   e.place(notListen)
   const rqPositive = e.label('rqueue >= 0')
   load(1, FULL, M.rcv_nxt, 'rcv_nxt')
@@ -214,7 +217,6 @@ export function generateIterTcp(filter: Filter | null, layout: IterLayout, opts:
   e.emit({ op: 'alu', alu: 'sub', wide: false, dst: 1, src: { reg: 2 } })
   store('wqueue', 1)
   copy('unacked', FULL, M.packets_out, 'packets_out')
-  e.place(queuesDone)
   load(1, FULL, M.srtt_us, 'srtt_us')
   e.emit({ op: 'alu', alu: 'rsh', wide: false, dst: 1, src: { imm: 3 } })
   store('rtt', 1)
@@ -233,13 +235,14 @@ export function generateIterTcp(filter: Filter | null, layout: IterLayout, opts:
   copy('bytes_acked', FULL, M.bytes_acked, 'bytes_acked')
   copy('bytes_received', FULL, M.bytes_received, 'bytes_received')
   e.emit({ op: 'ja', target: gathered })
-  // TIME-WAIT: inet_diag reports tw_substate, zeros for uid/inode/queues.
+  // TIME-WAIT: inet_diag reports tw_substate and tw_mark, zeros for uid/inode/queues.
   e.place(tw)
   e.emit({ op: 'st', size: 'u8', dst: 10, off: at('kind'), imm: 1 })
   e.emit({ op: 'alu', alu: 'mov', wide: true, dst: 1, src: { reg: SK } })
   e.emit({ op: 'call', helper: H.skc_to_tcp_timewait_sock, name: 'bpf_skc_to_tcp_timewait_sock' })
   e.emit({ op: 'jmp', cond: 'jeq', wide: true, dst: 0, src: { imm: 0 }, target: gathered })
   copy('state', 0, M.tw_substate, 'tw_substate')
+  copy('mark', 0, M.tw_mark, 'tw_mark')
   e.emit({ op: 'ja', target: gathered })
   // Request socket: inet_diag reports SYN-RECV.
   e.place(req)
@@ -258,7 +261,32 @@ export function generateIterTcp(filter: Filter | null, layout: IterLayout, opts:
   e.place(reject)
   e.emit({ op: 'alu', alu: 'mov', wide: false, dst: 0, src: { imm: 0 } })
   e.emit({ op: 'exit' })
-  return dropFallthroughJumps(e.out)
+  return dropFallthroughJumps(dropUnreachable(e.out))
+}
+
+/**
+ * Remove instructions no path reaches (after a comparison the constant
+ * decided alone, say): the verifier refuses a program with unreachable
+ * instructions ("unreachable insn").
+ */
+export function dropUnreachable(ir: readonly Insn[]): Insn[] {
+  const labelIndex = new Map<Label, number>()
+  ir.forEach((insn, i) => { if (insn.op === 'label') labelIndex.set(insn.label, i) })
+  const seen = new Uint8Array(ir.length)
+  const work = [0]
+  while (work.length) {
+    let i = work.pop()!
+    for (; i < ir.length && !seen[i]; i++) {
+      seen[i] = 1
+      const insn = ir[i]!
+      if ((insn.op === 'jmp' || insn.op === 'ja') && typeof insn.target !== 'number') {
+        const to = labelIndex.get(insn.target)
+        if (to !== undefined) work.push(to)
+      }
+      if (insn.op === 'ja' || insn.op === 'exit') break
+    }
+  }
+  return ir.filter((insn, i) => seen[i] || insn.op === 'label')
 }
 
 /** `ja L` right before `L:` does nothing: drop it (the listing reads better, the verifier has less to walk). */
@@ -460,4 +488,12 @@ function hostEntries(cond: Exclude<HostCond, { family: 'unix' }>): { bytes: Uint
     case 'netlink': return cond.proto === -1 ? [] : [{ bytes: hostU32(cond.proto), bits: 32, inet4: false }]
     case 'vsock': return []
   }
+}
+
+/**
+ * Generate and assemble: the `iter/tcp` program for `filter`.
+ * @throws FilterError as {@link generateIterTcp} and `assemble`
+ */
+export function compileIterTcp(filter: Filter | null, layout: IterLayout, opts: IterCodegenOptions): EbpfProgram {
+  return assemble(generateIterTcp(filter, layout, opts))
 }
