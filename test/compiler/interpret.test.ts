@@ -379,15 +379,16 @@ t.test('interpret() predicts what the 6.18 kernel returns for compiled filters',
   fc.assert(
     fc.property(kTree, (f) => {
       const bytes = assemble(lower(f)).bytes
-      const want = all.filter((r) => interpret(bytes, r, { trace: false }).accept).map(key).sort()
+      // A fresh unfiltered dump each time: the TIME-WAIT socket expires after 60 s, and a loaded machine gets there.
+      const now = everything(null)
+      const want = now.filter((r) => interpret(bytes, r, { trace: false }).accept).map(key).sort()
       const got = everything(bytes).map(key).sort()
       runs++
-      if (got.length > 0 && got.length < all.length) hits++
+      if (got.length > 0 && got.length < now.length) hits++
       if (JSON.stringify(got) !== JSON.stringify(want)) throw new Error(`kernel returned\n${got.join('\n')}\ninterpret() predicted\n${want.join('\n')}`)
       return true
     }),
     { numRuns: 400 },
   )
   t.ok(hits > runs / 4, `${hits} of ${runs} filters selected a proper subset`)
-  t.same(everything(null).map(key).sort(), all.map(key).sort(), 'the zoo did not change during the test')
 })
