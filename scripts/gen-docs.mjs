@@ -4,13 +4,14 @@
 //   node scripts/gen-docs.mjs          write docs/bytecode.md
 //   node scripts/gen-docs.mjs --check  exit 1 when docs/bytecode.md is stale
 import { build } from 'esbuild'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
-const dir = await mkdtemp(join(tmpdir(), 'ssx-docs-'))
+// Inside the project, so the bundle's external imports (koffi) resolve from node_modules.
+await mkdir(join(root, 'node_modules/.cache'), { recursive: true })
+const dir = await mkdtemp(join(root, 'node_modules/.cache/ssx-docs-'))
 try {
   const outfile = join(dir, 'bytecode-doc.mjs')
   await build({

@@ -302,7 +302,7 @@ export function renderExplain(input: ExplainInput, opts: RenderOptions = {}): st
     }
     if (plan.residual) {
       lines.push(`user space  ${filterText(plan.residual)}`)
-      lines.push('            on every socket received, as ss 6.1 does, so the output is identical')
+      lines.push('            on every socket received, as ss 6.1 does')
       if (plan.kernel && inet.length) {
         lines.push('            (its semantics differ from the kernel\'s: autobound uses the local port range, prefix-0')
         lines.push('            and cross-family conditions compare raw bits; a socket is listed only when both accept)')

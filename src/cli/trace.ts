@@ -6,11 +6,13 @@
  *
  * The socket description:
  *
- *     PROTO LOCAL [-> REMOTE] [STATE] [mark N[/M]] [dev N] [cgroup N] [autobound|bound]
+ *     PROTO LOCAL [-> REMOTE] [STATE] [mark N] [dev N] [cgroup N] [autobound|bound] [METRIC VALUE]...
  *
  * e.g. `tcp 10.0.0.1:5555 -> 10.0.0.2:443 established [mark 0x10] [dev 2]`.
  * Addresses are `a.b.c.d:port` or `[v6]:port`; optional attributes may be
- * written in brackets.
+ * written in brackets. Metrics are the filter language's (`rtt 60ms`,
+ * `cwnd 10`, `uid 1000`, …), with the same units; a metric not given is
+ * one the kernel did not report.
  */
 import type { Span } from '../../grammar/ast.js'
 import { parseAddressText } from '../../grammar/values.js'
@@ -21,6 +23,11 @@ import { interpret, type InterpretResult } from '../../compiler/interpret.js'
 import { evaluate, type EvaluateEnv } from '../../compiler/evaluate.js'
 import type { DisasmLine, DisasmOp } from '../../compiler/disasm.js'
 import { AF, SOCK_BINDPORT_LOCK } from '../../uapi/inet-diag.js'
+import { isMetricName, parseMetricValue } from '../../grammar/metrics.js'
+import { FilterError } from '../../grammar/errors.js'
+import { METRICS, readMetric } from '../../compiler/metrics.js'
+import { METRIC_NAMES } from '../../grammar/metrics.js'
+import type { FilterTcpInfo } from '../../compiler/socket.js'
 import { PLAIN, type Paint } from './paint.js'
 
 /** A socket description that cannot be read. */
@@ -65,7 +72,7 @@ interface Word {
 
 /** Split on blanks, keeping positions. Brackets around attributes become blanks, so spans stay true. */
 function words(text: string): Word[] {
-  const blanked = text.replace(/\[(?=\s*(?:mark|dev|cgroup|autobound|bound)\b)([^\]]*)\]/g, (_m, inner: string) => ` ${inner} `)
+  const blanked = text.replace(/\[(?=\s*[a-z_]+(?:\s|\]))([^\]]*)\]/g, (_m, inner: string) => ` ${inner} `)
   const out: Word[] = []
   const re = /\S+/g
   let m: RegExpExecArray | null
@@ -128,9 +135,27 @@ export function parseSocketDescription(text: string, opts: DescribeOptions): Soc
   let ifindex: number | undefined
   let cgroupId: bigint | undefined
   let bound: boolean | undefined
+  const tcpInfo: Record<string, number> = {}
+  const diag: { uid?: number; inode?: number; rqueue?: number; wqueue?: number } = {}
   for (; i < ws.length; i++) {
     const w = ws[i]!
     const key = w.text.toLowerCase()
+    if (isMetricName(key)) {
+      const v = ws[++i]
+      if (!v) throw new SocketSyntaxError(`${key} needs a value`, w.span)
+      let value: number
+      try {
+        value = parseMetricValue(key, v.text, v.span).value
+      } catch (e) {
+        if (e instanceof FilterError) throw new SocketSyntaxError(e.message, v.span)
+        throw e
+      }
+      const src = METRICS[key].source
+      // The filter's unit is the metric's base unit; tcp_info members may count in a coarser one.
+      if (src.kind === 'tcp_info') tcpInfo[src.key] = Math.floor(value / src.scale)
+      else diag[src.key] = value
+      continue
+    }
     switch (key) {
       case 'mark': case 'fwmark': mark = number(ws[++i], 'mark', w.span); break
       case 'dev': case 'ifindex': ifindex = number(ws[++i], 'dev (an interface index)', w.span); break
@@ -145,7 +170,7 @@ export function parseSocketDescription(text: string, opts: DescribeOptions): Soc
       default: {
         const s = stateOf(w.text)
         if (s === undefined || state !== undefined) {
-          throw new SocketSyntaxError(`expected a state (established, listen, time-wait, …) or mark, dev, cgroup, autobound, bound; found "${w.text}"`, w.span)
+          throw new SocketSyntaxError(`expected a state (established, listen, time-wait, …), mark, dev, cgroup, autobound, bound or a metric (rtt, cwnd, uid, …); found "${w.text}"`, w.span)
         }
         state = s
       }
@@ -156,9 +181,10 @@ export function parseSocketDescription(text: string, opts: DescribeOptions): Soc
   // Without a word for it, an ephemeral local port is taken as autobound, any other as bound by the application.
   const isBound = bound ?? !(local.port >= lo && local.port <= hi)
   const defaultState = remote ? 1 : table === 'tcp' || table === 'dccp' || table === 'sctp' || table === 'mptcp' ? 10 : 7
+  const finalState = state ?? defaultState
   const sock: FilterSocket = {
     family,
-    state: state ?? defaultState,
+    state: finalState,
     localAddr: local.addr,
     remoteAddr: remote?.addr ?? new Uint8Array(local.addr.length),
     localPort: local.port,
@@ -167,6 +193,10 @@ export function parseSocketDescription(text: string, opts: DescribeOptions): Soc
     mark: mark ?? 0,
     cgroupId: cgroupId ?? 0n,
     userlocks: isBound ? SOCK_BINDPORT_LOCK : 0,
+    // The kernel sends INET_DIAG_SHUTDOWN for full sockets only: not TIME-WAIT (6) or request (SYN-RECV, 3) sockets.
+    ...(finalState === 6 || finalState === 3 ? {} : { shutdown: 0 }),
+    ...diag,
+    ...(Object.keys(tcpInfo).length ? { tcpInfo: tcpInfo as FilterTcpInfo } : {}),
   }
   return { table, sock, text }
 }
@@ -205,6 +235,11 @@ export function formatTrace(desc: SocketDescription, t: TraceResult, lines: read
   const out: string[] = [paint.heading(`trace: ${desc.text}`)]
   const s = desc.sock
   out.push(`  socket      ${desc.table} ${familyName(s.family)}, state ${STATE_DISPLAY_NAMES[s.state] ?? s.state}, ifindex ${s.ifindex ?? 0}, mark 0x${((s.mark ?? 0) >>> 0).toString(16)}, cgroup ${s.cgroupId ?? 0n}, ${(s.userlocks ?? 0) & SOCK_BINDPORT_LOCK ? 'port bound explicitly' : 'autobound port'}`)
+  const metrics = METRIC_NAMES.flatMap((m) => {
+    const v = readMetric(m, s)
+    return v === undefined ? [] : [`${m} ${v}${METRICS[m].unit === 'us' ? 'us' : METRICS[m].unit === 'bytes' ? 'b' : ''}`]
+  })
+  if (metrics.length) out.push(`  metrics     ${metrics.join(', ')} (any other metric: not reported)`)
   if (!t.request) {
     out.push(`  request     none: the plan asks for no ${desc.table} sockets of ${familyName(s.family)}, so the kernel never sends this one`)
     out.push(`  listed      ${paint.reject('no')}`)

@@ -98,6 +98,8 @@ t.test('socket descriptions', async (t) => {
     ['tcp 10.0.0.1:40000 -> 10.0.0.2:80 bound', { userlocks: 8 }],
     ['tcp 10.0.0.1:80 -> 10.0.0.2:80 autobound time-wait cgroup 42', { userlocks: 0, state: 6, cgroupId: 42n }],
     ['TCP 10.0.0.1:80 -> 10.0.0.2:80 ESTAB', { state: 1 }],
+    ['tcp [fe80::1]:1 -> [fe80::2]:2 [rtt 60ms] lastsnd 2s uid 7', { family: 10, tcpInfo: { rtt: 60000, lastDataSent: 2000 }, uid: 7, shutdown: 0 }],
+    ['tcp 10.0.0.1:1 -> 10.0.0.2:2 syn-recv', { state: 3, shutdown: undefined }],
   ]
   for (const [text, want] of ok) t.match(parseSocketDescription(text, opts).sock, want, text)
   const bad: [string, RegExp, number][] = [
@@ -112,6 +114,8 @@ t.test('socket descriptions', async (t) => {
     ['tcp 10.0.0.1:1 -> 10.0.0.2:2 mark', /mark needs a value/, 29],
     ['tcp 10.0.0.1:1 -> 10.0.0.2:2 mark ten', /expected a number for mark/, 34],
     ['tcp 10.0.0.1:1 -> 10.0.0.2:2 estab listen', /expected a state/, 35],
+    ['tcp 10.0.0.1:1 -> 10.0.0.2:2 cwnd 1.5', /cwnd/, 34],
+    ['tcp 10.0.0.1:1 -> 10.0.0.2:2 rtt', /rtt needs a value/, 29],
   ]
   for (const [text, msg, at] of bad) {
     let err: unknown
