@@ -9,6 +9,11 @@ what the kernel answers, one socket per line:
     python3 examples/sock_diag.py plan.py
     ssx compile --format python -t 'sport = :22' | python3 examples/sock_diag.py -
 
+It also takes `ssx compile --format netlink` output (one complete request
+message per line, in hex), which it sends as it is:
+
+    ssx compile --format netlink -t 'sport = :22' | python3 examples/sock_diag.py -
+
 Output: netid, state, local and peer address:port, inode, socket cookie.
 Only inet requests (TCP, UDP, RAW, MPTCP, ...) are sent; others are skipped
 with a note on stderr.
@@ -33,9 +38,29 @@ INET_DIAG_MSG = struct.Struct('=BBBB')      # family, state, timer, retrans; the
 MSG_TAIL = struct.Struct('=IIIII')          # expires, rqueue, wqueue, uid, inode
 
 
+TABLES = {6: 'tcp', 17: 'udp', 255: 'raw', 33: 'dccp', 132: 'sctp', 262: 'mptcp'}
+
+
 def load_plan(path):
-    """Run the text `ssx compile --format python` printed; it defines REQUESTS and BYTECODE."""
+    """Read a plan: python source from `ssx compile --format python` (it defines
+    REQUESTS and BYTECODE), or `--format netlink` hex lines. Returns
+    (requests, bytecode); a netlink request carries its whole message."""
     text = sys.stdin.read() if path == '-' else open(path).read()
+    lines = text.split()
+    if lines and all(len(l) % 2 == 0 and all(c in '0123456789abcdef' for c in l) for l in lines):
+        requests = []
+        for line in lines:
+            message = bytes.fromhex(line)
+            family, protocol = message[NLMSGHDR.size], message[NLMSGHDR.size + 1]
+            offset = NLMSGHDR.size + REQ_V2.size + SOCKID.size
+            while offset + 4 <= len(message):  # an INET_DIAG_REQ_PROTOCOL attribute overrides the byte
+                length, kind = struct.unpack_from('=HH', message, offset)
+                if kind == INET_DIAG_REQ_PROTOCOL:
+                    protocol = struct.unpack_from('=I', message, offset + 4)[0]
+                offset += max(4, (length + 3) & ~3)
+            # The hex form does not say which requests ss sends only after a success: send them all.
+            requests.append(dict(table=TABLES.get(protocol, str(protocol)), family=family, after_success=False, message=message))
+        return requests, b''
     plan = {}
     exec(compile(text, path, 'exec'), plan)
     return plan['REQUESTS'], plan['BYTECODE']
@@ -48,6 +73,9 @@ def attribute(kind, payload):
 
 
 def request(req, bytecode, seq):
+    if 'message' in req:
+        # A complete message from --format netlink: only the sequence number is ours.
+        return req['message'][:8] + struct.pack('=I', seq) + req['message'][12:]
     body = REQ_V2.pack(req['family'], req['protocol'], req['ext'], req['states'])
     body += b'\0' * SOCKID.size  # no particular socket: dump them all
     if req['has_bytecode']:

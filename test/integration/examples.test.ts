@@ -88,7 +88,7 @@ if (!(await canUseNetns()) && process.env.CI !== 'true') {
     }
   })
 
-  t.test('sock_diag.py (standard library only) selects exactly what ssx selects', async (t) => {
+  t.test('sock_diag.py (standard library only) selects exactly what ssx selects, from --format python or netlink', async (t) => {
     const dir = mkdtempSync(join(tmpdir(), 'ssx-examples-'))
     t.teardown(() => rmSync(dir, { recursive: true, force: true }))
     const filters = [
@@ -108,6 +108,9 @@ if (!(await canUseNetns()) && process.env.CI !== 'true') {
           const port = (s: string): number => Number(s.slice(s.lastIndexOf(':') + 1).replace('*', '0'))
           return key({ state: state!, local: port(local!), peer: port(peer!) })
         })
+        // The same requests as --format netlink hex lines, sent as they are: the same sockets, line for line.
+        writeFileSync(file, (await run(join(ROOT, 'bin/ssx.js'), ['compile', '--format', 'netlink', table, ...words], { cwd: ROOT })).stdout)
+        t.equal((await ns.exec('python3', [join(ROOT, 'examples/sock_diag.py'), file])).stdout, py, `--format netlink: ${table} ${words.join(' ')}`)
         const want = rows((await ns.exec(join(ROOT, 'bin/ssx.js'), [`${table}anH`, ...words])).stdout).map(key)
         t.same(got.sort(), want.sort(), `${table} ${words.join(' ')}`)
         selected.push(got.length)
