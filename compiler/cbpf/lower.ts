@@ -188,6 +188,8 @@ function decideLeaf(f: Filter, opts: CbpfLowerOptions): Test | Cond | string {
       return 'fwmark is not in the destroy message: tested in user space'
     case 'cgroup':
       return 'cgroup is not in the destroy message: tested in user space'
+    case 'metric':
+      return `${f.field} is not read from the destroy message: tested in user space`
     default:
       // Kinds added after this pass was written (tcp_info predicates, …).
       return `${(f as { kind: string }).kind} is not tested by the classic BPF program: tested in user space`

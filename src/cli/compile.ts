@@ -22,6 +22,7 @@ import { EXIT, formatFilterError } from './report.js'
 import { systemResolver } from '../system-resolver.js'
 import { emitPlan, shellCommand, wireRequest } from './emit.js'
 import { encodeRequest } from '../../runtime/requests.js'
+import { runCompileCbpf } from './compile-cbpf.js'
 
 /** What a command produced (the CLI writes it; tests read it). */
 export interface CommandResult {
@@ -249,6 +250,7 @@ export async function runCompile(argv: readonly string[], io: CommandIo = {}): P
   const prog = io.prog ?? 'ssx'
   const stderr = c.warnings.map((w) => `${prog}: warning: ${w}\n`).join('')
   const format = c.args.flags.format ?? 'json'
+  if (c.target === 'cbpf') return runCompileCbpf(c, format, prog, stderr)
   const first = c.plan.requests.find((r) => r.program)?.program ?? null
   switch (format) {
     case 'json':
