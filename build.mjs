@@ -13,8 +13,24 @@ import { build } from 'esbuild'
 import { spawnSync } from 'node:child_process'
 import { rmSync, writeFileSync } from 'node:fs'
 
+// koffi (native, ~20 ms to load) is required on first use, not when the
+// bundle starts: `ssx -s`, `compile`, `--help` never touch netlink (-s: ~20 ms
+// CPU less, bench/). Every use of koffi in runtime/ is inside a function.
+const lazyKoffi = {
+  name: 'lazy-koffi',
+  setup(b) {
+    b.onResolve({ filter: /^koffi$/ }, (a) => (a.namespace === 'lazy' ? { path: 'koffi', external: true } : { path: 'koffi', namespace: 'lazy' }))
+    b.onLoad({ filter: /.*/, namespace: 'lazy' }, () => ({
+      loader: 'js',
+      contents: "let m; const load = () => (m ??= require('koffi'));" +
+        "module.exports = new Proxy({}, { get: (_, k) => { const v = load()[k]; return typeof v === 'function' ? v.bind(m) : v }, has: (_, k) => k in load(), ownKeys: () => [] })",
+    }))
+  },
+}
+
 await build({
   entryPoints: ['src/cli/main.ts'],
+  plugins: [lazyKoffi],
   outfile: 'dist/ssx-cli.cjs',
   bundle: true,
   platform: 'node',

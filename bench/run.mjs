@@ -196,9 +196,9 @@ function startMeasurer(ns, bin) {
         child.stdin.write([outPath ?? '-', errPath, ...argv].join('\t') + '\n')
         const { value, done } = await lines.next()
         if (done) throw new Error(`measure helper in ${ns} exited`)
-        const [ms, rssKb, status] = value.split(' ').map(Number)
+        const [ms, rssKb, status, cpuMs] = value.split(' ').map(Number)
         const stderr = status === 0 ? '' : readFileSync(errPath, 'utf8')
-        return { ms, rssKb, status, stderr }
+        return { ms, rssKb, status, cpuMs, stderr }
       })
       queue = job.catch(() => undefined)
       return job
@@ -246,7 +246,7 @@ function median(xs) {
 function stats(samples) {
   if (samples.length === 0) return null
   const ms = samples.map((s) => s.ms)
-  return { median: median(ms), min: Math.min(...ms), max: Math.max(...ms), rssKb: Math.max(...samples.map((s) => s.rssKb)) }
+  return { median: median(ms), min: Math.min(...ms), max: Math.max(...ms), cpu: median(samples.map((s) => s.cpuMs)), rssKb: Math.max(...samples.map((s) => s.rssKb)) }
 }
 
 const fmtMs = (v) => (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2))
@@ -270,10 +270,10 @@ function renderReport({ started, seconds, pop, cases, startup }) {
   out.push(`- Machine: ${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, kernel ${release()}, node ${process.version}, ${ssVersion}, ssx ${commit}; load average at the end ${loadavg().map((l) => l.toFixed(1)).join(' ')}.`)
   out.push(`- Command: \`npm run bench -- --sockets ${p.total} --runs ${opts.runs}\` (${seconds.toFixed(0)} s in all; population ${pop.seconds} s).`)
   out.push(`- Population (${p.workers} worker processes, ${pop.fds} descriptors): ${p.listen} TCP listeners, ${p.estPairs} established pairs (${p.v6Pairs} over ::1, ${p.markPairs} with SO_MARK, ${p.devPairs} bound to lo, ${p.portPairs} to port ${pop.port}), ~${p.tw} TIME-WAIT, ${p.udp} UDP, ${p.unixPairs} unix pairs/listeners. Kernel: \`${pop.sockstat}\`.`)
-  out.push(`- Wall time in ms, median (min–max) of ${opts.runs} interleaved runs, stdout to /dev/null; peak RSS in MiB (wait4). *floor*: the same dump requests as ssx, replies read and not decoded (bench/floor.c). *rows*: output lines of ss / ssx; *output*: ss and ssx byte for byte (rows of the TIME-WAIT churn process left out).`)
+  out.push(`- Wall time in ms, median (min–max) of ${opts.runs} interleaved runs, stdout to /dev/null; *CPU*: median user + system ms of the process (less sensitive than wall time to other load on the machine); peak RSS in MiB (wait4). *floor*: the same dump requests as ssx, replies read and not decoded (bench/floor.c). *rows*: output lines of ss / ssx; *output*: ss and ssx byte for byte (rows of the TIME-WAIT churn process left out).`)
   out.push('')
-  out.push('| case | ss | ssx | ssx/ss | target | floor | ss/floor | ssx/floor | ss RSS | ssx RSS | rows ss / ssx | output |')
-  out.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|')
+  out.push('| case | ss | ssx | ssx/ss | target | ss CPU | ssx CPU | CPU ssx/ss | floor | ss/floor | ssx/floor | ss RSS | ssx RSS | rows ss / ssx | output |')
+  out.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|')
   for (const c of cases) {
     const ss = stats(c.samples.ss)
     const ssx = stats(c.samples.ssx)
@@ -283,19 +283,22 @@ function renderReport({ started, seconds, pop, cases, startup }) {
     const rel = (x) => (x && fl ? (x.median / fl.median).toFixed(1) : '—')
     const rows = `${c.rows.ss ?? '—'} / ${c.rows.ssx ?? '—'}`
     const verdict = c.errors.length ? c.errors.join('; ').replaceAll('|', '\\|') : (c.same ?? '')
-    out.push(`| \`${c.name}\` | ${fmtStat(ss)} | ${fmtStat(ssx)} | ${Number.isNaN(ratio) ? '—' : ratio.toFixed(2)} | ${target} | ${fl ? fmtStat(fl) : '—'} | ${rel(ss)} | ${rel(ssx)} | ${fmtMb(ss)} | ${fmtMb(ssx)}${ssx && ssx.rssKb > 120 * 1024 ? ' ✗' : ''} | ${rows} | ${verdict} |`)
+    const cpuRatio = ss && ssx ? (ssx.cpu / ss.cpu).toFixed(2) : '—'
+    out.push(`| \`${c.name}\` | ${fmtStat(ss)} | ${fmtStat(ssx)} | ${Number.isNaN(ratio) ? '—' : ratio.toFixed(2)} | ${target} | ${ss ? fmtMs(ss.cpu) : '—'} | ${ssx ? fmtMs(ssx.cpu) : '—'} | ${cpuRatio} | ${fl ? fmtStat(fl) : '—'} | ${rel(ss)} | ${rel(ssx)} | ${fmtMb(ss)} | ${fmtMb(ssx)}${ssx && ssx.rssKb > 120 * 1024 ? ' ✗' : ''} | ${rows} | ${verdict} |`)
   }
   out.push('')
   out.push(`Start-up in an empty namespace, ${opts.startupRuns} interleaved runs (target: ssx within \`node -e 0\` + 50 ms):`)
   out.push('')
-  out.push('| command | wall ms | over `node -e 0` | peak RSS |')
-  out.push('|---|---:|---:|---:|')
+  out.push('| command | wall ms | over `node -e 0` | CPU ms | CPU over `node -e 0` | peak RSS |')
+  out.push('|---|---:|---:|---:|---:|---:|')
   const base = stats(startup[0].samples)
   for (const s of startup) {
     const st = stats(s.samples)
     const over = st && base ? st.median - base.median : NaN
     const mark = s.name.startsWith('ssx') ? (over <= 50 ? ' ✓' : ' ✗') : ''
-    out.push(`| \`${s.name}\` | ${fmtStat(st)} | ${s === startup[0] || Number.isNaN(over) ? '' : `${over >= 0 ? '+' : ''}${fmtMs(over)}${mark}`} | ${fmtMb(st)} |`)
+    const cpuOver = st && base ? st.cpu - base.cpu : NaN
+    const signed = (v) => `${v >= 0 ? '+' : ''}${fmtMs(v)}`
+    out.push(`| \`${s.name}\` | ${fmtStat(st)} | ${s === startup[0] || Number.isNaN(over) ? '' : `${signed(over)}${mark}`} | ${st ? fmtMs(st.cpu) : '—'} | ${s === startup[0] || Number.isNaN(cpuOver) ? '' : signed(cpuOver)} | ${fmtMb(st)} |`)
   }
   out.push('')
   return out.join('\n')
