@@ -147,7 +147,7 @@ export function parseSocketDescription(text: string, opts: DescribeOptions): Soc
       try {
         value = parseMetricValue(key, v.text, v.span).value
       } catch (e) {
-        if (e instanceof FilterError) throw new SocketSyntaxError(e.message, v.span)
+        if (e instanceof FilterError) throw new SocketSyntaxError(`${key}: ${e.message}`, v.span)
         throw e
       }
       const src = METRICS[key].source
