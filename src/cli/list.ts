@@ -5,7 +5,7 @@
  * sockets beyond ss's own 5 MiB render batches.
  */
 import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs'
-import { compileSelected, selectArgv, CommandFailure, type CommandIo, type Selected } from './compile.js'
+import { compileSelected, listingTarget, selectArgv, CommandFailure, type CommandIo, type Selected } from './compile.js'
 import { USAGE, SS_VERSION_LINE } from './usage.js'
 import { EXIT } from './report.js'
 import { columnVisibility, Renderer, COL } from './render.js'
@@ -153,6 +153,8 @@ export async function runList(argv: readonly string[], io: ListIo): Promise<numb
   let c
   try {
     c = await compileSelected(selected, io)
+    // --target: auto and diag run the plan below; ebpf fails until its target lands.
+    listingTarget(c, io.prog ?? 'ssx')
   } catch (e) {
     return report(io, e)
   }
