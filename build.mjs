@@ -13,24 +13,31 @@ import { build } from 'esbuild'
 import { spawnSync } from 'node:child_process'
 import { rmSync, writeFileSync } from 'node:fs'
 
-// koffi (native, ~20 ms to load) is required on first use, not when the
-// bundle starts: `ssx -s`, `compile`, `--help` never touch netlink (-s: ~20 ms
-// CPU less, bench/). Every use of koffi in runtime/ is inside a function.
-const lazyKoffi = {
-  name: 'lazy-koffi',
+// Modules required on first use, not when the bundle starts: koffi (native,
+// ~20 ms to load; `ssx -s`, `compile`, `--help` never touch netlink: -s ~20 ms
+// CPU less, bench/) and node:child_process (~14 ms; only -N reads files
+// through nsenter). Every use of them is inside a function, and esbuild
+// reads their exports at each call (`(0, m.execFileSync)(…)`), so a proxy
+// that loads the module on the first property access is enough.
+const LAZY = ['koffi', 'node:child_process']
+const lazyModules = {
+  name: 'lazy-modules',
   setup(b) {
-    b.onResolve({ filter: /^koffi$/ }, (a) => (a.namespace === 'lazy' ? { path: 'koffi', external: true } : { path: 'koffi', namespace: 'lazy' }))
-    b.onLoad({ filter: /.*/, namespace: 'lazy' }, () => ({
-      loader: 'js',
-      contents: "let m; const load = () => (m ??= require('koffi'));" +
-        "module.exports = new Proxy({}, { get: (_, k) => { const v = load()[k]; return typeof v === 'function' ? v.bind(m) : v }, has: (_, k) => k in load(), ownKeys: () => [] })",
-    }))
+    b.onResolve({ filter: /^(koffi|node:child_process)$/ }, (a) => (a.namespace === 'lazy' ? { path: a.path, external: true } : { path: a.path, namespace: 'lazy' }))
+    b.onLoad({ filter: /.*/, namespace: 'lazy' }, (a) => {
+      if (!LAZY.includes(a.path)) throw new TypeError(`not a lazy module: ${a.path}`)
+      return {
+        loader: 'js',
+        contents: `let m; const load = () => (m ??= require(${JSON.stringify(a.path)}));` +
+          "module.exports = new Proxy({}, { get: (_, k) => { const v = load()[k]; return typeof v === 'function' ? v.bind(m) : v }, has: (_, k) => k in load(), ownKeys: () => [] })",
+      }
+    })
   },
 }
 
 await build({
   entryPoints: ['src/cli/main.ts'],
-  plugins: [lazyKoffi],
+  plugins: [lazyModules],
   outfile: 'dist/ssx-cli.cjs',
   bundle: true,
   platform: 'node',
