@@ -34,7 +34,6 @@ export { killQuery, KillError } from './kill.js'
 export type { KillOptions } from './kill.js'
 export { systemResolver, parseServices, parseNlProtos, findCgroup2Mount } from './system-resolver.js'
 export type { SystemResolverOptions, ServiceTable, ServiceTables } from './system-resolver.js'
-export { wireRequest } from './cli/emit.js'
 
 // --- Socket records as JSON (schema ssx-socket/1) ------------------------------------
 export { socketToJson, SOCKET_JSON_SCHEMA, SOCKET_JSON_SCHEMA_ID } from './socket-json.js'

@@ -14,7 +14,6 @@
 import type { DiagRequest, QueryPlan } from '../../compiler/plan.js'
 import { disassemble, formatDisasm } from '../../compiler/disasm.js'
 import { AF, IPPROTO } from '../../uapi/inet-diag.js'
-import type { SockDiagRequest } from '../../runtime/requests.js'
 
 /** The languages {@link emitPlan} writes. */
 export const EMIT_FORMATS = ['c', 'go', 'python', 'rust'] as const
@@ -30,8 +29,23 @@ export interface EmitOptions {
   readonly command?: string
 }
 
+/**
+ * A request as the runtime's encoder takes it: the shape of `SockDiagRequest`
+ * (runtime/requests.ts), restated so that this pure module, and the types of
+ * `ssx/compiler`, do not depend on the runtime.
+ */
+export interface WireRequest {
+  readonly kind: DiagRequest['kind']
+  readonly family: number
+  readonly protocol: number
+  readonly protocolAttr?: number
+  readonly states: number
+  readonly ext: number
+  readonly bytecode: Uint8Array | null
+}
+
 /** The request as the runtime's encoder takes it (`program.bytes` becomes `bytecode`). */
-export function wireRequest(req: DiagRequest): SockDiagRequest {
+export function wireRequest(req: DiagRequest): WireRequest {
   return {
     kind: req.kind,
     family: req.family,
