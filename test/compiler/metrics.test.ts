@@ -20,6 +20,7 @@ import { resolveFilter, type Resolver } from '../../compiler/resolve.js'
 import { printFilter } from '../../src/cli/filter-text.js'
 import { selectSockets } from '../../compiler/select.js'
 import { parseArgv } from '../../src/cli/argv.js'
+import { CommandFailure, compileArgv, listingTarget } from '../../src/cli/compile.js'
 
 const S: Span = { start: 0, end: 1 }
 const env = { localPortRange: [32768, 60999] as const }
@@ -218,4 +219,22 @@ t.test('plans: INET_DIAG_INFO for tcp_info metrics on TCP requests only; notes',
 
   const plain = await plan(['-t', 'dport', '=', ':22'])
   t.ok(plain.requests.every((r) => r.ext === 0), 'ss filters keep ss requests')
+})
+
+t.test('--target: names checked; a listing runs diag for auto and diag', async (t) => {
+  const fail = async (argv: string[]): Promise<string> => {
+    try {
+      listingTarget(await compileArgv(argv, { resolver }))
+    } catch (e) {
+      if (e instanceof CommandFailure) return `${e.result.exitCode} ${e.result.stderr.trim()}`
+      throw e
+    }
+    return 'ok'
+  }
+  t.equal(listingTarget(await compileArgv(['-t', 'rtt', '>', '1'], { resolver })), 'diag', 'auto when absent')
+  t.equal(listingTarget(await compileArgv(['-t', '--target', 'auto', 'rtt', '>', '1'], { resolver })), 'diag')
+  t.equal(listingTarget(await compileArgv(['-t', '--target=diag'], { resolver })), 'diag')
+  t.equal(await fail(['-t', '--target', 'gpu']), '255 ssx: --target must be auto, diag, ebpf or cbpf, not "gpu"')
+  t.equal(await fail(['-t', '--target', 'ebpf']), '255 ssx: --target ebpf is not available yet; use --target diag (or auto)')
+  t.match(await fail(['-t', '--target', 'cbpf']), /^255 ssx: --target cbpf cannot list sockets/)
 })
