@@ -25,11 +25,14 @@ import { AttributeDecoder } from './attributes.js'
 import type { InetRecord } from './decode-inet.js'
 import { decodeInet } from './decode-inet.js'
 import { NetlinkError, RequestError } from './errors.js'
-import { POLL, SOCK_FPROG_SIZE, errno, libc } from './libc.js'
+import { MSG, POLL, SOCK_FPROG_SIZE, errno, libc } from './libc.js'
 import { splitMessages } from './message.js'
 import type { DiagSocket } from './netlink.js'
 import { openDiag } from './netns.js'
 import type { OpenDiagOptions } from './netns.js'
+
+const EINTR = 4
+const EAGAIN = 11
 
 /** The destroy groups: which protocol and address family each one announces. */
 export const DESTROY_GROUPS: readonly { readonly group: number, readonly family: number, readonly protocol: number }[] = [
@@ -143,6 +146,10 @@ export class DiagEvents {
   /** Counters, for statistics and tests. */
   readonly stats: DiagEventsStats = { datagrams: 0, messages: 0, overflows: 0 }
   private readonly pollfd = new Uint8Array(8)
+  /** Buffer of {@link DiagEvents.receiveWithin}; grows to the largest datagram peeked. */
+  private buf = new Uint8Array(64 * 1024)
+  /** SO_RCVTIMEO currently set, in ms (0: none). */
+  private timeoutMs = 0
 
   /**
    * Subscribe `socket` (ownership passes to this object) to `groups`,
@@ -205,6 +212,45 @@ export class DiagEvents {
   tryReceive(): DestroyEvent[] | null {
     const d = this.counted(() => this.socket.tryReceive())
     return d === null ? null : this.decode(d)
+  }
+
+  /**
+   * Block until a datagram arrives, at most `timeoutMs` (SO_RCVTIMEO), and
+   * return its events; null when the time ran out or a signal interrupted
+   * the wait (so the caller can let its signal handlers run).
+   *
+   * This is the cheap way to follow a stream: the thread sleeps in the
+   * kernel and wakes once per datagram, where going through the event loop
+   * costs a worker-thread round trip and a loop wake-up per datagram
+   * (about 0.3 ms of CPU each on a busy machine, 70× what ss spends on an
+   * event). The event loop does not run meanwhile.
+   * @throws NetlinkError `recv` ENOBUFS as {@link DiagEvents.receive}
+   */
+  receiveWithin(timeoutMs: number): DestroyEvent[] | null {
+    const ms = Math.max(1, Math.floor(timeoutMs))
+    if (ms !== this.timeoutMs) {
+      const tv = new Uint8Array(16)
+      const v = new DataView(tv.buffer)
+      v.setBigInt64(0, BigInt(Math.floor(ms / 1000)), true)
+      v.setBigInt64(8, BigInt((ms % 1000) * 1000), true)
+      if (libc().setsockopt(this.socket.fd, SOL_SOCKET, SO.SO_RCVTIMEO, tv, 16) < 0) throw new NetlinkError('setsockopt', errno())
+      this.timeoutMs = ms
+    }
+    // Peek first: MSG_TRUNC makes it return the datagram's real length, so a large one grows the buffer instead of being cut.
+    const size = this.counted(() => this.recvOnce(this.buf, MSG.MSG_PEEK | MSG.MSG_TRUNC))
+    if (size < 0) return null
+    if (size > this.buf.length) this.buf = new Uint8Array((size + 4095) & ~4095)
+    const n = this.counted(() => this.recvOnce(this.buf, MSG.MSG_DONTWAIT))
+    return n < 0 ? null : this.decode(this.buf.subarray(0, n))
+  }
+
+  /** One recv(2): its length, or -1 for a timeout, EINTR or nothing queued. */
+  private recvOnce(buf: Uint8Array, flags: number): number {
+    const n = libc().recv(this.socket.fd, buf, buf.length, flags)
+    if (n >= 0) return n
+    const e = errno()
+    if (e === EAGAIN || e === EINTR) return -1
+    throw new NetlinkError('recv', e)
   }
 
   /**

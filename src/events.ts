@@ -35,6 +35,13 @@ export function destroyGroupsFor(families: number, tables: number): number[] {
   })
 }
 
+/**
+ * While events keep coming, the event loop still runs this often (ms): for
+ * stream errors (EPIPE). Signals do not wait for it — they interrupt the
+ * recv. A pass through the loop costs about as much as handling an event.
+ */
+const YIELD_MS = 1000
+
 /** Options of {@link watchDestroyEvents}. */
 export interface DestroyWatchOptions {
   /** `ip netns` name or namespace path; the current namespace when absent. */
@@ -59,7 +66,7 @@ export interface DestroyWatchOptions {
   readonly signal?: AbortSignal
   /** Called when the kernel reports lost announcements (ENOBUFS); the watch goes on. */
   readonly onOverflow?: () => void
-  /** Longest wait for the socket in one `poll(2)`, in ms (default 250): how late an abort is noticed while idle. */
+  /** Longest wait in one recv(2), in ms (default 1000): how late an abort from outside a signal handler is noticed while idle. */
   readonly pollMs?: number
 }
 
@@ -109,13 +116,17 @@ export class DestroyWatch implements AsyncIterable<WatchedEvent> {
         return range
       },
     }
-    const pollMs = opts.pollMs ?? 250
+    const sliceMs = opts.pollMs ?? 1000
     const stopped = (): boolean => this.closed || signal?.aborted === true
+    // The thread waits in recv(2) itself (DiagEvents.receiveWithin: far cheaper per event than a
+    // trip through the event loop) and lets the loop run — signal handlers, stream errors — when a
+    // wait times out or is interrupted, and every YIELD_MS while events keep coming.
+    let yielded = Date.now()
     try {
       while (!stopped()) {
         let batch: DestroyEvent[] | null
         try {
-          batch = events.tryReceive()
+          batch = events.receiveWithin(sliceMs)
         } catch (e) {
           if (e instanceof NetlinkError && e.errnoName === 'ENOBUFS') {
             opts.onOverflow?.()
@@ -123,9 +134,10 @@ export class DestroyWatch implements AsyncIterable<WatchedEvent> {
           }
           throw e
         }
-        if (batch === null) {
-          await events.wait(pollMs)
-          continue
+        if (batch === null || Date.now() - yielded >= YIELD_MS) {
+          await new Promise((resolve) => setImmediate(resolve))
+          yielded = Date.now()
+          if (batch === null) continue
         }
         if (!this.attached) {
           // Messages already queued stay unfiltered; the user-space pass below covers them.

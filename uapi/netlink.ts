@@ -31,6 +31,8 @@ export const SO = {
   SO_ATTACH_FILTER: 26,
   /** Remove the attached socket filter (ENOENT when none). */
   SO_DETACH_FILTER: 27,
+  /** Receive timeout, a `struct timeval` (the 64-bit-time_t `SO_RCVTIMEO_OLD` on x86-64/arm64): a blocked recv returns EAGAIN after it. */
+  SO_RCVTIMEO: 20,
 } as const
 
 /** `SOL_NETLINK` socket-option level (`socket.h`). */

@@ -72,6 +72,8 @@ function processStop(): { signal: AbortSignal, release: () => void } {
   const ac = new AbortController()
   const stop = (): void => ac.abort()
   const onError = (e: NodeJS.ErrnoException): void => {
+    // After EPIPE the stream is destroyed and later writes fail too: stopping already.
+    if (ac.signal.aborted) return
     if (e.code === 'EPIPE') stop()
     else throw e
   }

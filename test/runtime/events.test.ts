@@ -255,6 +255,18 @@ if (!(await canUseNetns()) && process.env.CI !== 'true') {
     t.throws(() => openDiagEvents({ netns: ns.name, groups: [1], filter: program([0xffff, 0, 0, 0]) }), NetlinkError, 'openDiagEvents refuses too')
   })
 
+  t.test('receiveWithin: null after the timeout, the events of a datagram otherwise', async (t) => {
+    const ev = openDiagEvents({ netns: ns.name, groups: [1], filter: sportIs(7401) })
+    t.teardown(() => ev.close())
+    const start = Date.now()
+    t.equal(ev.receiveWithin(150), null)
+    t.ok(Date.now() - start >= 100, 'waited in recv (SO_RCVTIMEO)')
+    await churn([{ kind: 'tcp', addr: '127.0.0.1', port: 7400, n: 3 }, { kind: 'tcp', addr: '127.0.0.1', port: 7401, n: 2 }])
+    const got: DestroyEvent[] = []
+    for (let b = ev.receiveWithin(1000); b !== null; b = ev.receiveWithin(200)) got.push(...b)
+    t.same(got.map((e) => e.record.localPort), [7401, 7401, 7401], 'the two server ends and the listener of the accepted port')
+  })
+
   t.test('wait: false on timeout, true once an event is queued; the event loop stays free', async (t) => {
     const ev = openDiagEvents({ netns: ns.name, groups: [1] })
     t.teardown(() => ev.close())
