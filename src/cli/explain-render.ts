@@ -180,7 +180,17 @@ function hexByOp(bytes: Uint8Array, lines: readonly DisasmLine[]): string {
     const e = starts[i + 1] ?? bytes.length
     groups.push(Array.from(bytes.subarray(s, e), (b) => b.toString(16).padStart(2, '0')).join(''))
   })
-  return groups.join(' ')
+  // Wrapped at whole ops, so a long program stays readable; continuation lines line up under the first.
+  const rows: string[] = []
+  let cur = ''
+  for (const g of groups) {
+    if (cur !== '' && cur.length + 1 + g.length > 100) {
+      rows.push(cur)
+      cur = g
+    } else cur = cur === '' ? g : `${cur} ${g}`
+  }
+  rows.push(cur)
+  return rows.join('\n       ')
 }
 
 /** Colour a formatDisasm line: opcode, accept/reject targets, the source comment. */
