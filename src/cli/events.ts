@@ -20,6 +20,7 @@ import { compileEventFilter } from '../../compiler/cbpf/compile.js'
 import { destroyGroupsFor, watchDestroyEvents } from '../events.js'
 import { readLocalPortRange } from '../query.js'
 import type { Compiled } from './compile.js'
+import { createJsonListing, jsonOptionError } from './json.js'
 import type { JsonListing } from './json.js'
 import { inetRow } from './format-inet.js'
 import type { InetFormatOptions } from './format-inet.js'
@@ -47,8 +48,6 @@ export interface EventsFormat {
   readonly inet: InetFormatOptions
   /** The Process column. */
   readonly extras: InetExtrasOptions
-  /** `--ndjson`: the listing's JSON output (opened with `flushEach`), instead of text. */
-  readonly json?: JsonListing | null
 }
 
 /**
@@ -60,11 +59,31 @@ export interface EventsFormat {
  * INET_DIAG_INFO whenever the reply has it; dumps have it only with `-i`).
  */
 export function eventRow(rec: InetRecord, ipproto: number, format: EventsFormat): string[] {
-  const { services } = format.inet
-  const inet: InetFormatOptions = { ...format.inet, services: { port: (n, p) => services.port(n, p), name: (n) => services.name(n, null) } }
-  const row = inetRow(rec, ipproto, inet)
+  const row = inetRow(rec, ipproto, eventInetOptions(format.inet))
   row[COL.PROC] = inetExtras(rec, ipproto, { ...format.extras, showTcpInfo: format.extras.showTcpInfo || format.extras.showMem })
   return row
+}
+
+/** The listing's address/port options with services looked up for any protocol (see {@link eventRow}). */
+function eventInetOptions(inet: InetFormatOptions): InetFormatOptions {
+  const { services } = inet
+  return { ...inet, services: { port: (n, p) => services.port(n, p), name: (n) => services.name(n, null) } }
+}
+
+/** `--ndjson -E`: one socket object per announcement, written at once. */
+function eventJson(format: EventsFormat, write: (s: string) => void): JsonListing {
+  return createJsonListing({
+    mode: 'ndjson',
+    write,
+    flushEach: true,
+    numeric: format.inet.numeric,
+    inet: eventInetOptions(format.inet),
+    ifname: format.inet.ifname,
+    cgroupPath: format.extras.cgroupPath,
+    // Announcements are inet sockets only.
+    netlinkProtoName: () => undefined,
+    procStat: () => undefined,
+  })
 }
 
 /** SIGINT/SIGTERM and EPIPE on stdout as an AbortSignal; `release` removes the handlers. */
@@ -100,6 +119,11 @@ const isEpipe = (e: unknown): boolean => (e as NodeJS.ErrnoException | null)?.co
 export async function runEvents(c: Compiled, io: EventsIo, format: EventsFormat): Promise<number> {
   const { args, selection, filter, families } = c
   const prog = io.prog ?? 'ssx'
+  const jsonError = jsonOptionError(args.flags)
+  if (jsonError !== null) {
+    io.writeErr(`${prog}: ${jsonError}\n`)
+    return EXIT.usage
+  }
   // ss 6.1: nothing to subscribe to is a silent failure.
   if (destroyGroupsFor(families, selection.tables).length === 0) return EXIT.usage
 
@@ -108,7 +132,7 @@ export async function runEvents(c: Compiled, io: EventsIo, format: EventsFormat)
   const compiled = compileEventFilter(filter, { localPortRange })
   const own = io.signal ? null : processStop()
   const signal = io.signal ?? own!.signal
-  const json = format.json ?? null
+  const json = args.flags.ndjson ? eventJson(format, io.write) : null
   const renderer = json ? null : new Renderer({
     enabled: columnVisibility({ tables: selection.tables, states: selection.states, hideQueues: args.flags.noQueues }),
     header: !args.flags.noHeader,
