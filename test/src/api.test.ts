@@ -9,6 +9,7 @@ import { promisify } from 'node:util'
 import { fileURLToPath } from 'node:url'
 import vm from 'node:vm'
 import { build } from 'esbuild'
+import ts from 'typescript'
 import {
   compileQuery, emitPlan, disassemble, formatDisasm, interpret, evaluate, audit, FilterError, FilterSyntaxError,
   SelectionError, offlineResolver, DEFAULT_LOCAL_PORT_RANGE, TCP_STATE,
@@ -50,6 +51,19 @@ t.test('ssx/compiler bundles for the browser without Node built-ins or koffi', a
   t.match(api.formatDisasm(api.disassemble(program.bytes)), /D_COND/)
   t.match(api.emitPlan(q.plan, 'c'), /ssx_bytecode\[36\]/)
   t.same(api.audit(program.bytes, { netAdmin: false }), { ok: true })
+})
+
+t.test("ssx/compiler's types reach neither runtime/ nor Node's", async (t) => {
+  // A consumer type-checking `ssx/compiler` loads these files: none may need koffi or @types/node.
+  const program = ts.createProgram([`${ROOT}src/pure.ts`], {
+    target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    strict: true, noEmit: true, types: [], skipLibCheck: true,
+  })
+  const ours = program.getSourceFiles().map((f) => f.fileName).filter((f) => f.startsWith(ROOT) && !f.includes('/node_modules/')).map((f) => f.slice(ROOT.length))
+  t.ok(ours.includes('src/cli/emit.ts'), 'the emitters are in')
+  t.same(ours.filter((f) => f.startsWith('runtime/') || f.startsWith('src/') && !['src/pure.ts', 'src/cli/emit.ts'].includes(f)), [], 'no runtime/ or other src/ module')
+  const errors = ts.getPreEmitDiagnostics(program).filter((d) => d.file && ours.includes(d.file.fileName.slice(ROOT.length)))
+  t.same(errors.map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n')), [], 'and they type-check without @types/node')
 })
 
 /** `ssx compile ARGV` as JSON, next to the same query through compileQuery. */
