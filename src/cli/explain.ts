@@ -1,5 +1,5 @@
 /**
- * `ssx explain [ss options] [--graph dot|mermaid] [--trace SOCKET] [--color[=WHEN]] [FILTER...]`:
+ * `ssx explain [ss options] [--graph dot|mermaid|svg] [--trace SOCKET] [--color[=WHEN]] [FILTER...]`:
  * what ssx would do with a command line, taken apart for reading — the
  * filter as parsed, the plan, what runs where, the bytecode in words — or
  * the program's control-flow graph, or one socket's walk through it.
@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs'
 import { CommandFailure, compileSelected, selectArgv, type CommandIo, type CommandResult, type Compiled } from './compile.js'
 import { DIAG_TARGET, programsOf, renderExplain, type ExplainTarget } from './explain-render.js'
-import { buildCfg, toDot, toMermaid } from './graph.js'
+import { buildCfg, toDot, toMermaid, toSvg } from './graph.js'
 import { formatTrace, parseSocketDescription, SocketSyntaxError, traceSocket } from './trace.js'
 import { ANSI, PLAIN } from './paint.js'
 import { caret, EXIT } from './report.js'
@@ -26,7 +26,7 @@ export interface ExplainIo extends CommandIo {
 
 /** explain's own options, taken out of argv before ss's parser sees it. */
 export interface ExplainOptions {
-  readonly graph: 'dot' | 'mermaid' | null
+  readonly graph: 'dot' | 'mermaid' | 'svg' | null
   readonly trace: string | null
   readonly color: 'always' | 'never' | 'auto'
 }
@@ -69,7 +69,7 @@ export function splitExplainArgv(argv: readonly string[]): { readonly options: E
       value = argv[++i]!
     }
     if (name === 'graph') {
-      if (value !== 'dot' && value !== 'mermaid') throw new ExplainUsageError(`--graph must be dot or mermaid, not "${value}"`)
+      if (value !== 'dot' && value !== 'mermaid' && value !== 'svg') throw new ExplainUsageError(`--graph must be dot, mermaid or svg, not "${value}"`)
       graph = value
     } else {
       trace = value
@@ -121,7 +121,8 @@ export async function runExplain(argv: readonly string[], io: ExplainIo = {}): P
     const first = programs[0]
     if (!first) return { exitCode: EXIT.value, stdout: '', stderr: `${prog}: explain: no bytecode to draw: ${c.filter ? 'the filter runs in user space only' : 'there is no filter'}\n` }
     const cfg = buildCfg(disassemble(first.program.bytes, { ops: first.program.ops, source: c.source }))
-    return { exitCode: EXIT.ok, stdout: options.graph === 'dot' ? toDot(cfg, c.source || 'inet_diag bytecode') : toMermaid(cfg), stderr: '' }
+    const text = options.graph === 'dot' ? toDot(cfg, c.source || 'inet_diag bytecode') : options.graph === 'mermaid' ? toMermaid(cfg) : toSvg(cfg)
+    return { exitCode: EXIT.ok, stdout: text, stderr: '' }
   }
 
   let out = renderExplain(c, { paint, target })
