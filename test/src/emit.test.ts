@@ -133,7 +133,7 @@ for text in json.load(sys.stdin):
   for (const [i, { argv, why }] of CASES.entries()) t.equal(outputs[i], await expected(argv), `${argv.join(' ')} (${why})`)
 })
 
-t.test('Go: go vet accepts it', { skip: has('go') ? false : 'go is not installed on this machine' }, async (t) => {
+t.test('Go: go run builds it and the program prints the plan back', { skip: has('go') ? false : 'go is not installed on this machine' }, async (t) => {
   for (const [i, { argv }] of CASES.entries()) {
     const pkg = join(dir, `go${i}`)
     execFileSync('mkdir', ['-p', pkg])
