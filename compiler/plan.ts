@@ -45,7 +45,12 @@ export interface QueryPlan {
    * user-space semantics (null: none). Kernel part ∧ residual = the filter.
    */
   readonly residual: Filter | null
-  /** The filter the kernel runs (as bytecode) in inet requests; null when none. */
+  /**
+   * The filter the kernel runs (as bytecode) in inet requests; null when
+   * none. The residual itself for ss's filters; with metrics, a filter that
+   * accepts at least what the residual accepts (`kernelApproximation` in
+   * compiler/lower.ts), the rule stated in `notes`.
+   */
   readonly kernel: Filter | null
   /** Human-readable notes: what runs where and why. */
   readonly notes: readonly PlanNote[]
