@@ -84,6 +84,7 @@ export interface QuerySpec {
   /**
    * The filter expression in ss's language: one string, or the words of a
    * command line (joined with blanks, as ss does). Absent or empty: no filter.
+   * Spans point into this text. State words go in {@link states}, not here.
    */
   readonly filter?: string | readonly string[]
   /**
