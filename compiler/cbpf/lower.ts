@@ -8,20 +8,27 @@
  *
  * ## What the program cannot see: three-valued lowering
  *
- * A destroy message has the socket id, state and family in fixed places,
- * but not everything a filter can ask about (fwmark and cgroup are not in
- * the fixed part; `autobound` needs the local port range; tcp_info
- * predicates and any kind this pass does not know). Such a leaf is
- * *unknown* here. The program must keep every message the filter could
- * accept, so each unknown leaf is replaced by the constant that can only
- * make the filter more true: `true` under an even number of `not`s, `false`
- * under an odd number. Because `and`/`or` are monotone, the result is
- * implied by the filter — it over-approximates — and for a filter where
- * each leaf occurs once it equals Kleene's three-valued reading "accept
- * unless definitely false", at no cost in code size (no path is
- * duplicated). Constants are then folded; the approximations that survive
- * folding are reported as `residual`, and `exact` is false when there is
- * any, so user space re-checks the events the kernel let through.
+ * A destroy message has the socket id, state and family in fixed places
+ * and a few attributes after them, but not everything a filter can ask
+ * about (`autobound` needs the local port range; tcp_info metrics would
+ * need byte-swapped multi-word arithmetic; kinds this pass does not know).
+ * Such a leaf is *unknown* here. The program must keep every message the
+ * filter could accept, so each unknown leaf is replaced by the constant
+ * that can only make the filter more true: `true` under an even number of
+ * `not`s, `false` under an odd number. Because `and`/`or` are monotone,
+ * the result is implied by the filter — it over-approximates — and for a
+ * filter where each leaf occurs once it equals Kleene's three-valued
+ * reading "accept unless definitely false", at no cost in code size (no
+ * path is duplicated). Constants are then folded; the approximations that
+ * survive folding are reported as `residual`, and `exact` is false when
+ * there is any, so user space re-checks the events the kernel let through.
+ *
+ * `fwmark` and `cgroup` read the INET_DIAG_MARK / INET_DIAG_CGROUP_ID
+ * attributes through the kernel's `ld [nla]` lookup (the attribute walk is
+ * the kernel's loop, not ours); a message without the attribute reads as 0,
+ * as the runtime's decoder says. The kernel sends neither in destroy
+ * messages today, so `fwmark 0x1` drops every event, exactly as ss's
+ * user-space filter does.
  *
  * Leaves compile to short sequences of `ld`/`ldh`/`ldb [abs]`, an optional
  * `and #mask` and a conditional jump; ports and address words are in
@@ -31,8 +38,9 @@
  */
 import type { Span } from '../../grammar/ast.js'
 import type { Filter, HostCond } from '../filter.js'
-import { AF, inet_diag_msg } from '../../uapi/inet-diag.js'
-import { nlmsghdr } from '../../uapi/netlink.js'
+import { AF, INET_DIAG, inet_diag_msg } from '../../uapi/inet-diag.js'
+import { nlattr, nlmsghdr } from '../../uapi/netlink.js'
+import { ancillaryK } from '../../uapi/bpf-classic.js'
 import type { CbpfInsn, CbpfLabel, CbpfTarget } from './ir.js'
 
 /** Absolute offsets of the destroy message's fields, as the program sees them. */
@@ -47,6 +55,8 @@ export const DESTROY_MSG = (() => {
     src: base + o.idiag_src,
     dst: base + o.idiag_dst,
     ifindex: base + o.idiag_if,
+    /** The first attribute (INET_DIAG_PROTOCOL in destroy messages). */
+    attrs: base + inet_diag_msg.size,
   } as const
 })()
 
@@ -80,6 +90,7 @@ export interface CbpfLowered {
 export const KEEP = 0xffffffff
 export const DROP = 0
 
+const NLA_HDRLEN = nlattr.size
 const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
 
 // ---------------------------------------------------------------- conditions
@@ -94,12 +105,27 @@ interface WordTest {
   readonly value: number
   /** false: the test passes when the comparison fails. */
   readonly want: boolean
+  /** 'ind': `off` is relative to X (an attribute found by {@link AttrTest}). */
+  readonly mode?: 'ind'
+}
+
+/**
+ * A netlink attribute of the message, found with the kernel's `ld [nla]`
+ * lookup (the loop runs in the kernel, so the program stays loop-free):
+ * `tests` read its payload; a message without it passes iff `absent`.
+ */
+interface AttrTest {
+  readonly type: number
+  readonly absent: boolean
+  readonly tests: readonly WordTest[]
 }
 
 /** `all` AND (OR of `any`, each an AND of word tests); `any` null means no alternatives. */
 interface Test {
   readonly all: readonly WordTest[]
   readonly any: readonly (readonly WordTest[])[] | null
+  /** Tested instead of all/any when present. */
+  readonly attr?: AttrTest
 }
 
 type Cond =
@@ -184,10 +210,23 @@ function decideLeaf(f: Filter, opts: CbpfLowerOptions): Test | Cond | string {
       if (hi < 0xffff) all.push({ ...word(2, DESTROY_MSG.sport, 'gt', hi), want: false })
       return all.length === 0 ? TRUE : { all, any: null }
     }
-    case 'mark':
-      return 'fwmark is not in the destroy message: tested in user space'
-    case 'cgroup':
-      return 'cgroup is not in the destroy message: tested in user space'
+    case 'mark': {
+      // (mark & mask) == value on a host-order u32: byte swapping commutes with `&`, so swap the constants.
+      const le = opts.littleEndian ?? HOST_LITTLE_ENDIAN
+      const sw = (n: number): number => (le ? bswap32(n) : n >>> 0)
+      const absent = (0 & f.mask) >>> 0 === f.mark >>> 0
+      return { all: [], any: null, attr: { type: INET_DIAG.INET_DIAG_MARK, absent, tests: [{ width: 4, off: NLA_HDRLEN, mask: sw(f.mask), cmp: 'eq', value: sw(f.mark), want: true, mode: 'ind' }] } }
+    }
+    case 'cgroup': {
+      // A host-order u64: two words, low first on little-endian hosts.
+      const le = opts.littleEndian ?? HOST_LITTLE_ENDIAN
+      const id = BigInt.asUintN(64, f.id)
+      const lo = Number(id & 0xffffffffn)
+      const hi = Number(id >> 32n)
+      const words = le ? [bswap32(lo), bswap32(hi)] : [hi, lo]
+      const tests = words.map((w, i): WordTest => ({ ...word(4, NLA_HDRLEN + 4 * i, 'eq', w), mode: 'ind' }))
+      return { all: [], any: null, attr: { type: INET_DIAG.INET_DIAG_CGROUP_ID, absent: id === 0n, tests } }
+    }
     case 'metric':
       return `${f.field} is not read from the destroy message: tested in user space`
     default:
@@ -322,10 +361,15 @@ function generate(root: Cond): CbpfInsn[] {
   }
 
   const emitWord = (t: WordTest, yes: CbpfTarget, no: CbpfTarget, span: Span): void => {
-    const raw = `${t.width}:${t.off}&${ones(t.width)}`
-    const key = `${t.width}:${t.off}&${t.mask}`
+    // Indirect loads are relative to X, which each attribute lookup sets anew.
+    const where = t.mode === 'ind' ? `x${xSeq}+` : ''
+    const raw = `${where}${t.width}:${t.off}&${ones(t.width)}`
+    const key = `${where}${t.width}:${t.off}&${t.mask}`
     if (holds !== key) {
-      if (holds !== raw) push({ op: t.width === 4 ? 'LD_W_ABS' : t.width === 2 ? 'LD_H_ABS' : 'LD_B_ABS', k: t.off, span })
+      const load = t.mode === 'ind'
+        ? (t.width === 4 ? 'LD_W_IND' : t.width === 2 ? 'LD_H_IND' : 'LD_B_IND')
+        : (t.width === 4 ? 'LD_W_ABS' : t.width === 2 ? 'LD_H_ABS' : 'LD_B_ABS')
+      if (holds !== raw) push({ op: load, k: t.off, span })
       if (t.mask !== ones(t.width)) push({ op: 'ALU_AND_K', k: t.mask, span })
       holds = key
       fall = holds
@@ -343,7 +387,21 @@ function generate(root: Cond): CbpfInsn[] {
     tests.forEach((t, i) => emitWord(t, i === tests.length - 1 ? yes : 'next', no, span))
   }
 
+  let xSeq = 0
+  const emitAttr = (attr: AttrTest, yes: CbpfLabel, no: CbpfLabel, span: Span): void => {
+    // X = type, A = where the search starts; `ld [nla]` leaves the attribute's offset (0: none) in A.
+    push({ op: 'LDX_IMM', k: attr.type, span })
+    push({ op: 'LD_IMM', k: DESTROY_MSG.attrs, span })
+    push({ op: 'LD_W_ABS', k: ancillaryK('nla'), span })
+    holds = ''
+    push({ op: 'JMP_JEQ_K', k: 0, jt: attr.absent ? yes : no, jf: 'next', span })
+    push({ op: 'MISC_TAX', k: 0, span })
+    xSeq++
+    emitAll(attr.tests, yes, no, span)
+  }
+
   const emitTest = (test: Test, yes: CbpfLabel, no: CbpfLabel, span: Span): void => {
+    if (test.attr) return emitAttr(test.attr, yes, no, span)
     if (test.any === null) return emitAll(test.all, yes, no, span)
     if (test.all.length > 0) test.all.forEach((t) => emitWord(t, 'next', no, span))
     test.any.forEach((alt, i) => {

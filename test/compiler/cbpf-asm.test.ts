@@ -33,6 +33,7 @@ const GOLDEN_CASES: readonly [string, string][] = [
   ['not-sport-22-or-80', 'not ( sport = :22 or sport = :80 )'],
   ['dev-lo-and-autobound', 'dev lo and autobound'],
   ['fwmark-and-sport', 'fwmark 0x10/0xff and sport = :22'],
+  ['rtt-and-sport', 'rtt > 50ms and sport = :22'],
   ['unix-src', 'src unix:/tmp/*'],
   ['dport-services', 'dport = :ssh or dport = :http or dport = :https'],
 ]

@@ -27,9 +27,19 @@ export interface DestroyEvent {
   readonly dst: Uint8Array
   readonly ifindex: number
   readonly protocol: number
+  /** INET_DIAG_MARK / INET_DIAG_CGROUP_ID attributes, when present (the kernel sends neither today). */
+  readonly mark?: number
+  readonly cgroupId?: bigint
 }
 
 const align4 = (n: number): number => (n + 3) & ~3
+
+/** `n` little-endian in `size` bytes (host order on the machines we target). */
+function le(size: number, n: bigint): Uint8Array {
+  const b = new Uint8Array(size)
+  for (let i = 0; i < size; i++) b[i] = Number((n >> BigInt(8 * i)) & 0xffn)
+  return b
+}
 
 /**
  * The message as the kernel broadcasts it (`inet_diag_handler_get_info`):
@@ -39,6 +49,8 @@ const align4 = (n: number): number => (n + 3) & ~3
 export function destroyMessage(ev: DestroyEvent): Uint8Array {
   const attrs: [number, Uint8Array][] = [[INET_DIAG.INET_DIAG_PROTOCOL, Uint8Array.of(ev.protocol)]]
   if (ev.protocol === IPPROTO.IPPROTO_TCP) attrs.push([INET_DIAG.INET_DIAG_INFO, new Uint8Array(232).fill(0xa5)])
+  if (ev.mark !== undefined) attrs.push([INET_DIAG.INET_DIAG_MARK, le(4, BigInt(ev.mark >>> 0))])
+  if (ev.cgroupId !== undefined) attrs.push([INET_DIAG.INET_DIAG_CGROUP_ID, le(8, ev.cgroupId)])
   const attrLen = attrs.reduce((n, [, p]) => n + align4(nlattr.size + p.length), 0)
   const total = nlmsghdr.size + inet_diag_msg.size + attrLen
   const bytes = new Uint8Array(total)
@@ -134,8 +146,8 @@ const leafArb: fc.Arbitrary<Filter> = fc.oneof(
   { weight: 6, arbitrary: fc.record({ kind: fc.constant('hostcond' as const), dir: fc.constantFrom('src' as const, 'dst' as const), cond: hostCondArb, span: fc.constant(SPAN) }) },
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('portcmp' as const), dir: fc.constantFrom('src' as const, 'dst' as const), cmp: fc.constantFrom('ge' as const, 'le' as const), port: fc.oneof(portArb, fc.integer({ min: -3, max: 70000 })), span: fc.constant(SPAN) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('dev' as const), ifindex: fc.constantFrom(0, 1, 2, 7, 0x01020304, 0xffffffff), span: fc.constant(SPAN) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('mark' as const), mark: fc.constantFrom(0, 1, 0x10), mask: fc.constantFrom(0, 0xff, 0xffffffff), span: fc.constant(SPAN) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('cgroup' as const), id: fc.constantFrom(0n, 4242n), span: fc.constant(SPAN) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('mark' as const), mark: fc.oneof(fc.constantFrom(0, 1, 0x10, 0x1234), fc.nat()), mask: fc.oneof(fc.constantFrom(0, 0xff, 0xff00, 0xffffffff), fc.nat()), span: fc.constant(SPAN) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('cgroup' as const), id: fc.oneof(fc.constantFrom(0n, 4242n, 0x100000001n), fc.bigInt({ min: 0n, max: (1n << 64n) - 1n })), span: fc.constant(SPAN) }) },
   { weight: 1, arbitrary: fc.constant<Filter>({ kind: 'auto', span: SPAN }) },
   { weight: 1, arbitrary: fc.constant({ kind: UNKNOWN_KIND, span: SPAN } as unknown as Filter) },
 )
@@ -154,14 +166,16 @@ export function filterArb(maxDepth = 4): fc.Arbitrary<Filter> {
 }
 
 /** The constants a filter mentions: sockets built from them hit its tests. */
-export function filterConstants(f: Filter | null): { ports: number[]; v4: Uint8Array[]; v6: Uint8Array[]; ifindex: number[] } {
-  const out = { ports: [] as number[], v4: [] as Uint8Array[], v6: [] as Uint8Array[], ifindex: [] as number[] }
+export function filterConstants(f: Filter | null): { ports: number[]; v4: Uint8Array[]; v6: Uint8Array[]; ifindex: number[]; marks: number[]; cgroups: bigint[] } {
+  const out = { ports: [] as number[], v4: [] as Uint8Array[], v6: [] as Uint8Array[], ifindex: [] as number[], marks: [] as number[], cgroups: [] as bigint[] }
   const walk = (g: Filter): void => {
     switch (g.kind) {
       case 'and': case 'or': walk(g.left); walk(g.right); return
       case 'not': walk(g.operand); return
       case 'portcmp': out.ports.push(g.port - 1, g.port, g.port + 1); return
       case 'dev': out.ifindex.push(g.ifindex >>> 0); return
+      case 'mark': out.marks.push(g.mark >>> 0, (g.mark | ~g.mask) >>> 0, (g.mark ^ 1) >>> 0); return
+      case 'cgroup': out.cgroups.push(g.id, g.id ^ 1n, g.id ^ (1n << 32n)); return
       case 'hostcond': {
         const c = g.cond
         if (c.family === 'inet') {
@@ -217,7 +231,9 @@ export function eventArb(f: Filter | null): fc.Arbitrary<DestroyEvent> {
       dst: addr(family),
       ifindex: pick(c.ifindex, fc.constantFrom(0, 1, 2, 7)),
       protocol: fc.constantFrom(IPPROTO.IPPROTO_TCP, IPPROTO.IPPROTO_UDP),
-    }))
+      mark: fc.option(pick(c.marks, fc.constantFrom(0, 1, 0x10, 0x1234, 0xffffffff)), { nil: undefined }),
+      cgroupId: fc.option(pick(c.cgroups, fc.constantFrom(0n, 4242n, 0x100000001n)), { nil: undefined }),
+    }, { requiredKeys: ['family', 'state', 'sport', 'dport', 'src', 'dst', 'ifindex', 'protocol'] }))
 }
 
 /** AF constants for readers of this file. */

@@ -144,6 +144,8 @@ async function main(): Promise<void> {
       'dev lo',
       'fwmark 0x1 or sport = :5556',
       'not ( sport = :5555 or dport = :5555 )',
+      'not fwmark 0x1 and cgroup /x or dport = :5555',
+      'rtt > 50ms and sport = :5555',
     ]
     const range = (await ns.exec('cat', ['/proc/sys/net/ipv4/ip_local_port_range'])).stdout.trim().split(/\s+/).map(Number) as [number, number]
     const env = { localPortRange: range }
