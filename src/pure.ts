@@ -58,6 +58,20 @@ export { evaluate, isAutobound, DEFAULT_LOCAL_PORT_RANGE } from '../compiler/eva
 export type { EvaluateEnv } from '../compiler/evaluate.js'
 export type { FilterSocket } from '../compiler/socket.js'
 
+// --- Classic BPF target (destroy-event filters for SO_ATTACH_FILTER) --------
+export { compileEventFilter } from '../compiler/cbpf/compile.js'
+export type { EventFilterProgram, EventFilterOptions, CbpfOp, CbpfResidual } from '../compiler/cbpf/compile.js'
+export { lowerEventFilter, DESTROY_MSG } from '../compiler/cbpf/lower.js'
+export { assemble as assembleCbpf, encodeOps as encodeCbpf } from '../compiler/cbpf/assemble.js'
+export type { CbpfIr, CbpfInsn, CbpfLabel, CbpfTarget } from '../compiler/cbpf/ir.js'
+export { decodeProgram as decodeCbpf, formatAsm as formatCbpfAsm, formatDd as formatCbpfDd, formatDdd as formatCbpfDdd, parseAsm as parseCbpfAsm } from '../compiler/cbpf/disasm.js'
+export { checkProgram as checkCbpf } from '../compiler/cbpf/check.js'
+export type { CheckResult as CbpfCheckResult } from '../compiler/cbpf/check.js'
+export { interpret as interpretCbpf, CbpfRuntimeError } from '../compiler/cbpf/interpret.js'
+export type { CbpfContext } from '../compiler/cbpf/interpret.js'
+export { CBPF_OPCODES, CBPF_OPCODE_BY_CODE, BPF_MAXINSNS, SO_FILTER, sock_filter } from '../uapi/bpf-classic.js'
+export type { CbpfOpName, CbpfOpcodeInfo } from '../uapi/bpf-classic.js'
+
 // --- Socket selection (ss's table, family and state options) ----------------
 export {
   selectSockets, SelectionError, TABLE, tableBit, familyBit, hasFamily, tableNames,
