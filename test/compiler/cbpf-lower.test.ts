@@ -167,3 +167,16 @@ t.test('property: the same over filters written in ss syntax (parser and resolve
   )
   t.ok(stats.total > RUNS, `${stats.total} events checked, ${stats.exact} with an exact program`)
 })
+
+t.test('a filter too large for 4096 instructions keeps everything and says so', async (t) => {
+  const text = Array.from({ length: 400 }, (_, i) => `src 10.${i >> 8}.${i & 0xff}.0/24`).join(' or ')
+  const { filter } = await filterFromText(text)
+  const r = compileEventFilter(filter)
+  t.equal(r.ops.length, 1)
+  t.equal(r.ops[0]!.k, 0xffffffff, 'ret #-1')
+  t.equal(r.exact, false)
+  t.match(r.residual[0]!.reason, /at most 4096/)
+  const small = compileEventFilter((await filterFromText(text.split(' or ').slice(0, 100).join(' or '))).filter)
+  t.equal(small.exact, true, '100 prefixes still fit')
+  t.ok(small.ops.some((o) => o.trampoline), 'with ja trampolines')
+})
