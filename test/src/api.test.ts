@@ -5,6 +5,9 @@
 // library; streamSockets selects what ss selects (kernel test).
 import t from 'tap'
 import { execFile } from 'node:child_process'
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { fileURLToPath } from 'node:url'
 import vm from 'node:vm'
@@ -160,6 +163,45 @@ t.test('the package entries resolve through exports to the built library', async
     }))`
   const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT })
   t.same(JSON.parse(stdout), { same: true, main: [], pure: [], noRuntime: true, requests: 2 })
+})
+
+t.test('TypeScript consumers: the declarations of both entries compile under the strictest options', async (t) => {
+  // npm pack runs this through prepack; the exports' `types` point at its output.
+  await run('npm', ['run', '--silent', 'build:types'], { cwd: ROOT })
+  const dir = mkdtempSync(join(tmpdir(), 'ssx-consumer-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  mkdirSync(join(dir, 'node_modules'))
+  symlinkSync(ROOT, join(dir, 'node_modules', 'ssx'))
+  writeFileSync(join(dir, 'package.json'), '{"type":"module"}\n')
+  writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({
+    compilerOptions: {
+      target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, skipLibCheck: true,
+      exactOptionalPropertyTypes: true, noUncheckedIndexedAccess: true, noPropertyAccessFromIndexSignature: true,
+      types: ['node'], typeRoots: [join(ROOT, 'node_modules/@types')],
+    },
+    files: ['pure.ts', 'main.ts'],
+  }))
+  // Only the pure entry: must type-check without @types/node.
+  writeFileSync(join(dir, 'pure.ts'), [
+    "import { compileQuery, emitPlan, FilterError, type CompiledQuery, type QuerySpec } from 'ssx/compiler'",
+    "const spec: QuerySpec = { tables: ['tcp'], filter: 'dport = :443' }",
+    'const q: CompiledQuery = await compileQuery(spec)',
+    "export const text: string = emitPlan(q.plan, 'rust')",
+    'export const isTyped = (e: unknown): boolean => e instanceof FilterError && e.code.length > 0',
+  ].join('\n'))
+  writeFileSync(join(dir, 'main.ts'), [
+    "import { compileQuery, streamSockets, encodePlan, type SocketRecord } from 'ssx'",
+    "const q = await compileQuery({ tables: ['tcp'], states: ['listening'] })",
+    'export const messages: Uint8Array[] = encodePlan(q.plan)',
+    'export async function ports(): Promise<number[]> {',
+    '  const out: number[] = []',
+    '  for await (const s of streamSockets(q) as AsyncIterable<SocketRecord>) if (s.kind === "inet") out.push(s.localPort)',
+    '  return out',
+    '}',
+  ].join('\n'))
+  const tsc = join(ROOT, 'node_modules/typescript/bin/tsc')
+  const result = await run(process.execPath, [tsc, '-p', dir], { cwd: dir }).then(() => '', (e: { stdout?: string }) => e.stdout ?? String(e))
+  t.equal(result, '', 'tsc reports nothing')
 })
 
 if (!(await canUseNetns()) && process.env.CI !== 'true') {
