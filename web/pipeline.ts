@@ -150,7 +150,7 @@ export async function runPlayground(commandLine: string, socketLines: readonly s
   const env = { localPortRange: PORT_RANGE }
   const sockets = socketLines.filter((l) => l.trim() !== '').map((line): SocketRow => {
     try {
-      const desc = parseSocketDescription(line.trim(), { localPortRange: PORT_RANGE })
+      const desc = parseSocketDescription(line.trim())
       const t = traceSocket(plan, desc, env)
       const program = t.request?.req.program
       const own = program ? disassemble(program.bytes, { ops: program.ops, source }) : null

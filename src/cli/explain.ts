@@ -130,7 +130,7 @@ export async function runExplain(argv: readonly string[], io: ExplainIo = {}): P
     const localPortRange = io.localPortRange ?? readLocalPortRange()
     let desc
     try {
-      desc = parseSocketDescription(options.trace, { localPortRange })
+      desc = parseSocketDescription(options.trace)
     } catch (e) {
       if (e instanceof SocketSyntaxError) return { exitCode: EXIT.usage, stdout: '', stderr: `${prog}: error: --trace: ${e.message}\n${caret(options.trace, e.span)}\n` }
       throw e

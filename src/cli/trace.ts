@@ -101,17 +101,18 @@ function number(w: Word | undefined, what: string, at: Span): number {
   return n
 }
 
-/** Options of {@link parseSocketDescription}. */
-export interface DescribeOptions {
-  /** The ephemeral port range: a local port inside it counts as autobound unless `bound` is given. */
-  readonly localPortRange: readonly [number, number]
-}
-
 /**
  * Read a socket description. Throws {@link SocketSyntaxError} pointing at
  * the word it cannot read.
+ *
+ * Without `bound` or `autobound`, the port lock bit (`sk_userlocks &
+ * SOCK_BINDPORT_LOCK`, what AUTO tests) is set only for sockets without a
+ * peer (listeners, unconnected UDP), which applications bind; connected
+ * sockets get it only from an explicit bind, and accepted children of a
+ * bound listener do not inherit it (kernel-sock-diag §1.6, observed).
+ * TIME-WAIT and request sockets always report 0.
  */
-export function parseSocketDescription(text: string, opts: DescribeOptions): SocketDescription {
+export function parseSocketDescription(text: string): SocketDescription {
   const ws = words(text)
   const end: Span = { start: text.length, end: text.length }
   const first = ws[0]
@@ -177,11 +178,10 @@ export function parseSocketDescription(text: string, opts: DescribeOptions): Soc
     }
   }
   const family = local.addr.length === 16 ? AF.AF_INET6 : AF.AF_INET
-  const [lo, hi] = opts.localPortRange
-  // Without a word for it, an ephemeral local port is taken as autobound, any other as bound by the application.
-  const isBound = bound ?? !(local.port >= lo && local.port <= hi)
   const defaultState = remote ? 1 : table === 'tcp' || table === 'dccp' || table === 'sctp' || table === 'mptcp' ? 10 : 7
   const finalState = state ?? defaultState
+  const minisock = finalState === 6 || finalState === 3
+  const isBound = !minisock && (bound ?? (finalState === 10 || finalState === 7))
   const sock: FilterSocket = {
     family,
     state: finalState,
@@ -194,7 +194,7 @@ export function parseSocketDescription(text: string, opts: DescribeOptions): Soc
     cgroupId: cgroupId ?? 0n,
     userlocks: isBound ? SOCK_BINDPORT_LOCK : 0,
     // The kernel sends INET_DIAG_SHUTDOWN for full sockets only: not TIME-WAIT (6) or request (SYN-RECV, 3) sockets.
-    ...(finalState === 6 || finalState === 3 ? {} : { shutdown: 0 }),
+    ...(minisock ? {} : { shutdown: 0 }),
     ...diag,
     ...(Object.keys(tcpInfo).length ? { tcpInfo: tcpInfo as FilterTcpInfo } : {}),
   }
@@ -234,7 +234,7 @@ const familyName = (af: number): string => (af === AF.AF_INET6 ? 'AF_INET6' : af
 export function formatTrace(desc: SocketDescription, t: TraceResult, lines: readonly DisasmLine[] | null, paint: Paint = PLAIN): string {
   const out: string[] = [paint.heading(`trace: ${desc.text}`)]
   const s = desc.sock
-  out.push(`  socket      ${desc.table} ${familyName(s.family)}, state ${STATE_DISPLAY_NAMES[s.state] ?? s.state}, ifindex ${s.ifindex ?? 0}, mark 0x${((s.mark ?? 0) >>> 0).toString(16)}, cgroup ${s.cgroupId ?? 0n}, ${(s.userlocks ?? 0) & SOCK_BINDPORT_LOCK ? 'port bound explicitly' : 'autobound port'}`)
+  out.push(`  socket      ${desc.table} ${familyName(s.family)}, state ${STATE_DISPLAY_NAMES[s.state] ?? s.state}, ifindex ${s.ifindex ?? 0}, mark 0x${((s.mark ?? 0) >>> 0).toString(16)}, cgroup ${s.cgroupId ?? 0n}, ${(s.userlocks ?? 0) & SOCK_BINDPORT_LOCK ? 'port bound by the application' : 'port not locked by bind (AUTO true)'}`)
   const metrics = METRIC_NAMES.flatMap((m) => {
     const v = readMetric(m, s)
     return v === undefined ? [] : [`${m} ${v}${METRICS[m].unit === 'us' ? 'us' : METRICS[m].unit === 'bytes' ? 'b' : ''}`]

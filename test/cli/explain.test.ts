@@ -89,11 +89,12 @@ t.test('colour only when asked or on a terminal', async (t) => {
 })
 
 t.test('socket descriptions', async (t) => {
-  const opts = { localPortRange: EXPLAIN_PORT_RANGE }
   const ok: [string, Record<string, unknown>][] = [
-    ['tcp 10.0.0.1:5555 -> 10.0.0.2:443 established [mark 0x10] [dev 2]', { family: 2, state: 1, localPort: 5555, remotePort: 443, mark: 16, ifindex: 2, userlocks: 8 }],
+    ['tcp 10.0.0.1:5555 -> 10.0.0.2:443 established [mark 0x10] [dev 2]', { family: 2, state: 1, localPort: 5555, remotePort: 443, mark: 16, ifindex: 2, userlocks: 0 }],
     ['udp 0.0.0.0:53', { family: 2, state: 7, localPort: 53, remotePort: 0, userlocks: 8 }],
-    ['tcp [::1]:22 listen', { family: 10, state: 10, localPort: 22 }],
+    ['tcp [::1]:22 listen', { family: 10, state: 10, localPort: 22, userlocks: 8 }],
+    ['tcp [::1]:22 listen autobound', { userlocks: 0 }],
+    ['tcp 10.0.0.1:80 -> 10.0.0.2:80 time-wait bound', { userlocks: 0 }],
     ['tcp 10.0.0.1:40000 -> 10.0.0.2:80', { state: 1, userlocks: 0 }],
     ['tcp 10.0.0.1:40000 -> 10.0.0.2:80 bound', { userlocks: 8 }],
     ['tcp 10.0.0.1:80 -> 10.0.0.2:80 autobound time-wait cgroup 42', { userlocks: 0, state: 6, cgroupId: 42n }],
@@ -101,7 +102,7 @@ t.test('socket descriptions', async (t) => {
     ['tcp [fe80::1]:1 -> [fe80::2]:2 [rtt 60ms] lastsnd 2s uid 7', { family: 10, tcpInfo: { rtt: 60000, lastDataSent: 2000 }, uid: 7, shutdown: 0 }],
     ['tcp 10.0.0.1:1 -> 10.0.0.2:2 syn-recv', { state: 3, shutdown: undefined }],
   ]
-  for (const [text, want] of ok) t.match(parseSocketDescription(text, opts).sock, want, text)
+  for (const [text, want] of ok) t.match(parseSocketDescription(text).sock, want, text)
   const bad: [string, RegExp, number][] = [
     ['', /expected a protocol/, 0],
     ['icmp 1.2.3.4:5', /expected a protocol/, 0],
@@ -120,7 +121,7 @@ t.test('socket descriptions', async (t) => {
   for (const [text, msg, at] of bad) {
     let err: unknown
     try {
-      parseSocketDescription(text, opts)
+      parseSocketDescription(text)
     } catch (e) {
       err = e
     }
@@ -134,7 +135,7 @@ t.test('socket descriptions', async (t) => {
 t.test('trace: the kernel verdict is the interpreter\'s, the user-space verdict the evaluator\'s', async (t) => {
   const selection = selectSockets({ options: [{ name: 'tcp' }], words: [] })
   const plan = compilePlan(null, { selection, preferredFamily: 0 })
-  const desc = parseSocketDescription('tcp 10.0.0.1:22 -> 10.0.0.2:40000', { localPortRange: EXPLAIN_PORT_RANGE })
+  const desc = parseSocketDescription('tcp 10.0.0.1:22 -> 10.0.0.2:40000')
   const r = traceSocket(plan, desc, { localPortRange: EXPLAIN_PORT_RANGE })
   t.same([r.kernel, r.userSpace, r.listed, r.request?.index], [null, null, true, 1], 'no filter: listed by its state alone')
 })
