@@ -107,7 +107,9 @@ function rows(plan: QueryPlan): Row[] {
 function byteLines(plan: QueryPlan, source: string | undefined): ByteLine[] {
   const program = plan.requests.find((r) => r.program)?.program
   if (!program) return []
+  // Source snippets of a multi-line -F filter would break formatDisasm's one-line-per-op output.
   const listing = disassemble(program.bytes, source === undefined ? { ops: program.ops } : { ops: program.ops, source })
+    .map((l) => (l.kind === 'op' && l.source !== undefined ? { ...l, source: l.source.replace(/[\r\n]+/g, ' ') } : l))
   const text = formatDisasm(listing).split('\n')
   return listing.map((line, i) => {
     const end = listing[i + 1]?.offset ?? program.bytes.length
