@@ -22,8 +22,8 @@ export interface ByteField {
   readonly meaning: string
 }
 
-const hex = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join(' ')
-export { hex as hexBytes }
+/** Bytes as lowercase hex pairs separated by spaces (`07 10 14 00`). */
+export const hexBytes = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join(' ')
 
 /** Split a disassembled program into annotated fields (bytes after a `bad` line are one last field). */
 export function annotateBytes(bytes: Uint8Array, lines: readonly DisasmLine[]): ByteField[] {
