@@ -89,7 +89,17 @@ const METRIC_FIELD: Readonly<Partial<Record<MetricName, { readonly field: RecFie
 export const EBPF_UNSUPPORTED_METRICS: readonly MetricName[] = (['rto', 'lastsnd', 'lastrcv', 'lastack'] as const).filter((m) => !(m in METRIC_FIELD))
 
 /** Options of {@link generateIterTcp}. */
-export interface IterCodegenOptions extends EvaluateEnv {}
+export interface IterCodegenOptions extends EvaluateEnv {
+  /**
+   * `idiag_states`-style mask (`1 << state`) the listing selected; absent =
+   * every state. Tested on the kernel's own state as inet_diag does: a
+   * TIME-WAIT socket by TCP_TIME_WAIT whatever its substate, a request socket
+   * by the SYN-RECV bit.
+   */
+  readonly states?: number
+  /** `1 << AF_*` mask of the selected families; absent = AF_INET and AF_INET6. */
+  readonly families?: number
+}
 
 /** The emitter: an instruction list and a label counter. */
 class Emitter {
@@ -144,6 +154,7 @@ export function generateIterTcp(filter: Filter | null, layout: IterLayout, opts:
   copy('family', SK, M.skc_family, 'skc_family')
   load(3, SK, M.skc_state, 'skc_state')
   store('state', 3)
+  selectStateAndFamily(e, opts, reject)
   copy('sport', SK, M.skc_num, 'skc_num')
   load(1, SK, M.skc_dport, 'skc_dport')
   e.emit({ op: 'end', order: 'be', bits: 16, dst: 1, note: 'network → host order' })
@@ -261,7 +272,35 @@ export function generateIterTcp(filter: Filter | null, layout: IterLayout, opts:
   e.place(reject)
   e.emit({ op: 'alu', alu: 'mov', wide: false, dst: 0, src: { imm: 0 } })
   e.emit({ op: 'exit' })
-  return dropFallthroughJumps(dropUnreachable(e.out))
+  // Each rewrite can expose another: run them to a fixed point.
+  let ir = e.out
+  for (let n = -1; n !== ir.length;) {
+    n = ir.length
+    ir = dropFallthroughJumps(invertBranches(dropUnusedLabels(dropUnreachable(threadJumps(ir)))))
+  }
+  return ir
+}
+
+/** The listing's state and family selection, on r3 = skc_state, before anything else is read. */
+function selectStateAndFamily(e: Emitter, opts: IterCodegenOptions, reject: Label): void {
+  const ALL_TCP_STATES = 0x3ffe // TCP_ESTABLISHED (1) … TCP_BOUND_INACTIVE (13)
+  if (opts.states !== undefined) {
+    const syn = 1 << TCP_STATE.TCP_SYN_RECV
+    const mask = (opts.states | (opts.states & syn ? 1 << TCP_STATE.TCP_NEW_SYN_RECV : 0)) & ALL_TCP_STATES
+    if (mask !== ALL_TCP_STATES) {
+      e.emit({ op: 'alu', alu: 'mov', wide: true, dst: 1, src: { imm: 1 }, note: 'state selection' })
+      e.emit({ op: 'alu', alu: 'lsh', wide: true, dst: 1, src: { reg: 3 } })
+      e.emit({ op: 'alu', alu: 'and', wide: true, dst: 1, src: { imm: mask } })
+      e.emit({ op: 'jmp', cond: 'jeq', wide: true, dst: 1, src: { imm: 0 }, target: reject })
+    }
+  }
+  if (opts.families !== undefined) {
+    for (const af of [AF.AF_INET, AF.AF_INET6]) {
+      if (opts.families & (1 << af)) continue
+      e.emit({ op: 'ldx', size: 'u8', dst: 1, src: 10, off: at('family'), note: 'family selection' })
+      e.emit({ op: 'jmp', cond: 'jeq', wide: true, dst: 1, src: { imm: af }, target: reject })
+    }
+  }
 }
 
 /**
@@ -287,6 +326,59 @@ export function dropUnreachable(ir: readonly Insn[]): Insn[] {
     }
   }
   return ir.filter((insn, i) => seen[i] || insn.op === 'label')
+}
+
+/** A jump to `L:` where `L:` holds only `goto M` goes to `M` directly. */
+export function threadJumps(ir: readonly Insn[]): Insn[] {
+  const forward = new Map<Label, Label>()
+  ir.forEach((insn, i) => {
+    if (insn.op !== 'label') return
+    let j = i + 1
+    while (j < ir.length && ir[j]!.op === 'label') j++
+    const next = ir[j]
+    if (next?.op === 'ja' && typeof next.target !== 'number' && next.target !== insn.label) forward.set(insn.label, next.target)
+  })
+  const final = (l: Label): Label => {
+    for (let n = 0; n < 64; n++) {
+      const to = forward.get(l)
+      if (!to) break
+      l = to
+    }
+    return l
+  }
+  return ir.map((insn) => ((insn.op === 'jmp' || insn.op === 'ja') && typeof insn.target !== 'number' ? { ...insn, target: final(insn.target) } : insn))
+}
+
+/** Labels no jump names: they would only hide a `jmp; ja` pair from {@link invertBranches}. */
+export function dropUnusedLabels(ir: readonly Insn[]): Insn[] {
+  const used = new Set<Label>()
+  for (const insn of ir) if ((insn.op === 'jmp' || insn.op === 'ja') && typeof insn.target !== 'number') used.add(insn.target)
+  return ir.filter((insn) => insn.op !== 'label' || used.has(insn.label))
+}
+
+const INVERSE = { jeq: 'jne', jne: 'jeq', jgt: 'jle', jle: 'jgt', jge: 'jlt', jlt: 'jge', jsgt: 'jsle', jsle: 'jsgt', jsge: 'jslt', jslt: 'jsge' } as const
+
+/**
+ * `if C goto L1; goto L2; L1:` → `if !C goto L2; L1:` (one instruction
+ * fewer on every path; `jset` has no inverse and stays).
+ */
+export function invertBranches(ir: readonly Insn[]): Insn[] {
+  const out: Insn[] = []
+  for (let i = 0; i < ir.length; i++) {
+    const a = ir[i]!
+    const b = ir[i + 1]
+    if (a.op === 'jmp' && a.cond !== 'jset' && b?.op === 'ja') {
+      let lands = false
+      for (let j = i + 2; j < ir.length && ir[j]!.op === 'label'; j++) if ((ir[j] as { label: Label }).label === a.target) lands = true
+      if (lands) {
+        out.push({ ...a, cond: INVERSE[a.cond], target: b.target })
+        i++
+        continue
+      }
+    }
+    out.push(a)
+  }
+  return out
 }
 
 /** `ja L` right before `L:` does nothing: drop it (the listing reads better, the verifier has less to walk). */

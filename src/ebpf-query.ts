@@ -1,0 +1,73 @@
+/**
+ * The eBPF target of a socket listing (`--target ebpf`, issue 9): the whole
+ * filter, with the listing's state and family selection, compiled into one
+ * `iter/tcp` program that runs in the kernel; the records it writes decode
+ * into the same {@link InetRecord}s a netlink dump yields.
+ *
+ * Glue only: the code generator (compiler/ebpf) is pure and takes the
+ * kernel layout the runtime reads from BTF (runtime/bpf-iter).
+ *
+ * ```ts
+ * const why = ebpfListingIssue(selection)            // null: the listing can run here
+ * const recs = runEbpfListing(filter, { selection, localPortRange, netns })
+ * ```
+ */
+import { FilterError } from '../grammar/errors.js'
+import type { Filter } from '../compiler/filter.js'
+import { TABLE, type Selection } from '../compiler/select.js'
+import { compileIterTcp } from '../compiler/ebpf/codegen.js'
+import type { EbpfProgram } from '../compiler/ebpf/assemble.js'
+import { decode, formatListing } from '../compiler/ebpf/disasm.js'
+import type { IterLayout } from '../uapi/bpf.js'
+import { readIterLayout, runIter } from '../runtime/bpf-iter.js'
+import { decodeIterTcp } from '../runtime/decode-iter.js'
+import type { InetRecord } from '../runtime/decode-inet.js'
+
+/** Options of {@link compileEbpfListing} and {@link runEbpfListing}. */
+export interface EbpfListingOptions {
+  readonly selection: Selection
+  /** `ip_local_port_range` of the namespace listed (for `autobound`). */
+  readonly localPortRange: readonly [number, number]
+  /** `ip netns` name or path; the iterator walks that namespace. */
+  readonly netns?: string
+  /** Kernel layout; read from the running kernel's BTF when absent. */
+  readonly layout?: IterLayout
+}
+
+/**
+ * Why a listing with this selection cannot run on the eBPF target, or null.
+ * Only the TCP table has an iterator program so far (iter/udp and iter/unix
+ * are not written yet).
+ */
+export function ebpfListingIssue(selection: Selection): string | null {
+  const others = selection.tables & ~(1 << TABLE.tcp)
+  if (others !== 0) return 'the eBPF target lists TCP sockets only (iter/udp and iter/unix are not implemented yet)'
+  return null
+}
+
+/**
+ * Compile the listing's program.
+ * @throws FilterError `E_EBPF_UNSUPPORTED` (a predicate this target cannot test, or a selection it cannot list)
+ * @throws BtfError when the layout must be read and the kernel has no usable BTF
+ */
+export function compileEbpfListing(filter: Filter | null, opts: EbpfListingOptions): { readonly program: EbpfProgram, readonly layout: IterLayout } {
+  const issue = ebpfListingIssue(opts.selection)
+  if (issue) throw new FilterError('E_EBPF_UNSUPPORTED', issue)
+  const layout = opts.layout ?? readIterLayout()
+  const program = compileIterTcp(filter, layout, { localPortRange: opts.localPortRange, states: opts.selection.states, families: opts.selection.families })
+  return { program, layout }
+}
+
+/** The program as a listing in the verifier's style, with the filter text beside each instruction. */
+export function formatEbpfListing(program: EbpfProgram, source?: string): string {
+  return formatListing(decode(program.bytes), { placed: program.insns, ...(source !== undefined ? { source } : {}) })
+}
+
+/**
+ * Run the listing on the eBPF target: compile, load, iterate, decode.
+ * @throws FilterError, BtfError, BpfError (not root, verifier refusal with its log), NetlinkError (namespace)
+ */
+export function runEbpfListing(filter: Filter | null, opts: EbpfListingOptions): InetRecord[] {
+  const { program, layout } = compileEbpfListing(filter, opts)
+  return decodeIterTcp(runIter(program.bytes, layout.attachBtfId, opts.netns !== undefined ? { netns: opts.netns } : {}))
+}
