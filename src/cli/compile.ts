@@ -23,6 +23,7 @@ import { systemResolver } from '../system-resolver.js'
 import { emitPlan, shellCommand, wireRequest } from './emit.js'
 import { encodeRequest } from '../../runtime/requests.js'
 import { runCompileCbpf } from './compile-cbpf.js'
+import { runCompileEbpf } from './compile-ebpf.js'
 
 /** What a command produced (the CLI writes it; tests read it). */
 export interface CommandResult {
@@ -251,6 +252,7 @@ export async function runCompile(argv: readonly string[], io: CommandIo = {}): P
   const stderr = c.warnings.map((w) => `${prog}: warning: ${w}\n`).join('')
   const format = c.args.flags.format ?? 'json'
   if (c.target === 'cbpf') return runCompileCbpf(c, format, prog, stderr)
+  if (c.target === 'ebpf') return runCompileEbpf(c, format, prog, stderr)
   const first = c.plan.requests.find((r) => r.program)?.program ?? null
   switch (format) {
     case 'json':
