@@ -8,6 +8,7 @@ import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs'
 import { compileSelected, listingTarget, selectArgv, CommandFailure, type CommandIo, type Selected } from './compile.js'
 import { USAGE, SS_VERSION_LINE } from './usage.js'
 import { EXIT } from './report.js'
+import { createJsonListing, jsonMode, jsonOptionError } from './json.js'
 import { columnVisibility, Renderer, COL } from './render.js'
 import { inetRow, type InetFormatOptions } from './format-inet.js'
 import { unixRow } from './format-unix.js'
@@ -142,13 +143,19 @@ export async function runList(argv: readonly string[], io: ListIo): Promise<numb
     }
   }
   if (args.flags.context > 0) { io.writeErr('ss: SELinux is not enabled.\n'); return EXIT.value }
+  const jsonRefused = jsonOptionError(args.flags)
+  if (jsonRefused !== null) { io.writeErr(`${io.prog ?? 'ssx'}: ${jsonRefused}\n`); return EXIT.usage }
   if (args.flags.summary) {
     const data = readSummary(process.env['PROC_ROOT'] ?? '/proc', io.env ?? process.env)
     for (const e of data.errors) io.writeErr(`${e.message}\n`)
     io.write(formatSummary(data))
     if (selection.summaryOnly) return EXIT.ok
   }
-  if (selection.empty) { io.writeErr(`ss: ${EMPTY_SELECTION_MESSAGE[selection.empty]}\n`); return EXIT.ok }
+  if (selection.empty) {
+    io.writeErr(`ss: ${EMPTY_SELECTION_MESSAGE[selection.empty]}\n`)
+    if (args.flags.json && !args.flags.ndjson) io.write('[]\n')
+    return EXIT.ok
+  }
   if (args.flags.diagFile !== null) return diagDump(args.flags.diagFile, selected, io)
   let c
   try {
@@ -218,8 +225,20 @@ export async function runList(argv: readonly string[], io: ListIo): Promise<numb
     timerStyle: 'upstream',
     cgroupPath: cgroupPathLookup({ onError: (m) => io.writeErr(`${m}\n`) }),
   }
+  const mode = jsonMode(args.flags)
+  const json = mode === null ? null : createJsonListing({
+    mode, write: io.write, numeric, inet: inetOpts, ifname, netlinkProtoName: protoName, procStat,
+    ...(procs ? { users: (inode: number) => procs.lookup(inode) } : {}),
+    ...(flags.extended > 0 || flags.cgroup ? { cgroupPath: inet.cgroupPath } : {}),
+  })
+  // The renderer's end() prints the header: JSON output ends its own way.
+  const finish = (): void => { if (json) json.end(); else renderer.end() }
   try {
     for (const rec of records) {
+      if (json) {
+        json.record(rec, INET_PROTOCOL[run.current?.table ?? 'tcp'] ?? IPPROTO.IPPROTO_TCP)
+        continue
+      }
       let row: string[]
       const users = procs && 'inode' in rec ? procs.lookup(rec.inode) : undefined
       const o = users ? { ...other, users } : other
@@ -238,7 +257,7 @@ export async function runList(argv: readonly string[], io: ListIo): Promise<numb
       renderer.row(row)
     }
   } catch (e) {
-    renderer.end()
+    finish()
     if (e instanceof KillError) {
       io.writeErr(`${e.message}\n`)
       return EXIT.ok
@@ -249,6 +268,6 @@ export async function runList(argv: readonly string[], io: ListIo): Promise<numb
     }
     throw e
   }
-  renderer.end()
+  finish()
   return EXIT.ok
 }
