@@ -293,7 +293,7 @@ export function renderExplain(input: ExplainInput, opts: RenderOptions = {}): st
       rows.push([String(i + 1), r.table, AF_NAMES.get(r.family) ?? String(r.family), protocolText(r), `0x${r.states.toString(16)}`, extNames(r), bc + after])
     })
     const masks = [...new Set(plan.requests.map((r) => r.states))]
-    const legend = masks.map((m) => (m === 0 ? 'states 0x0: none asked (this family lists all its sockets; ss filters states itself)' : `states 0x${m.toString(16)}: ${stateNames(m)}`))
+    const legend = masks.map((m) => (m === 0 ? 'states 0x0: the request has no state mask (packet, netlink and xdp dumps take none; ss asks for them only when UNCONN is selected)' : `states 0x${m.toString(16)}: ${stateNames(m)}`))
     parts.push(section(paint, `query plan (${plan.requests.length} request${plan.requests.length === 1 ? '' : 's'}, in the order ss sends them)`, [table(rows), '', ...legend].join('\n')))
   }
 
