@@ -19,7 +19,9 @@ import { compileIterTcp } from '../compiler/ebpf/codegen.js'
 import type { EbpfProgram } from '../compiler/ebpf/assemble.js'
 import { decode, formatListing } from '../compiler/ebpf/disasm.js'
 import type { IterLayout } from '../uapi/bpf.js'
-import { readIterLayout, runIter } from '../runtime/bpf-iter.js'
+import { iterSupport, readIterLayout, runIter } from '../runtime/bpf-iter.js'
+import { EBPF_UNSUPPORTED_METRICS } from '../compiler/ebpf/codegen.js'
+import { metricsOf, needsTcpInfo } from '../compiler/metrics.js'
 import { decodeIterTcp } from '../runtime/decode-iter.js'
 import type { InetRecord } from '../runtime/decode-inet.js'
 
@@ -70,4 +72,52 @@ export function formatEbpfListing(program: EbpfProgram, source?: string): string
 export function runEbpfListing(filter: Filter | null, opts: EbpfListingOptions): InetRecord[] {
   const { program, layout } = compileEbpfListing(filter, opts)
   return decodeIterTcp(runIter(program.bytes, layout.attachBtfId, opts.netns !== undefined ? { netns: opts.netns } : {}))
+}
+
+/** Output options a listing asked for that need fields the iterator does not read yet (timers, -i beyond the metrics, memory, TOS…). */
+export interface ListingExtras {
+  readonly extended?: number | boolean
+  readonly showOptions?: boolean
+  readonly info?: boolean
+  readonly memory?: boolean
+  readonly tos?: boolean
+  readonly inetSockopt?: boolean
+  readonly kill?: boolean
+}
+
+const EXTRA_FLAGS: readonly [keyof ListingExtras, string][] = [
+  ['extended', '-e'], ['showOptions', '-o'], ['info', '-i'], ['memory', '-m'], ['tos', '--tos'], ['inetSockopt', '--inet-sockopt'], ['kill', '-K'],
+]
+
+/**
+ * Why this listing cannot run on the eBPF target (null: it can): the
+ * selection, the filter's predicates, the output options, then the machine
+ * (root, BTF). The words fit after "--target ebpf: ".
+ */
+export function ebpfTargetIssue(filter: Filter | null, selection: Selection, extras: ListingExtras = {}): string | null {
+  const sel = ebpfListingIssue(selection)
+  if (sel) return sel
+  const bad = metricsOf(filter).filter((m) => EBPF_UNSUPPORTED_METRICS.includes(m))
+  if (bad.length) return `the iterator cannot test ${bad.join(', ')} (kept in jiffies; the kernel's HZ is not in BTF)`
+  const flags = EXTRA_FLAGS.filter(([k]) => extras[k]).map(([, f]) => f)
+  if (flags.length) return `${flags.join(' ')} need${flags.length === 1 ? 's' : ''} fields the iterator does not read yet`
+  const support = iterSupport()
+  return support.ok ? null : support.reason
+}
+
+/**
+ * The target a listing runs on. `diag` and `ebpf` as asked (`ebpf` with the
+ * reason when it cannot run here); `auto` picks `ebpf` when the filter reads
+ * tcp_info (then the iterator decides in the kernel for less than shipping
+ * every socket's tcp_info: bench/RESULTS.md, spec bpf-targets §3) and the
+ * listing can run there, else `diag`. `notice` is set when `auto` wanted
+ * eBPF and falls back (the CLI prints it once on stderr).
+ */
+export function chooseListingTarget(target: 'auto' | 'diag' | 'ebpf', filter: Filter | null, selection: Selection, extras: ListingExtras = {}):
+  { readonly target: 'diag' | 'ebpf', readonly issue?: string, readonly notice?: string } {
+  if (target === 'diag') return { target: 'diag' }
+  if (target === 'auto' && !needsTcpInfo(filter)) return { target: 'diag' }
+  const issue = ebpfTargetIssue(filter, selection, extras)
+  if (target === 'ebpf') return issue ? { target: 'ebpf', issue } : { target: 'ebpf' }
+  return issue ? { target: 'diag', notice: `eBPF target not used (${issue}); filtering with inet_diag and tcp_info in user space` } : { target: 'ebpf' }
 }

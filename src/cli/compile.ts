@@ -24,6 +24,7 @@ import { emitPlan, shellCommand, wireRequest } from './emit.js'
 import { encodeRequest } from '../../runtime/requests.js'
 import { runCompileCbpf } from './compile-cbpf.js'
 import { runCompileEbpf } from './compile-ebpf.js'
+import { chooseListingTarget } from '../ebpf-query.js'
 
 /** What a command produced (the CLI writes it; tests read it). */
 export interface CommandResult {
@@ -223,18 +224,22 @@ export async function compileSelected({ args, selection }: Selected, io: Command
 /**
  * The target a socket listing runs on, from `--target` (issue 9): `diag`
  * (inet_diag bytecode for what it can test, the residual in user space,
- * INET_DIAG_INFO requested when the filter reads tcp_info) or `ebpf`.
- * `auto` is `diag` until the eBPF target lands; `ebpf` fails with a clear
- * message until then. Throws {@link CommandFailure} (exit 255) for a target
- * that cannot list sockets.
+ * INET_DIAG_INFO requested when the filter reads tcp_info) or `ebpf` (the
+ * whole filter in an iter/tcp program; src/ebpf-query.ts). `auto` picks
+ * eBPF when the filter reads tcp_info and the listing can run there, and
+ * reports through `onNotice` when it wanted eBPF but falls back. Throws
+ * {@link CommandFailure} (exit 255) for a target that cannot list sockets,
+ * or `ebpf` when it cannot run here (with the reason).
  */
-export function listingTarget(c: Compiled, prog = 'ssx'): 'diag' | 'ebpf' {
+export function listingTarget(c: Compiled, prog = 'ssx', onNotice?: (message: string) => void): 'diag' | 'ebpf' {
   const target = c.target ?? 'auto'
   if (!LISTING_TARGET_NAMES.includes(target)) {
     return fail(EXIT.usage, `${prog}: --target ${target} cannot list sockets (it is for -E events and for compile/explain); use auto, diag or ebpf\n`)
   }
-  if (target === 'ebpf') return fail(EXIT.usage, `${prog}: --target ebpf is not available yet; use --target diag (or auto)\n`)
-  return 'diag'
+  const choice = chooseListingTarget(target as 'auto' | 'diag' | 'ebpf', c.filter, { ...c.selection, families: c.families }, c.args.flags)
+  if (choice.issue) return fail(EXIT.usage, `${prog}: --target ebpf: ${choice.issue}; use --target diag (or auto)\n`)
+  if (choice.notice) onNotice?.(`${prog}: notice: ${choice.notice}`)
+  return choice.target
 }
 
 /** `ssx compile`: print the plan as JSON, disassembly or hex. */
