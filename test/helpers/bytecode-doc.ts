@@ -117,7 +117,13 @@ prints every step, then ss's user-space verdict.`,
   { argv: ['-t', '--trace', 'tcp [2001:db8::1]:22 -> [2001:db8::2]:40000 established', 'src 0.0.0.0/0'], only: 'trace' },
   `The last one shows a real disagreement: the kernel's \`S_COND\` checks the family first (an
 IPv4 condition never matches a plain IPv6 socket), while ss's user-space check of a prefix-0
-condition matches everything. Such a socket is not listed.`,
+condition matches everything. Such a socket is not listed.
+
+## Try it
+
+\`npm run build:web\` builds a playground into \`dist/web/\` (it also works opened as a file):
+type a filter and see the same tree, listing, bytes (each one annotated), the graph, and a list
+of sample sockets in the \`--trace\` syntax marked listed or not. The link keeps the filter.`,
 ]
 
 /** Render docs/bytecode.md. */
