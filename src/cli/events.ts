@@ -17,6 +17,7 @@
 import type { InetRecord } from '../../runtime/index.js'
 import { NetlinkError } from '../../runtime/index.js'
 import { compileEventFilter } from '../../compiler/cbpf/compile.js'
+import { FilterError } from '../../grammar/errors.js'
 import { destroyGroupsFor, watchDestroyEvents } from '../events.js'
 import { readLocalPortRange } from '../query.js'
 import type { Compiled } from './compile.js'
@@ -124,12 +125,24 @@ export async function runEvents(c: Compiled, io: EventsIo, format: EventsFormat)
     io.writeErr(`${prog}: ${jsonError}\n`)
     return EXIT.usage
   }
+  const target = c.target ?? 'auto'
+  if (target !== 'auto' && target !== 'cbpf') {
+    io.writeErr(`${prog}: --target ${target} cannot filter -E events; use auto or cbpf (classic BPF on the event socket)\n`)
+    return EXIT.usage
+  }
   // ss 6.1: nothing to subscribe to is a silent failure.
   if (destroyGroupsFor(families, selection.tables).length === 0) return EXIT.usage
 
   const netns = args.flags.netns ?? undefined
   const localPortRange = readLocalPortRange(netns)
-  const compiled = compileEventFilter(filter, { localPortRange })
+  let program: Uint8Array | null = null
+  try {
+    program = compileEventFilter(filter, { localPortRange }).program
+  } catch (e) {
+    // Only a compiler bug gets here (a program the kernel would refuse): filter in user space, as ss does.
+    if (!(e instanceof FilterError)) throw e
+    io.writeErr(`${prog}: warning: ${e.message}; filtering in user space only\n`)
+  }
   const own = io.signal ? null : processStop()
   const signal = io.signal ?? own!.signal
   const json = args.flags.ndjson ? eventJson(format, io.write) : null
@@ -146,7 +159,7 @@ export async function runEvents(c: Compiled, io: EventsIo, format: EventsFormat)
       families,
       tables: selection.tables,
       filter,
-      program: compiled.program,
+      program,
       // The header is rendered with the first announcement, whatever it is (text output only).
       deferProgram: renderer !== null,
       localPortRange,
