@@ -16,6 +16,10 @@ import { packetRow } from './format-packet.js'
 import { netlinkRow } from './format-netlink.js'
 import { lazyProtocols, lazyServices } from '../services.js'
 import { runQuery, readLocalPortRange, type QueryOptions } from '../query.js'
+import { runEbpfListing } from '../ebpf-query.js'
+import { BpfError } from '../../runtime/bpf-iter.js'
+import { BtfError } from '../../runtime/btf.js'
+import type { SocketRecord } from '../../runtime/record.js'
 import { killQuery, KillError } from '../kill.js'
 import { recordTcp, recordTcpFile, tcpDiagFile } from '../record-replay.js'
 import { EXT } from '../../compiler/compile.js'
@@ -159,10 +163,11 @@ export async function runList(argv: readonly string[], io: ListIo): Promise<numb
   }
   if (args.flags.diagFile !== null) return diagDump(args.flags.diagFile, selected, io)
   let c
+  let target: 'diag' | 'ebpf' = 'diag'
   try {
     c = await compileSelected(selected, io)
-    // --target: auto and diag run the plan below; ebpf fails until its target lands. -E checks its own.
-    if (!c.args.flags.events) listingTarget(c, io.prog ?? 'ssx')
+    // --target: diag runs the plan below, ebpf an iter/tcp program (src/ebpf-query.ts). -E checks its own.
+    if (!c.args.flags.events) target = listingTarget(c, io.prog ?? 'ssx', (m) => io.writeErr(`${m}\n`))
   } catch (e) {
     return report(io, e)
   }
@@ -201,7 +206,7 @@ export async function runList(argv: readonly string[], io: ListIo): Promise<numb
   }
   const run = runQuery(plan, qopts)
   // -K destroys each matched inet socket before it is printed (--dry-run: prints what would be closed).
-  const records = args.flags.kill ? killQuery(plan, { ...qopts, dryRun: args.flags.dryRun }) : run
+  const records = args.flags.kill ? killQuery(plan, { ...qopts, dryRun: args.flags.dryRun }) : target === 'ebpf' ? ebpfRecords(c, qopts, run, io) : run
   const numeric = args.flags.numeric
   const procStat = (pid: number): string | undefined => {
     try { return readFileSync(`/proc/${pid}/stat`, 'latin1') } catch { return undefined }
@@ -269,8 +274,37 @@ export async function runList(argv: readonly string[], io: ListIo): Promise<numb
       io.writeErr(`${prog}: ${e.message}\n`)
       return EXIT.value
     }
+    if (e instanceof BpfError || e instanceof BtfError) {
+      io.writeErr(`${prog}: ${e.message}\n`)
+      if (e instanceof BpfError && e.verifierLog && args.flags.verbose > 0) io.writeErr(e.verifierLog.endsWith('\n') ? e.verifierLog : `${e.verifierLog}\n`)
+      return EXIT.value
+    }
     throw e
   }
   finish()
   return EXIT.ok
+}
+
+/**
+ * The listing's records from the eBPF target. When `auto` chose it and the
+ * kernel refuses (verifier, capabilities), one notice and the netlink plan
+ * instead; with `--target ebpf` the refusal is the error (exit 1), with the
+ * verifier's log under --verbose.
+ */
+function* ebpfRecords(c: Awaited<ReturnType<typeof compileSelected>>, qopts: QueryOptions, fallback: Iterable<SocketRecord>, io: ListIo): Iterable<SocketRecord> {
+  // A generator: the work (and its errors) happens inside the listing's loop, which reports them.
+  let recs: SocketRecord[]
+  try {
+    recs = runEbpfListing(c.filter, {
+      selection: { ...c.selection, families: c.families },
+      localPortRange: qopts.localPortRange ?? readLocalPortRange(qopts.netns),
+      ...(qopts.netns !== undefined ? { netns: qopts.netns } : {}),
+    })
+  } catch (e) {
+    if (!(e instanceof BpfError || e instanceof BtfError) || c.target === 'ebpf') throw e
+    io.writeErr(`${io.prog ?? 'ssx'}: notice: eBPF target not used (${e.message}); filtering with inet_diag\n`)
+    yield* fallback
+    return
+  }
+  yield* recs
 }
