@@ -11,7 +11,7 @@ import fc from 'fast-check'
 import { readFileSync } from 'node:fs'
 import { Ajv2020 } from 'ajv/dist/2020.js'
 import { socketToJson, bytesTextToUnicode, SOCKET_JSON_SCHEMA, SOCKET_JSON_SCHEMA_ID, TCP_INFO_JSON_NAMES, type SocketJson } from '../../src/socket-json.js'
-import { JsonSink, JSON_CHUNK, jsonMode, jsonOptionError } from '../../src/cli/json.js'
+import { JsonSink, JSON_CHUNK, createJsonListing, jsonMode, jsonOptionError } from '../../src/cli/json.js'
 import type { InetRecord } from '../../runtime/decode-inet.js'
 import type { UnixRecord } from '../../runtime/decode-unix.js'
 import type { PacketRecord } from '../../runtime/decode-packet.js'
@@ -297,4 +297,42 @@ t.test('modes and refused combinations', async (t) => {
   t.match(jsonOptionError({ ...f, ndjson: true, summary: true }), /--ndjson cannot show the -s summary/)
   t.match(jsonOptionError({ ...f, json: true, events: true }), /use --ndjson/)
   t.equal(jsonOptionError({ ...f, ndjson: true, events: true }), null, '--ndjson -E belongs to the events command')
+})
+
+t.test('listing: objects leave while the dump is still running; names only without -n', async (t) => {
+  const writes: string[] = []
+  const inetOpts = {
+    numeric: false, localPortRange: [32768, 60999] as const, ifname: () => undefined,
+    services: { port: () => undefined, name: (p: number) => (p === 22 ? 'ssh' : undefined) },
+    protocols: { name: () => undefined },
+  }
+  const listing = (numeric: boolean) => createJsonListing({
+    mode: 'json', write: (x) => writes.push(x), numeric, inet: { ...inetOpts, numeric }, ifname: () => 'lo',
+    netlinkProtoName: () => 'rtnl', procStat: (pid) => `${pid} (sshd) S 1`, users: () => [{ comm: 'sshd', pid: 7, fd: 3 }],
+  })
+  const owned: NetlinkRecord = { kind: 'netlink', family: 16, type: 3, protocol: 0, state: 7, portid: 99, localPort: 99, remotePort: -1, dstPortid: 0, dstGroup: 0, inode: 5, cookie: 6n }
+  const l = listing(false)
+  let before = -1
+  function* dump(): Generator<SocketRecord> {
+    for (let i = 0; i < 2000; i++) yield inet({ inode: i + 1 })
+    // The generator is the dump: what was written before it ends was streamed.
+    before = writes.length
+    yield owned
+  }
+  for (const rec of dump()) l.record(rec, 6)
+  l.end()
+  t.ok(before > 1, `${before} writes before the dump ended`)
+  const objs = JSON.parse(writes.join('')) as SocketJson[]
+  t.equal(objs.length, 2001)
+  t.match(objs[0], { local: { port: 22, service: 'ssh' }, users: [{ comm: 'sshd', pid: 7, fd: 3 }] })
+  t.match(objs[2000], { local: { protocolName: 'rtnl', comm: 'sshd' } })
+  for (const o of [objs[0]!, objs[2000]!]) check(t, o, o.family)
+  writes.length = 0
+  const n = listing(true)
+  n.record(inet(), 6)
+  n.record(owned, 6)
+  n.end()
+  const [a, b] = JSON.parse(writes.join('')) as [SocketJson, SocketJson]
+  t.notOk('service' in (a.local as object), '-n: no service name')
+  t.notOk('comm' in (b.local as object), '-n: no netlink owner command')
 })
