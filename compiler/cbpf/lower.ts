@@ -10,9 +10,8 @@
  *
  * A destroy message has the socket id, state and family in fixed places
  * and a few attributes after them, but not everything a filter can ask
- * about (`autobound` needs the local port range; tcp_info metrics would
- * need byte-swapped multi-word arithmetic; kinds this pass does not know).
- * Such a leaf is *unknown* here. The program must keep every message the
+ * about (`autobound` needs the local port range; kinds this pass does not
+ * know). Such a leaf is *unknown* here. The program must keep every message the
  * filter could accept, so each unknown leaf is replaced by the constant
  * that can only make the filter more true: `true` under an even number of
  * `not`s, `false` under an odd number. Because `and`/`or` are monotone,
@@ -30,6 +29,16 @@
  * messages today, so `fwmark 0x1` drops every event, exactly as ss's
  * user-space filter does.
  *
+ * Metrics (compiler/metrics.ts) read tcp_info members in INET_DIAG_INFO
+ * (when the attribute is long enough to hold them) and the message's
+ * queue/uid/inode fields (only for full sockets, marked by
+ * INET_DIAG_SHUTDOWN): a message without the value fails the predicate
+ * whatever the operator, as in user space. The values are host order and
+ * classic BPF has no byte swap, so a u32 is put together from its four
+ * bytes through scratch memory; a u64 compares its high word first.
+ * `v * scale OP t` becomes an integer comparison of `v` (floor/ceil of
+ * `t / scale`), and constants out of the member's range fold away.
+ *
  * Leaves compile to short sequences of `ld`/`ldh`/`ldb [abs]`, an optional
  * `and #mask` and a conditional jump; ports and address words are in
  * network order in the message and compare with their usual values, while
@@ -37,7 +46,10 @@
  * little-endian hosts. Message offsets come from the uapi struct tables.
  */
 import type { Span } from '../../grammar/ast.js'
-import type { Filter, HostCond } from '../filter.js'
+import type { Filter, HostCond, MetricNode } from '../filter.js'
+import { METRICS } from '../metrics.js'
+import { tcp_info } from '../../uapi/tcp-info.js'
+import type { CmpOp } from '../../grammar/ast.js'
 import { AF, INET_DIAG, inet_diag_msg } from '../../uapi/inet-diag.js'
 import { nlattr, nlmsghdr } from '../../uapi/netlink.js'
 import { ancillaryK } from '../../uapi/bpf-classic.js'
@@ -120,12 +132,32 @@ interface AttrTest {
   readonly tests: readonly WordTest[]
 }
 
+/**
+ * A metric: an attribute that must be present (a socket without the value
+ * satisfies no metric predicate), at least `minLen` long, then an unsigned
+ * comparison of the host-order u32/u64 at `off` (relative to the attribute
+ * when `ind`, else absolute) with `k`; `want` false inverts the comparison
+ * (but never the absent case).
+ */
+interface MetricTest {
+  readonly attr: number
+  readonly minLen: number
+  readonly ind: boolean
+  readonly off: number
+  readonly size: 4 | 8
+  readonly cmp: 'gt' | 'ge' | 'eq' | 'any'
+  readonly k: bigint
+  readonly want: boolean
+}
+
 /** `all` AND (OR of `any`, each an AND of word tests); `any` null means no alternatives. */
 interface Test {
   readonly all: readonly WordTest[]
   readonly any: readonly (readonly WordTest[])[] | null
   /** Tested instead of all/any when present. */
   readonly attr?: AttrTest
+  /** Tested instead of all/any when present. */
+  readonly metric?: MetricTest
 }
 
 type Cond =
@@ -147,7 +179,7 @@ const constant = (value: boolean): Cond => (value ? TRUE : FALSE)
 /** Lower `filter` (null: keep everything). */
 export function lowerEventFilter(filter: Filter | null, opts: CbpfLowerOptions = {}): CbpfLowered {
   const folded: Folded = filter === null ? { cond: TRUE, approx: [] } : fold(filter, true, opts)
-  return { ir: generate(folded.cond), exact: folded.approx.length === 0, residual: folded.approx }
+  return { ir: generate(folded.cond, opts), exact: folded.approx.length === 0, residual: folded.approx }
 }
 
 /** Replace unknown leaves by their polarity's constant and fold constants away. */
@@ -228,7 +260,7 @@ function decideLeaf(f: Filter, opts: CbpfLowerOptions): Test | Cond | string {
       return { all: [], any: null, attr: { type: INET_DIAG.INET_DIAG_CGROUP_ID, absent: id === 0n, tests } }
     }
     case 'metric':
-      return `${f.field} is not read from the destroy message: tested in user space`
+      return metricTest(f, opts.littleEndian ?? HOST_LITTLE_ENDIAN)
     default:
       // Kinds added after this pass was written (tcp_info predicates, …).
       return `${(f as { kind: string }).kind} is not tested by the classic BPF program: tested in user space`
@@ -292,6 +324,63 @@ function hostEntries(cond: Exclude<HostCond, { family: 'unix' }>): readonly Entr
   }
 }
 
+/**
+ * A metric predicate on a destroy message (compiler/metrics.ts says where
+ * each value lives): tcp_info members in INET_DIAG_INFO (present when the
+ * attribute is long enough), message fields only for full sockets, which
+ * the kernel marks with INET_DIAG_SHUTDOWN (destroy messages have none, so
+ * those are false there, as in user space).
+ */
+function metricTest(f: MetricNode, le: boolean): Test | Cond | string {
+  const src = METRICS[f.field].source
+  let base: Omit<MetricTest, 'cmp' | 'k' | 'want'>
+  let scale = 1
+  if (src.kind === 'tcp_info') {
+    const field = tcp_info.fields.find((x) => x.name === src.member)
+    if (!field || (field.kind !== 'u32' && field.kind !== 'u64')) return `${f.field} is not a u32/u64 tcp_info member: tested in user space`
+    const size = field.kind === 'u64' ? 8 : 4
+    const off = NLA_HDRLEN + (tcp_info.offsetOf as Record<string, number>)[src.member]!
+    base = { attr: INET_DIAG.INET_DIAG_INFO, minLen: off + size, ind: true, off, size }
+    scale = src.scale
+  } else {
+    base = { attr: INET_DIAG.INET_DIAG_SHUTDOWN, minLen: 0, ind: false, off: nlmsghdr.size + (inet_diag_msg.offsetOf as Record<string, number>)[src.member]!, size: 4 }
+  }
+  if (!le && base.size === 8) return `${f.field}: u64 members are compared on little-endian hosts only: tested in user space`
+  const c = integerCmp(f.op, f.value, scale)
+  if (c === false) return FALSE
+  const max = base.size === 8 ? (1n << 64n) - 1n : 0xffffffffn
+  // Fold comparisons with constants out of the member's range to "present".
+  let cmp: MetricTest['cmp'] = c.cmp
+  let want = c.want
+  if (cmp === 'gt' && c.k < 0n) [cmp, want] = ['any', want]
+  else if (cmp === 'gt' && c.k >= max) [cmp, want] = ['any', !want]
+  else if (cmp === 'ge' && c.k <= 0n) [cmp, want] = ['any', want]
+  else if (cmp === 'ge' && c.k > max) [cmp, want] = ['any', !want]
+  else if (cmp === 'eq' && (c.k < 0n || c.k > max)) [cmp, want] = ['any', !want]
+  if (cmp === 'any' && !want) return FALSE
+  return { all: [], any: null, metric: { ...base, cmp, k: cmp === 'any' ? 0n : c.k, want } }
+}
+
+/**
+ * `v * scale OP t` for an unsigned integer `v`, as a comparison of `v` with
+ * an integer: `v > floor(t/s)`, `v >= ceil(t/s)`, `v == t/s` (false unless
+ * integral); `lt`/`le`/`ne` are the inverted ones. false: never true.
+ */
+function integerCmp(op: CmpOp, t: number, scale: number): { cmp: 'gt' | 'ge' | 'eq' | 'any'; k: bigint; want: boolean } | false {
+  const q = t / scale
+  const floor = BigInt(Math.floor(q))
+  const ceil = BigInt(Math.ceil(q))
+  const integral = Number.isInteger(q) && q * scale === t
+  switch (op) {
+    case 'gt': return { cmp: 'gt', k: floor, want: true }
+    case 'le': return { cmp: 'gt', k: floor, want: false }
+    case 'ge': return { cmp: 'ge', k: ceil, want: true }
+    case 'lt': return { cmp: 'ge', k: ceil, want: false }
+    case 'eq': return integral ? { cmp: 'eq', k: BigInt(q), want: true } : false
+    case 'ne': return integral ? { cmp: 'eq', k: BigInt(q), want: false } : { cmp: 'any', k: 0n, want: true }
+  }
+}
+
 function le32(n: number): Uint8Array {
   const b = new Uint8Array(4)
   new DataView(b.buffer).setUint32(0, n >>> 0, true)
@@ -322,7 +411,7 @@ function prefixTests(base: number, bytes: Uint8Array, bits: number): WordTest[] 
 // ---------------------------------------------------------------- code generation
 
 /** Short-circuit code: every path ends in `ret #KEEP` or `ret #DROP`. */
-function generate(root: Cond): CbpfInsn[] {
+function generate(root: Cond, opts: CbpfLowerOptions): CbpfInsn[] {
   if (root.kind === 'const') return [{ op: 'RET_K', k: root.value ? KEEP : DROP }]
   const ir: CbpfInsn[] = []
   let nextId = 0
@@ -400,7 +489,76 @@ function generate(root: Cond): CbpfInsn[] {
     emitAll(attr.tests, yes, no, span)
   }
 
+  /** A = the host-order u32 at `off` (X-relative when `ind`); uses M[0..2] and X. */
+  const loadHostWord = (ind: boolean, off: number, span: Span): void => {
+    const ld = (k: number): void => push(ind ? { op: 'LD_B_IND', k, span } : { op: 'LD_B_ABS', k, span })
+    if (!(opts.littleEndian ?? HOST_LITTLE_ENDIAN)) {
+      push(ind ? { op: 'LD_W_IND', k: off, span } : { op: 'LD_W_ABS', k: off, span })
+      return
+    }
+    // Classic BPF has no byte swap: assemble the value from its bytes, most significant (last) first.
+    for (let i = 3; i >= 1; i--) {
+      ld(off + i)
+      push({ op: 'ALU_LSH_K', k: 8 * i, span })
+      push({ op: 'ST', k: 3 - i, span })
+    }
+    ld(off)
+    for (let m = 0; m < 3; m++) {
+      push({ op: 'LDX_MEM', k: m, span })
+      push({ op: 'ALU_OR_X', k: 0, span })
+    }
+  }
+
+  const emitMetric = (m: MetricTest, yes: CbpfLabel, no: CbpfLabel, span: Span): void => {
+    push({ op: 'LDX_IMM', k: m.attr, span })
+    push({ op: 'LD_IMM', k: DESTROY_MSG.attrs, span })
+    push({ op: 'LD_W_ABS', k: ancillaryK('nla'), span })
+    holds = ''
+    // No attribute: no value, so the predicate is false whatever the operator.
+    push({ op: 'JMP_JEQ_K', k: 0, jt: no, jf: 'next', span })
+    push({ op: 'MISC_TAX', k: 0, span })
+    xSeq++
+    if (m.minLen > 0) {
+      // nla_len (host-order u16 at X) >= minLen: high byte first.
+      const long = label()
+      const hi = m.minLen >> 8
+      push({ op: 'LD_B_IND', k: 1, span })
+      push({ op: 'JMP_JGT_K', k: hi, jt: long, jf: 'next', span })
+      push({ op: 'JMP_JEQ_K', k: hi, jt: 'next', jf: no, span })
+      push({ op: 'LD_B_IND', k: 0, span })
+      push({ op: 'JMP_JGE_K', k: m.minLen & 0xff, jt: long, jf: no, span })
+      place(long)
+    }
+    const [pass, fail] = m.want ? [yes, no] : [no, yes]
+    if (m.cmp === 'any') {
+      push({ op: 'JMP_JA', to: yes, span })
+      holds = ''
+      return
+    }
+    const op = m.cmp === 'gt' ? 'JMP_JGT_K' : m.cmp === 'ge' ? 'JMP_JGE_K' : 'JMP_JEQ_K'
+    if (m.size === 4) {
+      loadHostWord(m.ind, m.off, span)
+      push({ op, k: Number(m.k), jt: pass, jf: fail, span })
+    } else {
+      // u64, little-endian: the high word decides unless it equals the constant's.
+      const khi = Number(m.k >> 32n)
+      const klo = Number(m.k & 0xffffffffn)
+      push({ op: 'STX', k: 3, span })
+      loadHostWord(true, m.off + 4, span)
+      if (m.cmp === 'eq') push({ op: 'JMP_JEQ_K', k: khi, jt: 'next', jf: fail, span })
+      else {
+        push({ op: 'JMP_JGT_K', k: khi, jt: pass, jf: 'next', span })
+        push({ op: 'JMP_JEQ_K', k: khi, jt: 'next', jf: fail, span })
+      }
+      push({ op: 'LDX_MEM', k: 3, span })
+      loadHostWord(true, m.off, span)
+      push({ op, k: klo, jt: pass, jf: fail, span })
+    }
+    holds = ''
+  }
+
   const emitTest = (test: Test, yes: CbpfLabel, no: CbpfLabel, span: Span): void => {
+    if (test.metric) return emitMetric(test.metric, yes, no, span)
     if (test.attr) return emitAttr(test.attr, yes, no, span)
     if (test.any === null) return emitAll(test.all, yes, no, span)
     if (test.all.length > 0) test.all.forEach((t) => emitWord(t, 'next', no, span))

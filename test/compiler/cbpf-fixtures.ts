@@ -9,6 +9,9 @@
 import fc from 'fast-check'
 import { AF, INET_DIAG, IPPROTO, SOCK_DIAG, inet_diag_msg } from '../../uapi/inet-diag.js'
 import { nlattr, nlmsghdr } from '../../uapi/netlink.js'
+import { tcp_info } from '../../uapi/tcp-info.js'
+import { METRICS } from '../../compiler/metrics.js'
+import { METRIC_NAMES, type MetricName } from '../../grammar/metrics.js'
 import { parseFilter } from '../../grammar/index.js'
 import { resolveFilter, type Resolver } from '../../compiler/resolve.js'
 import type { Filter, HostCond, InetPrefix } from '../../compiler/filter.js'
@@ -30,6 +33,15 @@ export interface DestroyEvent {
   /** INET_DIAG_MARK / INET_DIAG_CGROUP_ID attributes, when present (the kernel sends neither today). */
   readonly mark?: number
   readonly cgroupId?: bigint
+  /** INET_DIAG_INFO members (TCP only), the payload cut to `infoLen` bytes when given. */
+  readonly tcpInfo?: Readonly<Record<string, number | bigint>>
+  readonly infoLen?: number
+  /** INET_DIAG_SHUTDOWN (full sockets; destroy messages have none today), and the queue/uid/inode fields. */
+  readonly shutdown?: number
+  readonly rqueue?: number
+  readonly wqueue?: number
+  readonly uid?: number
+  readonly inode?: number
 }
 
 const align4 = (n: number): number => (n + 3) & ~3
@@ -48,7 +60,11 @@ function le(size: number, n: bigint): Uint8Array {
  */
 export function destroyMessage(ev: DestroyEvent): Uint8Array {
   const attrs: [number, Uint8Array][] = [[INET_DIAG.INET_DIAG_PROTOCOL, Uint8Array.of(ev.protocol)]]
-  if (ev.protocol === IPPROTO.IPPROTO_TCP) attrs.push([INET_DIAG.INET_DIAG_INFO, new Uint8Array(232).fill(0xa5)])
+  if (ev.protocol === IPPROTO.IPPROTO_TCP) {
+    const info = tcp_info.bytes(ev.tcpInfo ?? {})
+    attrs.push([INET_DIAG.INET_DIAG_INFO, info.subarray(0, Math.min(ev.infoLen ?? info.length, info.length))])
+  }
+  if (ev.shutdown !== undefined) attrs.push([INET_DIAG.INET_DIAG_SHUTDOWN, Uint8Array.of(ev.shutdown)])
   if (ev.mark !== undefined) attrs.push([INET_DIAG.INET_DIAG_MARK, le(4, BigInt(ev.mark >>> 0))])
   if (ev.cgroupId !== undefined) attrs.push([INET_DIAG.INET_DIAG_CGROUP_ID, le(8, ev.cgroupId)])
   const attrLen = attrs.reduce((n, [, p]) => n + align4(nlattr.size + p.length), 0)
@@ -60,7 +76,7 @@ export function destroyMessage(ev: DestroyEvent): Uint8Array {
     idiag_family: ev.family, idiag_state: ev.state, idiag_timer: 0, idiag_retrans: 0,
     idiag_sport: ev.sport, idiag_dport: ev.dport, idiag_src: ev.src, idiag_dst: ev.dst,
     idiag_if: ev.ifindex, idiag_cookie0: 0x1234, idiag_cookie1: 0, idiag_expires: 0,
-    idiag_rqueue: 0, idiag_wqueue: 0, idiag_uid: 0, idiag_inode: 0,
+    idiag_rqueue: ev.rqueue ?? 0, idiag_wqueue: ev.wqueue ?? 0, idiag_uid: ev.uid ?? 0, idiag_inode: ev.inode ?? 0,
   }, view, nlmsghdr.size)
   let at = nlmsghdr.size + inet_diag_msg.size
   for (const [type, payload] of attrs) {
@@ -139,6 +155,9 @@ const hostCondArb: fc.Arbitrary<HostCond> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ family: fc.constant('vsock' as const), cid: fc.constantFrom(-1, 2, 3), port: fc.constantFrom(-1, 0xffffffff, 22, 1024) }) },
 )
 
+/** Thresholds and member values around the interesting edges (scales of 1000, 32-bit limits, fractions, negatives). */
+const METRIC_VALUES = [0, 1, 2, 50, 999, 1000, 1001, 1500.5, 0.5, -1, 50000, 0xffffffff, 2 ** 32, 2 ** 32 + 1, 5e9, 2 ** 53]
+
 /** A leaf kind the classic BPF lowering has never heard of (stands for tcp_info predicates and later additions). */
 const UNKNOWN_KIND = 'future-predicate'
 
@@ -149,6 +168,13 @@ const leafArb: fc.Arbitrary<Filter> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('mark' as const), mark: fc.oneof(fc.constantFrom(0, 1, 0x10, 0x1234), fc.nat()), mask: fc.oneof(fc.constantFrom(0, 0xff, 0xff00, 0xffffffff), fc.nat()), span: fc.constant(SPAN) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('cgroup' as const), id: fc.oneof(fc.constantFrom(0n, 4242n, 0x100000001n), fc.bigInt({ min: 0n, max: (1n << 64n) - 1n })), span: fc.constant(SPAN) }) },
   { weight: 1, arbitrary: fc.constant<Filter>({ kind: 'auto', span: SPAN }) },
+  { weight: 3, arbitrary: fc.record({
+    kind: fc.constant('metric' as const),
+    field: fc.constantFrom(...(METRIC_NAMES as readonly MetricName[])),
+    op: fc.constantFrom('eq' as const, 'ne' as const, 'lt' as const, 'le' as const, 'gt' as const, 'ge' as const),
+    value: fc.oneof(fc.constantFrom(...METRIC_VALUES), fc.integer({ min: 0, max: 3000 })),
+    span: fc.constant(SPAN),
+  }) },
   { weight: 1, arbitrary: fc.constant({ kind: UNKNOWN_KIND, span: SPAN } as unknown as Filter) },
 )
 
@@ -166,8 +192,8 @@ export function filterArb(maxDepth = 4): fc.Arbitrary<Filter> {
 }
 
 /** The constants a filter mentions: sockets built from them hit its tests. */
-export function filterConstants(f: Filter | null): { ports: number[]; v4: Uint8Array[]; v6: Uint8Array[]; ifindex: number[]; marks: number[]; cgroups: bigint[] } {
-  const out = { ports: [] as number[], v4: [] as Uint8Array[], v6: [] as Uint8Array[], ifindex: [] as number[], marks: [] as number[], cgroups: [] as bigint[] }
+export function filterConstants(f: Filter | null): { ports: number[]; v4: Uint8Array[]; v6: Uint8Array[]; ifindex: number[]; marks: number[]; cgroups: bigint[]; metrics: number[] } {
+  const out = { ports: [] as number[], v4: [] as Uint8Array[], v6: [] as Uint8Array[], ifindex: [] as number[], marks: [] as number[], cgroups: [] as bigint[], metrics: [] as number[] }
   const walk = (g: Filter): void => {
     switch (g.kind) {
       case 'and': case 'or': walk(g.left); walk(g.right); return
@@ -176,6 +202,12 @@ export function filterConstants(f: Filter | null): { ports: number[]; v4: Uint8A
       case 'dev': out.ifindex.push(g.ifindex >>> 0); return
       case 'mark': out.marks.push(g.mark >>> 0, (g.mark | ~g.mask) >>> 0, (g.mark ^ 1) >>> 0); return
       case 'cgroup': out.cgroups.push(g.id, g.id ^ 1n, g.id ^ (1n << 32n)); return
+      case 'metric': {
+        const src = METRICS[g.field].source
+        const q = g.value / (src.kind === 'tcp_info' ? src.scale : 1)
+        for (const v of [Math.floor(q) - 1, Math.floor(q), Math.ceil(q), Math.ceil(q) + 1]) if (v >= 0 && v < 2 ** 64) out.metrics.push(v)
+        return
+      }
       case 'hostcond': {
         const c = g.cond
         if (c.family === 'inet') {
@@ -233,7 +265,33 @@ export function eventArb(f: Filter | null): fc.Arbitrary<DestroyEvent> {
       protocol: fc.constantFrom(IPPROTO.IPPROTO_TCP, IPPROTO.IPPROTO_UDP),
       mark: fc.option(pick(c.marks, fc.constantFrom(0, 1, 0x10, 0x1234, 0xffffffff)), { nil: undefined }),
       cgroupId: fc.option(pick(c.cgroups, fc.constantFrom(0n, 4242n, 0x100000001n)), { nil: undefined }),
+      tcpInfo: tcpInfoArb(c.metrics),
+      infoLen: fc.oneof({ weight: 4, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.integer({ min: 0, max: tcp_info.size }) }),
+      shutdown: fc.option(fc.integer({ min: 0, max: 3 }), { nil: undefined }),
+      rqueue: metricValue(c.metrics, 32),
+      wqueue: metricValue(c.metrics, 32),
+      uid: metricValue(c.metrics, 32),
+      inode: metricValue(c.metrics, 32),
     }, { requiredKeys: ['family', 'state', 'sport', 'dport', 'src', 'dst', 'ifindex', 'protocol'] }))
+}
+
+/** A member value of `bits` bits, often one of the filter's thresholds (or a neighbour). */
+function metricValue(own: readonly number[], bits: 32): fc.Arbitrary<number>
+function metricValue(own: readonly number[], bits: 64): fc.Arbitrary<bigint>
+function metricValue(own: readonly number[], bits: 32 | 64): fc.Arbitrary<number | bigint> {
+  const max = bits === 32 ? 2 ** 32 - 1 : 2 ** 64 - 1
+  const pool = [...own, ...METRIC_VALUES].filter((v) => Number.isInteger(v) && v >= 0 && v <= max)
+  const n = fc.oneof(fc.constantFrom(...pool), fc.integer({ min: 0, max: 5000 }))
+  return bits === 32 ? n : fc.oneof(n.map((v) => BigInt(v)), fc.constantFrom((1n << 64n) - 1n, (1n << 32n) + 1n))
+}
+
+/** tcp_info members the metrics read, with values near the filter's thresholds. */
+function tcpInfoArb(own: readonly number[]): fc.Arbitrary<Record<string, number | bigint>> {
+  const members = [...new Set(Object.values(METRICS).flatMap((m) => (m.source.kind === 'tcp_info' ? [m.source.member] : [])))]
+  return fc.record(Object.fromEntries(members.map((name) => {
+    const wide = tcp_info.fields.find((f) => f.name === name)?.kind === 'u64'
+    return [name, wide ? metricValue(own, 64) : metricValue(own, 32)]
+  })) as Record<string, fc.Arbitrary<number | bigint>>)
 }
 
 /** AF constants for readers of this file. */

@@ -10,6 +10,7 @@ import { compileEventFilter } from '../../compiler/cbpf/compile.js'
 import { interpret } from '../../compiler/cbpf/interpret.js'
 import { formatAsm } from '../../compiler/cbpf/disasm.js'
 import { evaluate, type EvaluateEnv } from '../../compiler/evaluate.js'
+import { readMetric } from '../../compiler/metrics.js'
 import type { Filter } from '../../compiler/filter.js'
 import type { FilterSocket } from '../../compiler/socket.js'
 import { destroyMessage, eventArb, eventSocket, filterArb, filterFromText, filterFromWords, type DestroyEvent } from './cbpf-fixtures.js'
@@ -28,6 +29,10 @@ function evaluateWith(f: Filter, sock: FilterSocket, oracle: (i: number) => bool
     case 'and': return evaluateWith(f.left, sock, oracle, counter) && evaluateWith(f.right, sock, oracle, counter)
     case 'or': return evaluateWith(f.left, sock, oracle, counter) || evaluateWith(f.right, sock, oracle, counter)
     case 'not': return !evaluateWith(f.operand, sock, oracle, counter)
+    case 'metric':
+      // compareMetric throws on a u64 value against a fractional threshold (BigInt(0.5)); the meaning is plain.
+      if (!Number.isInteger(f.value) && (f.op === 'eq' || f.op === 'ne')) return readMetric(f.field, sock) !== undefined && f.op === 'ne'
+      return evaluate(f, sock, ENV)
     case 'hostcond': case 'portcmp': case 'dev': case 'mark': case 'cgroup': case 'auto':
       return evaluate(f, sock, ENV)
     default:
@@ -82,9 +87,30 @@ t.test('table: verdicts and exactness', async (t) => {
     ['cgroup /x', ev4(23, 1, A, B, { cgroupId: 4242n }), true, true],
     ['cgroup /x', ev4(23, 1, A, B, { cgroupId: 4242n + (1n << 32n) }), false, true],
     ['cgroup /x or not cgroup /x', ev4(23, 1, A, B), true, true],
-    ['rtt > 50ms', ev4(23, 1, A, B), true, false],
-    ['rtt > 50ms and sport = :22', ev4(23, 1, A, B), false, false],
-    ['not rtt > 50ms or sport = :22', ev4(23, 1, A, B), true, false],
+    // Metrics read INET_DIAG_INFO (tcp_info, host order) or, for full sockets only, the message.
+    ['rtt > 50ms', ev4(23, 1, A, B, { tcpInfo: { tcpi_rtt: 50001 } }), true, true],
+    ['rtt > 50ms', ev4(23, 1, A, B, { tcpInfo: { tcpi_rtt: 50000 } }), false, true],
+    ['rtt > 50ms', ev4(23, 1, A, B, { protocol: 17 }), false, true], // UDP: no tcp_info, no value
+    ['not rtt > 50ms', ev4(23, 1, A, B, { protocol: 17 }), true, true],
+    ['rtt > 50ms', ev4(23, 1, A, B, { tcpInfo: { tcpi_rtt: 60000 }, infoLen: 60 }), false, true], // too short to hold tcpi_rtt
+    ['lastsnd >= 1500us', ev4(23, 1, A, B, { tcpInfo: { tcpi_last_data_sent: 2 } }), true, true], // the kernel counts ms
+    ['lastsnd >= 1500us', ev4(23, 1, A, B, { tcpInfo: { tcpi_last_data_sent: 1 } }), false, true],
+    ['bytes_acked > 4G', ev4(23, 1, A, B, { tcpInfo: { tcpi_bytes_acked: 4n * 2n ** 30n + 1n } }), true, true],
+    ['bytes_acked > 4G', ev4(23, 1, A, B, { tcpInfo: { tcpi_bytes_acked: 4n * 2n ** 30n } }), false, true],
+    ['rqueue > 0', ev4(23, 1, A, B, { rqueue: 5 }), false, true], // destroy messages carry no INET_DIAG_SHUTDOWN
+    ['rqueue > 0', ev4(23, 1, A, B, { rqueue: 5, shutdown: 0 }), true, true],
+    ['uid = 1000', ev4(23, 1, A, B, { uid: 1000, shutdown: 3 }), true, true],
+    // lastsnd counts ms in the kernel: v * 1000 OP 1500 turns into floor/ceil of 1.5.
+    ['lastsnd > 1500us', ev4(23, 1, A, B, { tcpInfo: { tcpi_last_data_sent: 1 } }), false, true],
+    ['lastsnd > 1500us', ev4(23, 1, A, B, { tcpInfo: { tcpi_last_data_sent: 2 } }), true, true],
+    ['lastsnd <= 1500us', ev4(23, 1, A, B, { tcpInfo: { tcpi_last_data_sent: 1 } }), true, true],
+    ['lastsnd != 1500us', ev4(23, 1, A, B, { tcpInfo: { tcpi_last_data_sent: 1 } }), true, true],
+    ['lastsnd < 1500us', ev4(23, 1, A, B, { tcpInfo: { tcpi_last_data_sent: 1 } }), true, true],
+    ['lastsnd < 1500us', ev4(23, 1, A, B, { tcpInfo: { tcpi_last_data_sent: 2 } }), false, true],
+    ['lastsnd <= 1999us', ev4(23, 1, A, B, { tcpInfo: { tcpi_last_data_sent: 2 } }), false, true],
+    ['lastsnd = 1500us', ev4(23, 1, A, B, { tcpInfo: { tcpi_last_data_sent: 1 } }), false, true],
+    ['cwnd > 4294967295', ev4(23, 1, A, B, { tcpInfo: { tcpi_snd_cwnd: 0xffffffff } }), false, true],
+    ['cwnd >= 0', ev4(23, 1, A, B, { protocol: 17 }), false, true],
   ]
   for (const [text, ev, kept, exact] of cases) {
     const { filter } = await filterFromText(text)

@@ -146,6 +146,10 @@ async function main(): Promise<void> {
       'not ( sport = :5555 or dport = :5555 )',
       'not fwmark 0x1 and cgroup /x or dport = :5555',
       'rtt > 50ms and sport = :5555',
+      'bytes_acked > 0 or segs_out >= 3',
+      'not rtt > 0 and lastsnd < 1s',
+      'cwnd = 10 and dport >= :5555',
+      'uid = 0 or rqueue > 0',
     ]
     const range = (await ns.exec('cat', ['/proc/sys/net/ipv4/ip_local_port_range'])).stdout.trim().split(/\s+/).map(Number) as [number, number]
     const env = { localPortRange: range }
