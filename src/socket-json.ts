@@ -103,8 +103,15 @@ export interface InetEndpointJson {
   ifname?: string
 }
 
-/** tcp_info (`-i`); see the schema for each field's unit. */
-export type TcpInfoJson = Record<string, number | string | boolean | string[]>
+/**
+ * tcp_info (`-i`) under its JSON names ({@link TCP_INFO_JSON_NAMES}; units in
+ * the names), u64 fields as decimal strings, `options` as TCPI_OPT_* names.
+ * Fields appear as far as the kernel's struct reaches.
+ */
+export type TcpInfoJson = {
+  -readonly [K in keyof TcpInfo as (typeof TCP_INFO_JSON_NAMES)[K] extends string ? (typeof TCP_INFO_JSON_NAMES)[K] : never]?:
+    NonNullable<TcpInfo[K]> extends bigint ? U64String : NonNullable<TcpInfo[K]>
+} & { options?: string[] }
 
 /** One inet socket (TCP, UDP, RAW, MPTCP, SCTP, DCCP). */
 export interface InetSocketJson extends SocketJsonBase {
@@ -315,7 +322,7 @@ function head<F extends SocketJson['family'], L, P>(family: F, netid: string, st
  * uapi table is listed (a test checks it), so a new kernel field is a
  * decision, not an accident.
  */
-export const TCP_INFO_JSON_NAMES: Readonly<Record<string, string | null>> = {
+export const TCP_INFO_JSON_NAMES = {
   state: 'state', caState: 'caState', retransmits: 'retransmits', probes: 'probes', backoff: 'backoff',
   options: null, wscale: null, flags7: null,
   rto: 'rtoUs', ato: 'atoUs', sndMss: 'sndMss', rcvMss: 'rcvMss',
@@ -335,12 +342,13 @@ export const TCP_INFO_JSON_NAMES: Readonly<Record<string, string | null>> = {
   receivedCeBytes: 'receivedCeBytes', accecnFailMode: 'accecnFailMode', accecnOptSeen: 'accecnOptSeen',
   // Unpacked by the runtime decoder from wscale and flags7.
   sndWscale: 'sndWscale', rcvWscale: 'rcvWscale', deliveryRateAppLimited: 'deliveryRateAppLimited', fastopenClientFail: 'fastopenClientFail',
-}
+} as const satisfies Record<keyof TcpInfo, string | null>
 
 function tcpInfoJson(info: TcpInfo): TcpInfoJson {
-  const out: TcpInfoJson = {}
+  // Filled by name from the table; the mapped type above says what comes out.
+  const out: Record<string, number | string | boolean | string[]> = {}
   for (const [key, value] of Object.entries(info) as [string, number | bigint | boolean | Uint8Array | undefined][]) {
-    const name = TCP_INFO_JSON_NAMES[key]
+    const name = (TCP_INFO_JSON_NAMES as Readonly<Record<string, string | null>>)[key]
     if (name === null || name === undefined || value === undefined || value instanceof Uint8Array) continue
     out[name] = typeof value === 'bigint' ? value.toString() : value
   }

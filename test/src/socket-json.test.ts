@@ -10,7 +10,7 @@ import type { Test } from 'tap'
 import fc from 'fast-check'
 import { readFileSync } from 'node:fs'
 import { Ajv2020 } from 'ajv/dist/2020.js'
-import { socketToJson, bytesTextToUnicode, SOCKET_JSON_SCHEMA, SOCKET_JSON_SCHEMA_ID, TCP_INFO_JSON_NAMES, type SocketJson } from '../../src/socket-json.js'
+import { socketToJson, bytesTextToUnicode, SOCKET_JSON_SCHEMA, SOCKET_JSON_SCHEMA_ID, TCP_INFO_JSON_NAMES, type SocketJson, type TcpInfoJson } from '../../src/socket-json.js'
 import { JsonSink, JSON_CHUNK, createJsonListing, jsonMode, jsonOptionError } from '../../src/cli/json.js'
 import type { InetRecord } from '../../runtime/decode-inet.js'
 import type { UnixRecord } from '../../runtime/decode-unix.js'
@@ -142,6 +142,13 @@ t.test('tcp_info: units in the names, u64 as strings, bitfields unpacked', async
 })
 
 t.test('tcp_info: every field of the uapi table has a JSON name', async (t) => {
+  // The type follows the table: units in the names, u64 as strings.
+  const typed: TcpInfoJson = { rttUs: 1, bytesAcked: '1', deliveryRateAppLimited: true, options: ['sack'] }
+  // @ts-expect-error a u64 is a string
+  const wrongU64: TcpInfoJson = { bytesAcked: 1 }
+  // @ts-expect-error kernel names are not JSON names
+  const wrongName: TcpInfoJson = { rtt: 1 }
+  t.ok(typed && wrongU64 && wrongName)
   for (const f of tcp_info.fields) {
     if (!f.name.startsWith('tcpi_')) continue
     t.ok(Object.hasOwn(TCP_INFO_JSON_NAMES, camel(f.name.slice(5))), f.name)
