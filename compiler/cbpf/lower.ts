@@ -410,6 +410,26 @@ function prefixTests(base: number, bytes: Uint8Array, bits: number): WordTest[] 
 
 // ---------------------------------------------------------------- code generation
 
+/** The operands in the order to test them: as written, unless the right one is at least 3 times cheaper. */
+function cheaperFirst(left: Cond, right: Cond): [Cond, Cond] {
+  return 3 * cost(right) <= cost(left) ? [right, left] : [left, right]
+}
+
+/** Rough instruction count of a condition, to order commutative operands. */
+function cost(c: Cond): number {
+  switch (c.kind) {
+    case 'const': return 0
+    case 'and': case 'or': return cost(c.left) + cost(c.right)
+    case 'not': return cost(c.operand)
+    case 'test': {
+      const t = c.test
+      if (t.metric) return t.metric.size === 8 ? 40 : 24
+      if (t.attr) return 6 + 3 * t.attr.tests.length
+      return 2 * t.all.length + 2 * (t.any ?? []).reduce((n, alt) => n + alt.length, 0)
+    }
+  }
+}
+
 /** Short-circuit code: every path ends in `ret #KEEP` or `ret #DROP`. */
 function generate(root: Cond, opts: CbpfLowerOptions): CbpfInsn[] {
   if (root.kind === 'const') return [{ op: 'RET_K', k: root.value ? KEEP : DROP }]
@@ -577,17 +597,20 @@ function generate(root: Cond, opts: CbpfLowerOptions): CbpfInsn[] {
         push({ op: 'JMP_JA', to: c.value ? yes : no })
         return
       case 'and': {
+        // Tests have no side effects: run a much cheaper operand first, so most events are decided early.
+        const [first, second] = cheaperFirst(c.left, c.right)
         const mid = label()
-        gen(c.left, mid, no)
+        gen(first, mid, no)
         place(mid)
-        gen(c.right, yes, no)
+        gen(second, yes, no)
         return
       }
       case 'or': {
+        const [first, second] = cheaperFirst(c.left, c.right)
         const mid = label()
-        gen(c.left, yes, mid)
+        gen(first, yes, mid)
         place(mid)
-        gen(c.right, yes, no)
+        gen(second, yes, no)
         return
       }
       case 'not':
