@@ -56,6 +56,8 @@ function decodeOne(view: DataView, o: number): InetRecord {
   }
   if (full) {
     rec.shutdown = r.shutdown
+    // INET_DIAG_SKV6ONLY comes with every full AF_INET6 socket.
+    if (r.family === AF.AF_INET6) rec.v6only = r.v6only !== 0
     const info: TcpInfo = {
       state: r.state,
       rtt: r.rtt,

@@ -19,6 +19,7 @@ import { compileIterTcp } from '../compiler/ebpf/codegen.js'
 import type { EbpfProgram } from '../compiler/ebpf/assemble.js'
 import { decode, formatListing } from '../compiler/ebpf/disasm.js'
 import type { IterLayout } from '../uapi/bpf.js'
+import { AF } from '../uapi/inet-diag.js'
 import { iterSupport, readIterLayout, runIter } from '../runtime/bpf-iter.js'
 import { EBPF_UNSUPPORTED_METRICS } from '../compiler/ebpf/codegen.js'
 import { metricsOf, needsTcpInfo } from '../compiler/metrics.js'
@@ -71,7 +72,10 @@ export function formatEbpfListing(program: EbpfProgram, source?: string): string
  */
 export function runEbpfListing(filter: Filter | null, opts: EbpfListingOptions): InetRecord[] {
   const { program, layout } = compileEbpfListing(filter, opts)
-  return decodeIterTcp(runIter(program.bytes, layout.attachBtfId, opts.netns !== undefined ? { netns: opts.netns } : {}))
+  const recs = decodeIterTcp(runIter(program.bytes, layout.attachBtfId, opts.netns !== undefined ? { netns: opts.netns } : {}))
+  // One walk covers both families; ss sends an AF_INET request, then AF_INET6. Within a
+  // family both walk the same hash tables (listeners, then established), so this is ss's order.
+  return [...recs.filter((r) => r.family === AF.AF_INET), ...recs.filter((r) => r.family !== AF.AF_INET)]
 }
 
 /** Output options a listing asked for that need fields the iterator does not read yet (timers, -i beyond the metrics, memory, TOS…). */

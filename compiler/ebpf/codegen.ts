@@ -25,7 +25,7 @@ import { FilterError } from '../../grammar/errors.js'
 import type { MetricName } from '../../grammar/metrics.js'
 import { MAX_BPF_STACK, ssx_iter_tcp_rec } from '../../uapi/bpf.js'
 import type { IterLayout, MemberSlot, SizeName } from '../../uapi/bpf.js'
-import { AF, TCP_STATE } from '../../uapi/inet-diag.js'
+import { AF, SOCK_BINDPORT_LOCK, TCP_STATE } from '../../uapi/inet-diag.js'
 import type { EvaluateEnv } from '../evaluate.js'
 import type { Filter, HostCond } from '../filter.js'
 import { assemble } from './assemble.js'
@@ -193,6 +193,8 @@ export function generateIterTcp(filter: Filter | null, layout: IterLayout, opts:
   store('uid', 1)
   copy('mark', FULL, M.sk_mark, 'sk_mark')
   copy('shutdown', FULL, M.sk_shutdown, 'sk_shutdown')
+  copy('userlocks', FULL, M.sk_userlocks, 'sk_userlocks')
+  copy('v6only', SK, M.skc_ipv6only, 'skc_ipv6only (bitfield)')
   // sock_i_ino(): sk_socket->file->f_inode->i_ino (NULL links read as 0 in tracing programs).
   load(1, FULL, M.sk_socket, 'sk_socket')
   load(1, 1, M.socket_file, 'socket->file')
@@ -448,9 +450,16 @@ class FilterLowering {
         e.emit({ op: 'ja', target: no, span: f.span })
         return
       case 'auto': {
-        // Every socket here is inet: ss's rule is "local port inside ip_local_port_range".
+        // ss applies the kernel's AUTO (port not explicitly bound: sk_userlocks has no
+        // SOCK_BINDPORT_LOCK; 0 for time-wait and request sockets) and, in user space,
+        // "local port inside ip_local_port_range": both must hold.
         const [lo, hi] = this.opts.localPortRange
         const mid = e.label('auto')
+        const unlocked = e.label('port not locked')
+        this.loadRec(1, 'userlocks', f.span)
+        e.emit({ op: 'jmp', cond: 'jset', wide: true, dst: 1, src: { imm: SOCK_BINDPORT_LOCK }, target: no, span: f.span })
+        e.emit({ op: 'ja', target: unlocked, span: f.span })
+        e.place(unlocked)
         this.loadRec(1, 'sport', f.span)
         this.compare(1, 'ge', lo, f.span, mid, no)
         e.place(mid)

@@ -1,0 +1,58 @@
+// `ssx --target ebpf` prints what `ssx --target diag` prints, byte for byte,
+// for listings the iterator can serve (the zoo, in a private namespace);
+// `auto` falls back with one notice when eBPF is not available (not root).
+import t from 'tap'
+import { execFile } from 'node:child_process'
+import { promisify } from 'node:util'
+import { fileURLToPath } from 'node:url'
+import { runList } from '../../src/cli/list.js'
+import { canUseNetns, createNetns } from '../helpers/netns.js'
+
+const run = promisify(execFile)
+const ROOT = fileURLToPath(new URL('../../', import.meta.url))
+
+async function list(argv: string[]): Promise<{ code: number, out: string, err: string }> {
+  let out = ''
+  let err = ''
+  const code = await runList(argv, { stdin: () => '', write: (s) => { out += s }, writeErr: (s) => { err += s } })
+  return { code, out, err }
+}
+
+const netnsOk = await canUseNetns()
+if (!netnsOk && process.env.CI !== 'true') {
+  t.plan(0, 'skip: needs root and ip(8) for a private namespace with the socket zoo (CI=true makes this a failure)')
+} else {
+  const ns = await createNetns('ebpfcli')
+  t.teardown(() => ns.destroy())
+  await ns.startZoo()
+  const filters: string[][] = [
+    [], ['sport', '=', ':5000'], ['dst', '127.0.0.1'], ['src', '[::1]'], ['rtt', '>', '0'], ['rtt', '<', '1ms', 'or', 'cwnd', '>', '9'],
+    ['not', 'dport', '>', ':1024'], ['state', 'established', 'bytes_acked', '>=', '1'], ['state', 'listening'], ['exclude', 'time-wait', 'uid', '=', '0'],
+    ['autobound'], ['fwmark', '=', '0x1234'], ['rqueue', '=', '0', 'and', 'wqueue', '=', '0'],
+  ]
+  for (const opts of [['-tan'], ['-tn'], ['-t4an'], ['-t6an'], ['-tanp']]) {
+    t.test(`${opts.join(' ')}: ebpf = diag`, async (t) => {
+      for (const f of filters) {
+        const diag = await list(['-N', ns.name, ...opts, '--target', 'diag', ...f])
+        const ebpf = await list(['-N', ns.name, ...opts, '--target', 'ebpf', ...f])
+        t.equal(ebpf.err, diag.err, `${f.join(' ')}: stderr`)
+        t.equal(ebpf.code, diag.code, `${f.join(' ')}: exit code`)
+        // Row order is the kernel's walk order in both (hash tables, the same walk).
+        t.equal(ebpf.out, diag.out, `${f.join(' ') || '(no filter)'}: stdout`)
+      }
+    })
+  }
+
+  t.test('auto without root: one notice, diag output', async (t) => {
+    const bin = `${ROOT}bin/ssx.js`
+    await run('npm', ['run', 'build'], { cwd: ROOT })
+    const args = ['-N', ns.name, '-tan', 'rtt', '>=', '0']
+    // `env -i`: tap injects its process-info loader into children, which nobody cannot write for.
+    const clean = ['-i', `PATH=${process.env.PATH ?? '/usr/bin:/bin'}`]
+    const asRoot = await run('env', [...clean, bin, ...args])
+    const asNobody = await run('env', [...clean, 'setpriv', '--reuid', '65534', '--regid', '65534', '--clear-groups', bin, '-tan', 'rtt', '>=', '0']).catch((e: { stdout: string, stderr: string }) => e)
+    t.match(asNobody.stderr, /^ssx: notice: eBPF target not used \(eBPF iterators need root/, 'one notice')
+    t.equal(asNobody.stderr.split('\n').filter(Boolean).length, 1, `one line: ${asNobody.stderr}`)
+    t.ok(asRoot.stdout.length > 0, 'root: listing printed')
+  })
+}
