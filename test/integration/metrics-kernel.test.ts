@@ -44,11 +44,16 @@ def pair(port, send=b'', read=0, uid=None):
 pair(BASE, send=b'x' * 100000)            # unread: rqueue 100000 on the server side
 pair(BASE + 1, send=b'y' * 3000, read=3000)  # sent and read: bytes_acked, bytes_received, segs
 pair(BASE + 2, send=b'z' * 10, read=4)       # 6 bytes left in the queue
+parent = os.getpid()
 pid = os.fork()
 if pid == 0:
     os.setgid(1000); os.setuid(1000)
     pair(BASE + 3, send=b'u' * 700, read=700)
-    sys.stdout.flush(); time.sleep(3600); os._exit(0)
+    while os.getppid() == parent:  # leave with the parent, however it ends
+        time.sleep(0.2)
+    os._exit(0)
+import signal
+signal.signal(signal.SIGTERM, lambda *_: (os.kill(pid, 9), os._exit(0)))
 import threading
 # TCP_DEFER_ACCEPT keeps a connection a request socket (SYN-RECV) until data comes.
 deferred = socket.socket(); deferred.setsockopt(socket.IPPROTO_TCP, socket.TCP_DEFER_ACCEPT, 30)
@@ -140,9 +145,11 @@ if (!netnsOk && process.env['CI'] !== 'true') {
   const zoo = await ns.startZoo({ basePort: BASE })
   const extra = await startExtra(ns)
   t.teardown(async () => {
+    const exited = new Promise((r) => extra.once('exit', r))
     extra.stdin?.end()
-    if (extra.exitCode === null) extra.kill('SIGTERM')
-    await new Promise((r) => setTimeout(r, 50))
+    const timer = setTimeout(() => extra.kill('SIGKILL'), 2000)
+    if (extra.exitCode === null && extra.signalCode === null) await exited
+    clearTimeout(timer)
   })
   const range = readLocalPortRange(ns.name)
   const env = { localPortRange: range }
