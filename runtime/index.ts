@@ -43,3 +43,8 @@ export { AttributeDecoder, encodeAttribute, encodeU32Attribute, align } from './
 export type { RawAttribute } from './attributes.js'
 export { openDiagEvents, DiagEvents, decodeDestroyEvents, destroyGroups, groupMask, DESTROY_GROUPS, BPF_MAXINSNS, BPF_ACCEPT_ALL, SOCK_FILTER_SIZE } from './events.js'
 export type { DestroyEvent, DestroySelection, OpenDiagEventsOptions, DiagEventsStats } from './events.js'
+export { Btf, BtfError, vmlinuxBtf, VMLINUX_BTF } from './btf.js'
+export type { BtfType, BtfMember, MemberLocation, BtfErrorCode } from './btf.js'
+export { loadIter, runIter, readIterLayout, iterSupport, IterLink, BpfError, SYS_BPF } from './bpf-iter.js'
+export type { BpfOperation, LoadIterOptions } from './bpf-iter.js'
+export { decodeIterTcp, ITER_TCP_RECORD_SIZE } from './decode-iter.js'
