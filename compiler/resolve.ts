@@ -93,10 +93,21 @@ export async function resolveFilter(expr: Expr, resolver: Resolver, ctx: Resolve
   }
 
   // Left before right, awaited in turn: the first failing value in the text wins.
+  // ss's parser builds left-deep chains (`a or b or c …`): walking the left
+  // spine in a loop keeps a filter of thousands of terms off the stack.
   const binary = async (e: AndExpr | OrExpr): Promise<Filter> => {
-    const left = await go(e.left)
-    const right = await go(e.right)
-    return { kind: e.kind, left, right, span: e.span }
+    const spine: (AndExpr | OrExpr)[] = []
+    let leftmost: Expr = e
+    while (leftmost.kind === 'and' || leftmost.kind === 'or') {
+      spine.push(leftmost)
+      leftmost = leftmost.left
+    }
+    let acc = await go(leftmost)
+    for (let i = spine.length - 1; i >= 0; i--) {
+      const b = spine[i]!
+      acc = { kind: b.kind, left: acc, right: await go(b.right), span: b.span }
+    }
+    return acc
   }
 
   const portPred = async (dir: 'src' | 'dst', op: CmpOp, value: HostValue, span: Span): Promise<Filter> => {

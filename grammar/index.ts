@@ -6,7 +6,7 @@
  */
 import type { Expr, Span } from './ast.js'
 import { FilterError, FilterSyntaxError } from './errors.js'
-import { lex, type ValueToken } from './lexer.js'
+import { lex, type Token, type ValueToken } from './lexer.js'
 import { parseTokens, type Precedence } from './parser.js'
 import { printParenthesized } from './print.js'
 import { buildSource, type FilterSource } from './source.js'
@@ -75,6 +75,8 @@ export function parseFilter(input: FilterInput, options: ParseOptions): ParseRes
   const mode = options.precedence ?? 'ss'
   const source = buildSource(input.words, input.file)
   let lexed = lex(source, options.preferredFamily)
+  const tooDeep = nestingError(lexed.tokens)
+  if (tooDeep) throw attach(tooDeep, source)
   let parsed = parseTokens(lexed.tokens, lexed.values, mode, source.text.length)
   if (lexed.unglued && (lexed.valueError || parsed.failure)) {
     // Splitting glued parentheses did not help: report what ss itself says.
@@ -109,6 +111,38 @@ export function parseFilter(input: FilterInput, options: ParseOptions): ParseRes
     }
   }
   return { source, expr, forcedFamily: lexed.forcedFamily, preferredFamily: lexed.preferredFamily, warnings, values: lexed.values }
+}
+
+/**
+ * How deep parentheses and `not`s may nest. Every pass over the AST recurses
+ * into nested nodes (long `and`/`or` chains are walked in loops, so their
+ * length is not limited): this bound keeps them all well inside the stack.
+ * ss's bison parser gives up near 10,000 levels; no real filter comes close
+ * to either.
+ */
+export const MAX_NESTING = 256
+
+/** The error for the first token nested deeper than {@link MAX_NESTING}, if any. */
+function nestingError(tokens: readonly Token[]): FilterSyntaxError | undefined {
+  let depth = 0 // enclosing parentheses, and the `not`s in front of them
+  let nots = 0 // `not`s waiting for their operand
+  const outer: number[] = [] // depth to return to at each `)`
+  for (const t of tokens) {
+    if (t.kind === 'not') nots++
+    else if (t.kind === 'lparen') {
+      outer.push(depth)
+      depth += nots + 1
+      nots = 0
+    } else {
+      if (t.kind === 'rparen') depth = outer.pop() ?? 0
+      nots = 0
+    }
+    if (depth + nots > MAX_NESTING) {
+      return new FilterSyntaxError('E_NESTING', `parentheses and "not" nest more than ${MAX_NESTING} levels deep here`, t.span,
+        ['ssx limits nesting so that no pass over the filter can run out of stack; ss 6.1 stops near 10,000 levels'])
+    }
+  }
+  return undefined
 }
 
 /** Could the two modes differ? Only with an `or` and some AND (explicit or juxtaposed). */
