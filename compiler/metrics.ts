@@ -98,8 +98,9 @@ export function readMetric(name: MetricName, sock: FilterSocket): number | bigin
 /** `value OP threshold`, exactly also for u64 values (JavaScript compares bigint with number exactly). */
 export function compareMetric(value: number | bigint, op: CmpOp, threshold: number): boolean {
   switch (op) {
-    case 'eq': return typeof value === 'bigint' ? value === BigInt(threshold) : value === threshold
-    case 'ne': return typeof value === 'bigint' ? value !== BigInt(threshold) : value !== threshold
+    // `==` between a bigint and a number compares mathematical values (a fraction never equals a u64).
+    case 'eq': return value == threshold
+    case 'ne': return value != threshold
     case 'lt': return value < threshold
     case 'le': return value <= threshold
     case 'gt': return value > threshold

@@ -238,3 +238,11 @@ t.test('--target: names checked; diag is diag, auto picks a listing target', asy
   t.equal(await fail(['-t', '--target', 'gpu']), '255 ssx: --target must be auto, diag, ebpf or cbpf, not "gpu"')
   t.match(await fail(['-t', '--target', 'cbpf']), /^255 ssx: --target cbpf cannot list sockets/)
 })
+
+t.test('compareMetric: u64 values against fractional thresholds (a filter built by hand may hold one)', async (t) => {
+  t.equal(compareMetric(5n, 'eq', 5.5), false)
+  t.equal(compareMetric(5n, 'ne', 5.5), true)
+  t.equal(compareMetric(5n, 'lt', 5.5), true)
+  t.equal(compareMetric(2n ** 60n, 'eq', 2 ** 60), true)
+  t.equal(compareMetric(2n ** 60n + 1n, 'eq', 2 ** 60), false, 'exact above 2^53')
+})
