@@ -3,6 +3,7 @@
  * `timer:(…)`, the `-e` details, `skmem:(…)`. Each function returns the
  * text to append, starting with its space (or empty).
  */
+import { formatAsm } from '../../compiler/cbpf/disasm.js'
 
 /** Timer text style: ss 6.1's (`1.432ms` for 1432 ms) or upstream's fix (`1.432sec`, 6.11). */
 export type TimerStyle = '6.1' | 'upstream'
@@ -548,18 +549,26 @@ export function netlinkExtras(rec: { readonly groups?: readonly number[], readon
 /** One classic BPF instruction as `-b` lists it. */
 export interface SockFilterText { readonly code: number, readonly jt: number, readonly jf: number, readonly k: number }
 
-/** `-b`: ` bpf filter (N):  0xCODE JT JF K, …` after a `\n\t` (a space with `-O`). */
-export function bpfFilterExtra(filter: readonly SockFilterText[], oneline = false): string {
+/**
+ * `-b`: ` bpf filter (N):  0xCODE JT JF K, …` after a `\n\t` (a space with
+ * `-O`). With `listing` (ssx's `-b --verbose`), the program follows in
+ * `tcpdump -d` style, one instruction per continuation line (`; `-separated with `-O`).
+ */
+export function bpfFilterExtra(filter: readonly SockFilterText[], oneline = false, listing = false): string {
   let s = `${oneline ? ' ' : '\n\t'}bpf filter (${filter.length}): `
   for (const i of filter) s += ` 0x${i.code.toString(16).padStart(2, '0')} ${i.jt} ${i.jf} ${i.k >>> 0},`
+  if (listing) {
+    const lines = formatAsm(filter).trimEnd().split('\n')
+    s += oneline ? ` ${lines.join('; ')}` : lines.map((l) => `\n\t${l}`).join('')
+  }
   return s
 }
 
 /** Process column of a packet socket (6.1): users, `-e` details, `-b` filter, then ` skmem:(…)` (no line break). */
-export function packetExtras(rec: PacketDetailsRecord & { readonly filter?: readonly SockFilterText[], readonly memInfo?: SkMem }, o: OtherExtrasOptions & { readonly showBpf?: boolean }): string {
+export function packetExtras(rec: PacketDetailsRecord & { readonly filter?: readonly SockFilterText[], readonly memInfo?: SkMem }, o: OtherExtrasOptions & { readonly showBpf?: boolean, readonly bpfListing?: boolean }): string {
   let s = o.users ? usersExtra(o.users) : ''
   if (o.showDetails) s += packetDetailsExtra(rec, o.oneline)
-  if (o.showBpf && rec.filter && rec.filter.length > 0) s += bpfFilterExtra(rec.filter, o.oneline)
+  if (o.showBpf && rec.filter && rec.filter.length > 0) s += bpfFilterExtra(rec.filter, o.oneline, o.bpfListing)
   if (o.showMem && rec.memInfo) s += skmemExtra(rec.memInfo)
   return s
 }

@@ -216,8 +216,10 @@ export async function runList(argv: readonly string[], io: ListIo): Promise<numb
   const threads = args.flags.threads > 0
   const procs = args.flags.processes > 0 || threads ? createProcessIndex({ procRoot: process.env['PROC_ROOT'] ?? '/proc', threads }) : null
   const { flags } = args
-  const other: OtherExtrasOptions & { showBpf: boolean } = {
+  const other: OtherExtrasOptions & { showBpf: boolean, bpfListing: boolean } = {
     showDetails: flags.extended > 0, showMem: flags.memory, oneline: flags.oneline, showBpf: flags.bpf > 0,
+    // ssx: `-b --verbose` adds the program in tcpdump -d style.
+    bpfListing: flags.verbose > 0,
   }
   const inet: InetExtrasOptions = {
     ...other,
@@ -298,6 +300,7 @@ function* ebpfRecords(c: Awaited<ReturnType<typeof compileSelected>>, qopts: Que
     recs = runEbpfListing(c.filter, {
       selection: { ...c.selection, families: c.families },
       localPortRange: qopts.localPortRange ?? readLocalPortRange(qopts.netns),
+      plan: c.plan,
       ...(qopts.netns !== undefined ? { netns: qopts.netns } : {}),
     })
   } catch (e) {

@@ -194,6 +194,10 @@ t.test('unix, netlink and packet Process columns', async (t) => {
   t.equal(packetExtras(pkt, { showDetails: false, showMem: true, showBpf: true, oneline: false }),
     '\n\tbpf filter (2):  0x28 0 0 12, 0x06 0 0 65535, skmem:(r0,rb212992,t0,tb212992,f0,w0,o280,bl0,d0)')
   t.equal(packetExtras({ ...pkt, filter: [] }, { showDetails: false, showMem: false, showBpf: true, oneline: false }), '', 'no filter, nothing')
+  t.equal(packetExtras(pkt, { showDetails: false, showMem: false, showBpf: true, bpfListing: true, oneline: false }),
+    '\n\tbpf filter (2):  0x28 0 0 12, 0x06 0 0 65535,\n\t(000) ldh      [12]\n\t(001) ret      #65535', '-b --verbose: tcpdump -d lines')
+  t.equal(packetExtras(pkt, { showDetails: false, showMem: false, showBpf: true, bpfListing: true, oneline: true }),
+    ' bpf filter (2):  0x28 0 0 12, 0x06 0 0 65535, (000) ldh      [12]; (001) ret      #65535', '-b --verbose -O')
 })
 
 t.test('ulpExtra: tcp-ulp-NAME with MPTCP subflow and TLS details', async (t) => {
