@@ -19,6 +19,8 @@ import { compileIterTcp } from '../compiler/ebpf/codegen.js'
 import type { EbpfProgram } from '../compiler/ebpf/assemble.js'
 import { decode, formatListing } from '../compiler/ebpf/disasm.js'
 import type { IterLayout } from '../uapi/bpf.js'
+import type { QueryPlan } from '../compiler/plan.js'
+import type { AssembledOp } from '../compiler/assemble.js'
 import { AF } from '../uapi/inet-diag.js'
 import { iterSupport, readIterLayout, runIter } from '../runtime/bpf-iter.js'
 import { EBPF_UNSUPPORTED_METRICS } from '../compiler/ebpf/codegen.js'
@@ -35,6 +37,26 @@ export interface EbpfListingOptions {
   readonly netns?: string
   /** Kernel layout; read from the running kernel's BTF when absent. */
   readonly layout?: IterLayout
+  /**
+   * The `diag` plan of the same listing: its TCP bytecode runs in the
+   * program too, so the eBPF target selects what `--target diag` lists.
+   */
+  readonly plan?: QueryPlan
+}
+
+/**
+ * The inet_diag bytecode of the plan's TCP requests (one program for both
+ * families, as ss sends); empty when the plan sends none (the kernel accepts every socket).
+ * @throws FilterError `E_EBPF_UNSUPPORTED` when the families got different programs
+ */
+export function tcpKernelOps(plan: QueryPlan): readonly AssembledOp[] {
+  const progs = plan.requests.filter((r) => r.table === 'tcp').map((r) => r.program)
+  const first = progs[0] ?? null
+  for (const p of progs) {
+    const same = p === first || (p !== null && first !== null && p.bytes.length === first.bytes.length && p.bytes.every((b, i) => b === first.bytes[i]))
+    if (!same) throw new FilterError('E_EBPF_UNSUPPORTED', 'the TCP requests carry different bytecode per family; the eBPF target runs one program')
+  }
+  return first ? first.ops : []
 }
 
 /**
@@ -57,7 +79,8 @@ export function compileEbpfListing(filter: Filter | null, opts: EbpfListingOptio
   const issue = ebpfListingIssue(opts.selection)
   if (issue) throw new FilterError('E_EBPF_UNSUPPORTED', issue)
   const layout = opts.layout ?? readIterLayout()
-  const program = compileIterTcp(filter, layout, { localPortRange: opts.localPortRange, states: opts.selection.states, families: opts.selection.families })
+  const kernel = opts.plan ? tcpKernelOps(opts.plan) : undefined
+  const program = compileIterTcp(filter, layout, { localPortRange: opts.localPortRange, states: opts.selection.states, families: opts.selection.families, ...(kernel ? { kernel } : {}) })
   return { program, layout }
 }
 

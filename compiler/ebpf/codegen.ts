@@ -29,6 +29,7 @@ import { AF, SOCK_BINDPORT_LOCK, TCP_STATE } from '../../uapi/inet-diag.js'
 import type { EvaluateEnv } from '../evaluate.js'
 import type { Filter, HostCond } from '../filter.js'
 import { assemble } from './assemble.js'
+import type { AssembledOp } from '../assemble.js'
 import type { EbpfProgram } from './assemble.js'
 import type { Insn, Label, Reg } from './ir.js'
 
@@ -99,6 +100,16 @@ export interface IterCodegenOptions extends EvaluateEnv {
   readonly states?: number
   /** `1 << AF_*` mask of the selected families; absent = AF_INET and AF_INET6. */
   readonly families?: number
+  /**
+   * The inet_diag bytecode the `diag` target would send (the assembler's op
+   * map). ss shows a socket when the kernel's bytecode accepts it and the
+   * user-space filter does; with this, the program runs both, so it selects
+   * exactly what `--target diag` lists (their semantics differ on purpose
+   * for prefix-0, cross-family and AUTO conditions: kernel-sock-diag §1.6–1.7).
+   * Empty: the plan sends no bytecode (the kernel accepts every socket).
+   * Absent: no plan; `autobound` then tests the port lock itself.
+   */
+  readonly kernel?: readonly AssembledOp[]
 }
 
 /** The emitter: an instruction list and a label counter. */
@@ -264,7 +275,13 @@ export function generateIterTcp(filter: Filter | null, layout: IterLayout, opts:
   e.place(gathered)
 
   // --- test -----------------------------------------------------------------
-  if (filter) new FilterLowering(e, opts).branch(filter, accept, reject)
+  const lowering = new FilterLowering(e, opts)
+  if (opts.kernel && opts.kernel.length) {
+    const kernelYes = e.label('kernel accepts')
+    lowering.bytecode(opts.kernel, kernelYes, reject)
+    e.place(kernelYes)
+  }
+  if (filter) lowering.branch(filter, accept, reject)
   e.place(accept)
   e.emit({ op: 'alu', alu: 'mov', wide: true, dst: 1, src: { reg: SEQ } })
   e.emit({ op: 'alu', alu: 'mov', wide: true, dst: 2, src: { reg: 10 } })
@@ -455,11 +472,14 @@ class FilterLowering {
         // "local port inside ip_local_port_range": both must hold.
         const [lo, hi] = this.opts.localPortRange
         const mid = e.label('auto')
-        const unlocked = e.label('port not locked')
-        this.loadRec(1, 'userlocks', f.span)
-        e.emit({ op: 'jmp', cond: 'jset', wide: true, dst: 1, src: { imm: SOCK_BINDPORT_LOCK }, target: no, span: f.span })
-        e.emit({ op: 'ja', target: unlocked, span: f.span })
-        e.place(unlocked)
+        if (!this.opts.kernel) {
+          // No kernel program to carry AUTO: test the port lock here.
+          const unlocked = e.label('port not locked')
+          this.loadRec(1, 'userlocks', f.span)
+          e.emit({ op: 'jmp', cond: 'jset', wide: true, dst: 1, src: { imm: SOCK_BINDPORT_LOCK }, target: no, span: f.span })
+          e.emit({ op: 'ja', target: unlocked, span: f.span })
+          e.place(unlocked)
+        }
         this.loadRec(1, 'sport', f.span)
         this.compare(1, 'ge', lo, f.span, mid, no)
         e.place(mid)
@@ -551,6 +571,83 @@ class FilterLowering {
       }
     }
     e.emit({ op: 'ja', target: no, span })
+  }
+
+  /**
+   * inet_diag bytecode (`inet_diag_bc_run`, kernel-sock-diag §1.5–1.7) on
+   * the record: one label per op offset; landing on the end accepts
+   * (`yes`), anywhere past it rejects (`no`).
+   */
+  bytecode(ops: readonly AssembledOp[], yes: Label, no: Label): void {
+    const e = this.e
+    const end = ops.reduce((m, o) => Math.max(m, o.offset + o.length), 0)
+    const at = new Map<number, Label>(ops.map((o) => [o.offset, e.label(`bc@${o.offset}`)]))
+    const dest = (off: number): Label => (off === end ? yes : at.get(off) ?? no)
+    for (const o of ops) {
+      e.place(at.get(o.offset)!)
+      const t = dest(o.offset + o.yes)
+      const f = dest(o.offset + o.no)
+      const span = o.span ?? { start: 0, end: 0 }
+      const insn = o.insn
+      switch (insn.op) {
+        case 'NOP': e.emit({ op: 'ja', target: t, span }); break
+        case 'JMP': e.emit({ op: 'ja', target: f, span }); break
+        case 'S_GE': case 'S_LE': case 'D_GE': case 'D_LE': case 'S_EQ': case 'D_EQ': {
+          this.loadRec(1, insn.op.startsWith('S') ? 'sport' : 'dport', span)
+          this.compare(1, insn.op.endsWith('GE') ? 'ge' : insn.op.endsWith('LE') ? 'le' : 'eq', insn.port & 0xffff, span, t, f)
+          break
+        }
+        case 'DEV_COND':
+          this.loadRec(1, 'ifindex', span)
+          this.compare(1, 'eq', insn.ifindex >>> 0, span, t, f)
+          break
+        case 'MARK_COND':
+          this.loadRec(1, 'mark', span)
+          e.emit({ op: 'alu', alu: 'and', wide: false, dst: 1, src: { imm: insn.mask | 0 }, span })
+          this.compare(1, 'eq', insn.mark >>> 0, span, t, f)
+          break
+        case 'AUTO':
+          this.loadRec(1, 'userlocks', span)
+          e.emit({ op: 'jmp', cond: 'jset', wide: true, dst: 1, src: { imm: SOCK_BINDPORT_LOCK }, target: f, span })
+          e.emit({ op: 'ja', target: t, span })
+          break
+        case 'CGROUP_COND':
+          this.loadRec(1, 'cgroup_id', span)
+          e.emit({ op: 'lddw', dst: 2, imm: insn.id, span })
+          e.emit({ op: 'jmp', cond: 'jeq', wide: true, dst: 1, src: { reg: 2 }, target: t, span })
+          e.emit({ op: 'ja', target: f, span })
+          break
+        case 'S_COND': case 'D_COND': {
+          const field: RecField = insn.op === 'S_COND' ? 'src' : 'dst'
+          // 1. port first (as C int: -1 is "any").
+          if (insn.port !== -1) {
+            const ok = e.label('bc port ok')
+            this.loadRec(1, insn.op === 'S_COND' ? 'sport' : 'dport', span)
+            this.compare(1, 'eq', insn.port, span, ok, f)
+            e.place(ok)
+          }
+          // 3. family check, with the one-way v4-mapped rule.
+          if (insn.family !== 0) {
+            const same = e.label('bc same family')
+            this.loadRec(1, 'family', span)
+            e.emit({ op: 'jmp', cond: 'jeq', wide: true, dst: 1, src: { imm: insn.family }, target: same, span })
+            if (insn.family === AF.AF_INET) {
+              e.emit({ op: 'jmp', cond: 'jne', wide: true, dst: 1, src: { imm: AF.AF_INET6 }, target: f, span })
+              this.prefix(field, 0, V4_MAPPED_PREFIX, 96, span, f)
+              this.prefix(field, 12, insn.addr, insn.prefixLen, span, f)
+              e.emit({ op: 'ja', target: t, span })
+            } else {
+              e.emit({ op: 'ja', target: f, span })
+            }
+            e.place(same)
+          }
+          // 4–5. prefix 0 matches; else the prefix compare.
+          this.prefix(field, 0, insn.addr, insn.prefixLen, span, f)
+          e.emit({ op: 'ja', target: t, span })
+          break
+        }
+      }
+    }
   }
 
   /** Jump to `miss` unless the first `bits` bits of record[field] from byte `from` equal `bytes` (zero-padded). */

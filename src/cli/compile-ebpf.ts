@@ -23,7 +23,7 @@ export function runCompileEbpf(c: Compiled, format: string, prog: string, stderr
   }
   let program
   try {
-    program = compileEbpfListing(c.filter, { selection: c.selection, localPortRange: readLocalPortRange() }).program
+    program = compileEbpfListing(c.filter, { selection: { ...c.selection, families: c.families }, localPortRange: readLocalPortRange(), plan: c.plan }).program
   } catch (e) {
     if (e instanceof FilterError) return { exitCode: EXIT.value, stdout: '', stderr: stderr + formatFilterError(prog, e, c.source) }
     if (e instanceof BtfError) return { exitCode: EXIT.value, stdout: '', stderr: `${stderr}${prog}: ${e.message}\n` }

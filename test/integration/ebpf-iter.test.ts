@@ -7,7 +7,9 @@
 //    the kernel selects with the eBPF program equal the evaluator's choice
 //    on an unfiltered netlink dump (with `autobound` also asking the
 //    kernel's port-lock test, as ss does); every program passes the
-//    verifier (a refusal fails with the verifier's log).
+//    verifier (a refusal fails with the verifier's log);
+// 3. the same filters with the diag target's bytecode compiled in select
+//    exactly what a netlink dump with that bytecode, then the evaluator, do.
 import t from 'tap'
 import fc from 'fast-check'
 import { AF, INET_DIAG, IPPROTO } from '../../uapi/inet-diag.js'
@@ -15,6 +17,8 @@ import type { Filter, InetPrefix } from '../../compiler/filter.js'
 import type { CmpOp } from '../../grammar/ast.js'
 import type { MetricName } from '../../grammar/metrics.js'
 import { evaluate } from '../../compiler/evaluate.js'
+import { compilePlan } from '../../compiler/compile.js'
+import { SS_ALL, TABLE } from '../../compiler/select.js'
 import { EBPF_UNSUPPORTED_METRICS, compileIterTcp } from '../../compiler/ebpf/codegen.js'
 import { BpfError, readIterLayout, runIter } from '../../runtime/bpf-iter.js'
 import { decodeIterTcp } from '../../runtime/decode-iter.js'
@@ -41,16 +45,24 @@ if (!netnsOk && process.env.CI !== 'true') {
   const env = { localPortRange: readLocalPortRange(ns.name) }
   const layout = readIterLayout()
 
-  /** Every TCP socket over netlink, with tcp_info (this also gives every socket its cookie before the iterator reads it). */
-  const netlink = (): InetRecord[] => {
+  /** Every TCP socket over netlink (that `bytecode` accepts), with tcp_info (this also gives every socket its cookie before the iterator reads it). */
+  const netlink = (bytecode: Uint8Array | null = null): InetRecord[] => {
     const out: InetRecord[] = []
     for (const family of [AF.AF_INET, AF.AF_INET6]) {
-      for (const r of dump(sock, { kind: 'inet', family, protocol: IPPROTO.IPPROTO_TCP, states: 0xffffffff, ext: 1 << (INET_DIAG.INET_DIAG_INFO - 1), bytecode: null })) out.push(r as InetRecord)
+      for (const r of dump(sock, { kind: 'inet', family, protocol: IPPROTO.IPPROTO_TCP, states: 0xffffffff, ext: 1 << (INET_DIAG.INET_DIAG_INFO - 1), bytecode })) out.push(r as InetRecord)
     }
     return out
   }
-  const iterate = (f: Filter | null): InetRecord[] => {
-    const p = compileIterTcp(f, layout, env)
+  const TCP_SEL = { tables: 1 << TABLE.tcp, families: (1 << AF.AF_INET) | (1 << AF.AF_INET6), states: SS_ALL, preferredFamily: 0 }
+  /** The diag target's bytecode for `f` (what ss sends). */
+  const kernelProgram = (f: Filter | null): Uint8Array | null => {
+    const plan = compilePlan(f, { selection: TCP_SEL, preferredFamily: 0 })
+    return plan.requests.find((r) => r.table === 'tcp')?.program?.bytes ?? null
+  }
+  const iterate = (f: Filter | null, withKernel = false): InetRecord[] => {
+    const plan = withKernel ? compilePlan(f, { selection: TCP_SEL, preferredFamily: 0 }) : null
+    const ops = plan ? plan.requests.find((r) => r.table === 'tcp')?.program?.ops ?? [] : undefined
+    const p = compileIterTcp(f, layout, { ...env, ...(ops ? { kernel: ops } : {}) })
     try {
       return decodeIterTcp(runIter(p.bytes, layout.attachBtfId, { netns: ns.name }))
     } catch (e) {
@@ -154,10 +166,17 @@ if (!netnsOk && process.env.CI !== 'true') {
       // The zoo's TIME-WAIT socket expires during the run: compare only sockets present in the dumps before and after.
       const before = netlink()
       const got = new Set(iterate(f).map(key))
+      // With the diag target's bytecode inside, the program selects what `--target diag` lists:
+      // the kernel's verdict (measured: a dump with that bytecode) and the evaluator's.
+      const viaDiag = new Set(netlink(kernelProgram(f)).filter((r) => evaluate(f, r, env)).map(key))
+      const gotDiag = new Set(iterate(f, true).map(key))
       const after = new Set(netlink().map(key))
       const stable = new Set(before.map(key).filter((k) => after.has(k)))
       const want = new Set(before.filter((r) => stable.has(key(r)) && ss(f, r)).map(key))
-      for (const k of got) if (!stable.has(k)) got.delete(k)
+      for (const set of [got, gotDiag, viaDiag]) for (const k of set) if (!stable.has(k)) set.delete(k)
+      const dm = [...viaDiag].filter((k) => !gotDiag.has(k))
+      const dx = [...gotDiag].filter((k) => !viaDiag.has(k))
+      if (dm.length || dx.length) throw new Error(`eBPF with the kernel program and --target diag differ: missing ${dm.join(' ')}; extra ${dx.join(' ')}\nfilter: ${JSON.stringify(f, (_, v) => (typeof v === 'bigint' ? `${v}n` : v instanceof Uint8Array ? [...v].join('.') : v))}`)
       if (got.size > 0) nonEmpty++
       const missing = [...want].filter((k) => !got.has(k))
       const extra = [...got].filter((k) => !want.has(k))
