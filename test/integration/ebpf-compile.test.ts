@@ -1,0 +1,40 @@
+// `ssx compile --target ebpf`: the listing reads back into the very bytes
+// `--format hex` prints (with this machine's BTF; no root needed), the
+// filter text sits beside its instructions, and what the target cannot do
+// fails with a typed, pointed message.
+import t from 'tap'
+import { existsSync } from 'node:fs'
+import { runCompile } from '../../src/cli/compile.js'
+import { assemble } from '../../compiler/ebpf/assemble.js'
+import { parseListing } from '../../compiler/ebpf/disasm.js'
+import { VMLINUX_BTF } from '../../runtime/btf.js'
+
+if (!existsSync(VMLINUX_BTF)) {
+  t.plan(0, `skip: no ${VMLINUX_BTF} (kernel without BTF): the eBPF target reads offsets from it`)
+} else {
+  t.test('asm reads back into the hex bytes', async (t) => {
+    const filters = [[], ['dport', '=', ':443', 'and', 'rtt', '>', '50ms'], ['src', '10.0.0.0/8', 'or', 'not', 'cwnd', '<', '10'], ['state', 'established', 'autobound'], ['dst', '[::1]', 'and', 'bytes_acked', '>', '5G']]
+    for (const f of filters) {
+      const asm = await runCompile(['--target', 'ebpf', '--format', 'asm', '-t', ...f])
+      const hex = await runCompile(['--target', 'ebpf', '--format', 'hex', '-t', ...f])
+      t.equal(asm.exitCode, 0, `${f.join(' ')}: exit 0`)
+      t.equal(Buffer.from(assemble(parseListing(asm.stdout)).bytes).toString('hex'), hex.stdout.trim(), `${f.join(' ') || '(no filter)'}: listing = bytes`)
+      t.match(asm.stdout, /call bpf_seq_write#\d+/, 'helper names from BTF')
+      if (f.length) t.match(asm.stdout, new RegExp(`; .*${f[0]}`), 'filter text beside the instructions')
+    }
+    const json = JSON.parse((await runCompile(['--target', 'ebpf', '--format', 'json', '-t', 'sport', '=', ':22'])).stdout) as { target: string, insns: number, program: string }
+    t.equal(json.target, 'ebpf')
+    t.equal(json.program.length, json.insns * 16)
+  })
+
+  t.test('refusals', async (t) => {
+    const rto = await runCompile(['--target', 'ebpf', '--format', 'asm', '-t', 'dport', '=', ':22', 'and', 'rto', '>', '5'])
+    t.equal(rto.exitCode, 1)
+    t.match(rto.stderr, /cannot test rto[^\n]*\n[^\n]*\n\s+\^+/, 'points at the predicate')
+    const udp = await runCompile(['--target', 'ebpf', '--format', 'asm', '-u'])
+    t.equal(udp.exitCode, 1)
+    t.match(udp.stderr, /TCP sockets only/)
+    const fmt = await runCompile(['--target', 'ebpf', '--format', 'ddd', '-t'])
+    t.equal(fmt.exitCode, 255)
+  })
+}
