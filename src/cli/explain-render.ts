@@ -35,12 +35,12 @@ export interface ExplainInput {
   readonly plan: QueryPlan
 }
 
-/** A bytecode back end as explain shows it: one program, rendered. */
+/** A back end as explain shows it: the sections of the programs it would run. */
 export interface ExplainTarget {
   /** The `--target` name. */
   readonly name: string
-  /** Render one program (listing, bytes, size) given the filter text its spans point into. */
-  readonly render: (program: Program, source: string, paint: Paint) => string
+  /** Headed sections (listing, bytes, size…) for this plan and filter. */
+  readonly sections: (input: ExplainInput, paint: Paint) => readonly { readonly title: string; readonly body: string }[]
 }
 
 /** Options of {@link renderExplain}. */
@@ -211,27 +211,37 @@ function paintDisasm(text: string, paint: Paint): string {
 /** inet_diag bytecode, the kernel's own language: listing, bytes, size. */
 export const DIAG_TARGET: ExplainTarget = {
   name: 'diag',
-  render(program, source, paint) {
-    const lines = disassemble(program.bytes, { ops: program.ops, source })
-    const ops = lines.filter((l) => l.kind === 'op')
-    const L = program.bytes.length
-    let since = '2.6.14'
-    const needs = new Set<OpName>()
-    for (const l of ops) {
-      const s = OPCODES[l.op].since
-      if (newer(s, since)) since = s
-    }
-    for (const l of ops) if (OPCODES[l.op].since === since) needs.add(l.op)
-    const pct = ((100 * L) / INET_DIAG_BC_MAX_LEN).toFixed(2)
-    const out = [
-      paintDisasm(formatDisasm(lines), paint),
-      '',
-      `bytes  ${hexByOp(program.bytes, lines)}`,
-      `size   ${L} bytes in ${ops.length} op${ops.length === 1 ? '' : 's'}, ${pct}% of the kernel's ${INET_DIAG_BC_MAX_LEN}-byte limit (INET_DIAG_REQ_BYTECODE attribute: ${L + 4} bytes)`,
-      `kernel needs Linux ≥ ${since}${since === '2.6.14' ? ' (every opcode here is original)' : ` (for ${[...needs].join(', ')})`}`,
-    ]
-    return out.join('\n')
+  sections(input, paint) {
+    const programs = programsOf(input.plan)
+    if (programs.length === 0 && input.filter) return [{ title: 'bytecode', body: 'none is sent: the filter runs in user space only' }]
+    return programs.map(({ program, requests }) => ({
+      title: `bytecode (diag) of request${requests.length === 1 ? '' : 's'} ${requestList(requests)}`,
+      body: renderDiagProgram(program, input.source, paint),
+    }))
   },
+}
+
+/** One inet_diag program: annotated listing, bytes grouped per op, size and kernel version. */
+function renderDiagProgram(program: Program, source: string, paint: Paint): string {
+  const lines = disassemble(program.bytes, { ops: program.ops, source })
+  const ops = lines.filter((l) => l.kind === 'op')
+  const L = program.bytes.length
+  let since = '2.6.14'
+  const needs = new Set<OpName>()
+  for (const l of ops) {
+    const s = OPCODES[l.op].since
+    if (newer(s, since)) since = s
+  }
+  for (const l of ops) if (OPCODES[l.op].since === since) needs.add(l.op)
+  const pct = ((100 * L) / INET_DIAG_BC_MAX_LEN).toFixed(2)
+  const out = [
+    paintDisasm(formatDisasm(lines), paint),
+    '',
+    `bytes  ${hexByOp(program.bytes, lines)}`,
+    `size   ${L} bytes in ${ops.length} op${ops.length === 1 ? '' : 's'}, ${pct}% of the kernel's ${INET_DIAG_BC_MAX_LEN}-byte limit (INET_DIAG_REQ_BYTECODE attribute: ${L + 4} bytes)`,
+    `kernel needs Linux ≥ ${since}${since === '2.6.14' ? ' (every opcode here is original)' : ` (for ${[...needs].join(', ')})`}`,
+  ]
+  return out.join('\n')
 }
 
 /** Where ssx deliberately compiles this filter differently from ss 6.1 (README, "Intentional differences"). */
@@ -332,12 +342,6 @@ export function renderExplain(input: ExplainInput, opts: RenderOptions = {}): st
   }
 
   // 4. The programs.
-  const programs = programsOf(plan)
-  if (programs.length === 0 && input.filter) {
-    parts.push(section(paint, 'bytecode', 'none is sent: the filter runs in user space only'))
-  }
-  for (const { program, requests } of programs) {
-    parts.push(section(paint, `bytecode (${target.name}) of request${requests.length === 1 ? '' : 's'} ${requestList(requests)}`, target.render(program, input.source, paint)))
-  }
+  for (const { title, body } of target.sections(input, paint)) parts.push(section(paint, title, body))
   return parts.join('\n')
 }

@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs'
 import { CommandFailure, compileSelected, selectArgv, type CommandIo, type CommandResult, type Compiled } from './compile.js'
 import { DIAG_TARGET, programsOf, renderExplain, type ExplainTarget } from './explain-render.js'
+import { cbpfTarget } from './explain-cbpf.js'
 import { buildCfg, toDot, toMermaid, toSvg } from './graph.js'
 import { formatTrace, parseSocketDescription, SocketSyntaxError, traceSocket } from './trace.js'
 import { ANSI, PLAIN } from './paint.js'
@@ -32,7 +33,8 @@ export interface ExplainOptions {
 }
 
 /** Targets explain can show; classic BPF and eBPF plug in here. */
-const TARGETS: Readonly<Record<string, ExplainTarget>> = { diag: DIAG_TARGET }
+/** The targets explain can show, by `--target` name (`auto` explains what listings run: diag). */
+const targets = (localPortRange: readonly [number, number]): Readonly<Record<string, ExplainTarget>> => ({ diag: DIAG_TARGET, cbpf: cbpfTarget(localPortRange) })
 
 class ExplainUsageError extends Error {
   override readonly name = 'ExplainUsageError'
@@ -110,6 +112,7 @@ export async function runExplain(argv: readonly string[], io: ExplainIo = {}): P
   }
   // `auto` lists through inet_diag, so that is what it explains.
   const targetName = c.args.flags.target === null || c.args.flags.target === 'auto' ? 'diag' : c.args.flags.target
+  const TARGETS = targets(io.localPortRange ?? readLocalPortRange())
   const target = TARGETS[targetName]
   if (!target) {
     return { exitCode: EXIT.usage, stdout: '', stderr: `${prog}: explain: --target ${targetName} is not available (known: ${Object.keys(TARGETS).join(', ')})\n` }
