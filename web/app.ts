@@ -48,6 +48,7 @@ function show(r: PlaygroundResult): void {
   text('warnings', r.warnings.map((w) => `warning: ${w}`).join('\n'))
   text('ast', r.ast)
   text('disasm', r.disasm ?? '(no bytecode: the filter runs in user space only, or there is none)')
+  text('cbpf', r.cbpf ?? '(no filter: every event is kept)')
   text('explain', r.explain)
   $('cfg').innerHTML = r.svg ?? '<p>(no bytecode)</p>'
   const hex = $('hex')

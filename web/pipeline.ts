@@ -16,6 +16,8 @@ import type { QueryPlan } from '../compiler/plan.js'
 import type { Filter } from '../compiler/filter.js'
 import type { InetPrefix } from '../compiler/filter.js'
 import { disassemble, formatDisasm, type DisasmLine } from '../compiler/disasm.js'
+import { compileEventFilter } from '../compiler/cbpf/compile.js'
+import { formatAsm } from '../compiler/cbpf/disasm.js'
 import { formatFilterError } from '../src/cli/report.js'
 import { drawTree, programsOf, renderExplain } from '../src/cli/explain-render.js'
 import { buildCfg, toSvg } from '../src/cli/graph.js'
@@ -89,6 +91,8 @@ export type PlaygroundResult =
       readonly ast: string
       /** Listing of the first program, as `ssx compile --format asm` prints it; null without bytecode. */
       readonly disasm: string | null
+      /** The classic BPF program `ssx -E` attaches for this filter, as `ssx compile --target cbpf --format asm` lists it; null without a filter. */
+      readonly cbpf: string | null
       readonly hex: readonly ByteField[]
       readonly svg: string | null
       readonly sockets: readonly SocketRow[]
@@ -167,6 +171,7 @@ export async function runPlayground(commandLine: string, socketLines: readonly s
     explain,
     ast,
     disasm: first && lines ? formatDisasm(lines) : null,
+    cbpf: filter ? formatAsm(compileEventFilter(filter, { localPortRange: PORT_RANGE }).ops) : null,
     hex: first && lines ? annotateBytes(first.bytes, lines) : [],
     svg: lines ? toSvg(buildCfg(lines)) : null,
     sockets,
