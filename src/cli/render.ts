@@ -235,27 +235,40 @@ export function columnWidths(maxLen: readonly number[], enabled: readonly boolea
   return width
 }
 
-const SPACES = ' '.repeat(256)
-const spaces = (n: number): string => (n <= SPACES.length ? SPACES.slice(0, n) : ' '.repeat(n))
+/** A space, for padding. */
+const SPACE = 0x20
+/** A newline. */
+const NEWLINE = 0x0a
+/** Tokens shorter than this are copied byte by byte: cheaper than a `Buffer.write` call. */
+const SHORT_TOKEN = 24
 
 /**
  * The streaming renderer. Call {@link Renderer.row} per socket and
  * {@link Renderer.end} once; for `-E` call {@link Renderer.flush} after each
  * event (a render pass of its own, widths only grow).
+ *
+ * A batch's tokens are kept as bytes in one reused buffer with their
+ * lengths beside them, and rendered into one reused output buffer, the way
+ * ss keeps its token chunks: a batch is up to ~5 MiB of text, and kept as
+ * strings it survived into V8's old generation (GC time and peak RSS).
  */
 export class Renderer {
   private readonly enabled: readonly boolean[]
   /** Enabled columns up to Process, in order: a row's tokens. */
   private readonly cols: readonly number[]
   private readonly maxLen = new Array<number>(COLUMN_COUNT).fill(0)
-  /** Tokens of the current batch, `cols.length` per row (the empty EXT token is implicit). */
-  private tokens: string[] = []
+  /** Token bytes of the current batch, `cols.length` tokens per row (the empty EXT token is implicit). */
+  private tok: Buffer = Buffer.allocUnsafe(1 << 16)
+  private tokEnd = 0
+  /** Length of each token of the batch. */
+  private lens = new Int32Array(1 << 12)
+  private count = 0
   /** Length of the previous row's Process token, not yet counted. */
   private pending = -1
   private readonly buffer: TokenChunks
   private readonly maxChunks: number
   private readonly writeBytes: number
-  private out: string[] = []
+  private out: Buffer
   private outLen = 0
   private readonly extEnabled: boolean
 
@@ -266,6 +279,7 @@ export class Renderer {
     this.buffer = new TokenChunks(options.chunkBytes)
     this.maxChunks = options.maxChunks ?? BUF_CHUNKS_MAX
     this.writeBytes = options.writeBytes ?? 65536
+    this.out = Buffer.allocUnsafe(Math.min(this.writeBytes, 1 << 20) + 1024)
     if (options.header) {
       // ss's print_header writes every column but the last and moves on,
       // completing them all (Process included).
@@ -273,14 +287,32 @@ export class Renderer {
     }
   }
 
-  private push(c: number, text: string, complete: boolean): void {
-    const stored = this.buffer.write(text.length)
-    if (stored < text.length) text = text.slice(0, stored)
-    this.tokens.push(text)
+  /** Store a token's bytes (its first `stored` chars: binary strings, one byte each); returns its length. */
+  private push(c: number, text: string, complete: boolean): number {
+    const len = this.buffer.write(text.length)
+    let end = this.tokEnd
+    if (end + len > this.tok.length) {
+      const grown = Buffer.allocUnsafe(Math.max(this.tok.length * 2, end + len))
+      this.tok.copy(grown, 0, 0, end)
+      this.tok = grown
+    }
+    const tok = this.tok
+    if (len < SHORT_TOKEN) {
+      // A Uint8Array store keeps the low byte, as latin1 encoding does.
+      for (let k = 0; k < len; k++) tok[end++] = text.charCodeAt(k)
+    } else end += tok.write(text, end, len, 'latin1')
+    this.tokEnd = end
+    if (this.count === this.lens.length) {
+      const grown = new Int32Array(this.lens.length * 2)
+      grown.set(this.lens)
+      this.lens = grown
+    }
+    this.lens[this.count++] = len
     if (complete) {
-      if (text.length > this.maxLen[c]!) this.maxLen[c] = text.length
+      if (len > this.maxLen[c]!) this.maxLen[c] = len
       this.buffer.flush()
     }
+    return len
   }
 
   /** Add one socket's row. */
@@ -289,15 +321,14 @@ export class Renderer {
     const cols = this.cols
     for (let i = 0; i < cols.length; i++) {
       const c = cols[i]!
-      const last = c === COL.PROC
-      this.push(c, tokens[c] ?? '', !last)
-      if (last) this.pending = this.tokens[this.tokens.length - 1]!.length
+      if (c === COL.PROC) this.pending = this.push(c, tokens[c] ?? '', false)
+      else this.push(c, tokens[c] ?? '', true)
     }
   }
 
   /** ss's `field_set(COL_NETID)` at the start of a row: complete the previous row, maybe render. */
   private startRow(): void {
-    if (this.tokens.length === 0) return
+    if (this.count === 0) return
     this.completePending()
     if (this.buffer.chunks >= this.maxChunks) {
       this.render()
@@ -331,61 +362,85 @@ export class Renderer {
     this.drain()
   }
 
-  private emit(s: string): void {
-    this.out.push(s)
-    this.outLen += s.length
+  /**
+   * Room for `n` more output bytes: grow while less than `writeBytes` is
+   * pending (chunks stay as large as asked), else hand out what is pending.
+   */
+  private reserve(n: number): void {
+    const need = this.outLen + n
+    if (need <= this.out.length) return
+    if (this.outLen >= this.writeBytes) this.drain()
+    if (this.outLen + n <= this.out.length) return
+    const grown = Buffer.allocUnsafe(Math.max(this.out.length * 2, this.outLen + n))
+    this.out.copy(grown, 0, 0, this.outLen)
+    this.out = grown
   }
 
   private drain(): void {
     if (this.outLen === 0) return
-    this.options.write(this.out.join(''))
-    this.out = []
+    this.options.write(this.out.toString('latin1', 0, this.outLen))
     this.outLen = 0
   }
 
   private render(): void {
-    const tokens = this.tokens
-    if (tokens.length === 0) return
+    const count = this.count
+    if (count === 0) return
     const width = columnWidths(this.maxLen, this.enabled, this.options.screenWidth)
     // ss starts at the first column with a non-zero width (not the first enabled one).
     let f = 0
     while (f < COLUMN_COUNT && width[f] === 0) f++
     if (f === COLUMN_COUNT) f = this.cols[0] ?? 0
+    const tok = this.tok
+    const lens = this.lens
+    let at = 0
     let started = false
-    for (let i = 0; i < tokens.length; i++) {
-      const text = tokens[i]!
+    for (let i = 0; i < count; i++) {
+      const len = lens[i]!
       const col = COLUMNS[f]!
       const w = width[f]!
-      let printed = 0
-      let line = ''
-      if (started) {
-        line = col.delim
-        printed = col.delim.length
-      }
+      const delim = started ? col.delim.length : 0
+      // At most: delimiter, padding up to the width, the token, a newline.
+      this.reserve(delim + w + len + 1)
+      const out = this.out
+      let o = this.outLen
+      // Delimiters are empty or one space.
+      if (delim > 0) out[o++] = SPACE
+      let printed = delim
       started = true
       if (w > 0 && col.right) {
-        const s = w - text.length - printed
+        const s = w - len - printed
         if (s > 0) {
-          line += spaces(s)
+          out.fill(SPACE, o, o + s)
+          o += s
           printed += s
         }
       }
-      line += text
-      printed += text.length
-      if (w > 0 && !col.right && w - printed > 0) line += spaces(w - printed)
-      this.emit(line)
+      if (len < SHORT_TOKEN) {
+        for (let k = 0; k < len; k++) out[o++] = tok[at + k]!
+      } else o += tok.copy(out, o, at, at + len)
+      at += len
+      printed += len
+      if (w > 0 && !col.right && w - printed > 0) {
+        out.fill(SPACE, o, o + w - printed)
+        o += w - printed
+      }
       // Next enabled column; the EXT token of 6.1 is always empty and prints nothing.
       do {
         if (f >= COL.PROC) {
-          this.emit('\n')
+          out[o++] = NEWLINE
           f = 0
           started = false
         } else f++
       } while (!this.enabled[f])
-      if (this.outLen >= this.writeBytes) this.drain()
+      this.outLen = o
+      if (o >= this.writeBytes) this.drain()
     }
-    if (started) this.emit('\n')
-    this.tokens = []
+    if (started) {
+      this.reserve(1)
+      this.out[this.outLen++] = NEWLINE
+    }
+    this.count = 0
+    this.tokEnd = 0
     this.buffer.reset()
     this.drain()
   }
