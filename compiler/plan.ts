@@ -71,3 +71,30 @@ export type TargetName = (typeof TARGET_NAMES)[number]
 /** Targets a socket listing can run on. */
 export const LISTING_TARGET_NAMES: readonly TargetName[] = ['auto', 'diag', 'ebpf']
 
+/**
+ * A request as the runtime's encoder takes it: the shape of `SockDiagRequest`
+ * (runtime/requests.ts), restated so that this pure module, and the types of
+ * `ssx/compiler`, do not depend on the runtime.
+ */
+export interface WireRequest {
+  readonly kind: DiagRequest['kind']
+  readonly family: number
+  readonly protocol: number
+  readonly protocolAttr?: number
+  readonly states: number
+  readonly ext: number
+  readonly bytecode: Uint8Array | null
+}
+
+/** The request as the runtime's encoder takes it (`program.bytes` becomes `bytecode`). */
+export function wireRequest(req: DiagRequest): WireRequest {
+  return {
+    kind: req.kind,
+    family: req.family,
+    protocol: req.protocol,
+    ...(req.protocolAttr !== undefined ? { protocolAttr: req.protocolAttr } : {}),
+    states: req.states,
+    ext: req.ext,
+    bytecode: req.program ? req.program.bytes : null,
+  }
+}

@@ -22,7 +22,7 @@ import { killQuery } from './kill.js'
 import { systemResolver } from './system-resolver.js'
 import { NetlinkError, destroySocket, encodeRequest, openDiag } from '../runtime/index.js'
 import type { DiagSocket, EncodeOptions, InetRecord, SocketRecord } from '../runtime/index.js'
-import { wireRequest } from './cli/emit.js'
+import { wireRequest } from '../compiler/plan.js'
 import type { QueryPlan } from '../compiler/plan.js'
 
 export * from './pure.js'

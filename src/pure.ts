@@ -86,8 +86,10 @@ export { OPCODES, OPCODE_BY_CODE } from '../uapi/inet-diag-bc.js'
 export type { OpName, OpcodeInfo, OperandKind } from '../uapi/inet-diag-bc.js'
 
 // --- Emitters for other languages ---------------------------------------------
-export { emitPlan, EMIT_FORMATS, wireRequest } from './cli/emit.js'
-export type { EmitFormat, EmitOptions, WireRequest } from './cli/emit.js'
+export { emitPlan, EMIT_FORMATS } from './cli/emit.js'
+export type { EmitFormat, EmitOptions } from './cli/emit.js'
+export { wireRequest } from '../compiler/plan.js'
+export type { WireRequest } from '../compiler/plan.js'
 
 /**
  * What to compile, in the terms of ss's command line but as data:

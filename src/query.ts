@@ -18,7 +18,7 @@ import { AF } from '../uapi/inet-diag.js'
 import { DEFAULT_LOCAL_PORT_RANGE, evaluate } from '../compiler/evaluate.js'
 import type { EvaluateEnv } from '../compiler/evaluate.js'
 import type { Filter } from '../compiler/filter.js'
-import type { DiagRequest, QueryPlan } from '../compiler/plan.js'
+import { wireRequest, type DiagRequest, type QueryPlan } from '../compiler/plan.js'
 import { TABLE, hasFamily, tableBit } from '../compiler/select.js'
 import type { TableName } from '../compiler/select.js'
 import { NetlinkError, dump, errnoInfo, netnsPath, openDiag } from '../runtime/index.js'
@@ -203,15 +203,7 @@ export class QueryRun implements Iterable<SocketRecord>, AsyncIterable<SocketRec
         let bytecode = req.program && !userSpaceOnly ? req.program.bytes : null
         const tablesOfReq = requestTables(req.table)
         for (;;) {
-          const wire: SockDiagRequest = {
-            kind: req.kind,
-            family: req.family,
-            protocol: req.protocol,
-            ...(req.protocolAttr !== undefined ? { protocolAttr: req.protocolAttr } : {}),
-            states: req.states,
-            ext: req.ext,
-            bytecode,
-          }
+          const wire: SockDiagRequest = { ...wireRequest(req), bytecode }
           let yielded = 0
           try {
             this.requestsSent++

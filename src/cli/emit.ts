@@ -9,7 +9,7 @@
  *
  * Pure: no Node built-ins (this module is part of the `ssx/compiler`
  * subpath). `--format netlink` needs the request encoder of the runtime and
- * is put together by the CLI from {@link wireRequest} and the encoder.
+ * is put together by the CLI from `wireRequest` (compiler/plan.ts) and the encoder.
  */
 import type { DiagRequest, QueryPlan } from '../../compiler/plan.js'
 import { disassemble, formatDisasm } from '../../compiler/disasm.js'
@@ -27,34 +27,6 @@ export interface EmitOptions {
   readonly source?: string
   /** The command that produced the plan, for the header comment (e.g. `ssx compile -t 'dport = :443'`). */
   readonly command?: string
-}
-
-/**
- * A request as the runtime's encoder takes it: the shape of `SockDiagRequest`
- * (runtime/requests.ts), restated so that this pure module, and the types of
- * `ssx/compiler`, do not depend on the runtime.
- */
-export interface WireRequest {
-  readonly kind: DiagRequest['kind']
-  readonly family: number
-  readonly protocol: number
-  readonly protocolAttr?: number
-  readonly states: number
-  readonly ext: number
-  readonly bytecode: Uint8Array | null
-}
-
-/** The request as the runtime's encoder takes it (`program.bytes` becomes `bytecode`). */
-export function wireRequest(req: DiagRequest): WireRequest {
-  return {
-    kind: req.kind,
-    family: req.family,
-    protocol: req.protocol,
-    ...(req.protocolAttr !== undefined ? { protocolAttr: req.protocolAttr } : {}),
-    states: req.states,
-    ext: req.ext,
-    bytecode: req.program ? req.program.bytes : null,
-  }
 }
 
 /** A request's fields, language-neutral. */
