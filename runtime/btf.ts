@@ -83,7 +83,7 @@ export class Btf {
   readonly #bytes: Uint8Array
   readonly #strOff: number
   readonly #strLen: number
-  #byName: Map<string, number[]> | undefined
+  readonly #byName = new Map<string, number[]>()
 
   private constructor(bytes: Uint8Array, at: Uint32Array, strOff: number, strLen: number) {
     this.#bytes = bytes
@@ -152,19 +152,28 @@ export class Btf {
 
   /** Ids of every type named `name` (of `kind` when given), in id order. */
   findAll(name: string, kind?: BtfKindName): number[] {
-    if (!this.#byName) {
-      const m = new Map<string, number[]>()
-      for (let id = 1; id < this.#at.length; id++) {
-        const n = this.#str(this.#view.getUint32(this.#at[id]!, true))
-        if (n === '') continue
-        const l = m.get(n)
-        if (l) l.push(id)
-        else m.set(n, [id])
+    let ids = this.#byName.get(name)
+    if (!ids) {
+      // No full name index (decoding ~100k names costs more than the few lookups a
+      // program needs): find the string's offsets with a native byte search, then
+      // the types whose name_off is one of them.
+      const offs = this.#strOffsets(name)
+      ids = []
+      if (offs.size) {
+        for (let id = 1; id < this.#at.length; id++) if (offs.has(this.#view.getUint32(this.#at[id]!, true))) ids.push(id)
       }
-      this.#byName = m
+      this.#byName.set(name, ids)
     }
-    const ids = this.#byName.get(name) ?? []
     return kind === undefined ? ids : ids.filter((id) => this.type(id).kind === kind)
+  }
+
+  #strOffsets(name: string): Set<number> {
+    const out = new Set<number>()
+    if (name === '') return out
+    const needle = Buffer.from(`\0${name}\0`)
+    const strs = Buffer.from(this.#bytes.buffer, this.#bytes.byteOffset + this.#strOff, this.#strLen)
+    for (let at = strs.indexOf(needle); at >= 0; at = strs.indexOf(needle, at + 1)) out.add(at + 1)
+    return out
   }
 
   /**
@@ -214,8 +223,19 @@ export class Btf {
     }
   }
 
-  /** Members of a STRUCT or UNION (empty for other kinds). */
-  members(id: number): BtfMember[] {
+  readonly #members = new Map<number, readonly BtfMember[]>()
+
+  /** Members of a STRUCT or UNION (empty for other kinds); decoded once per type. */
+  members(id: number): readonly BtfMember[] {
+    let ms = this.#members.get(id)
+    if (!ms) {
+      ms = this.#decodeMembers(id)
+      this.#members.set(id, ms)
+    }
+    return ms
+  }
+
+  #decodeMembers(id: number): BtfMember[] {
     const t = this.type(id)
     if (t.kind !== 'STRUCT' && t.kind !== 'UNION') return []
     const out: BtfMember[] = []
