@@ -279,6 +279,8 @@ export interface TcpInfoInput {
 /** What the `-i` line needs besides tcp_info. */
 export interface TcpInfoExtraInput {
   readonly info?: TcpInfoInput
+  /** The socket's TCP state; when given, used instead of `info.state` (the listing passes the message's, without copying tcp_info). */
+  readonly state?: number
   /** INET_DIAG_CONG. */
   readonly congestion?: string
   readonly dctcp?: { readonly enabled: number, readonly ceState: number, readonly alpha: number, readonly abEcn: number, readonly abTot: number }
@@ -289,6 +291,11 @@ export interface TcpInfoExtraInput {
 /** TCPI_OPT_* bits. */
 const TCPI_OPT = { TIMESTAMPS: 1, SACK: 2, WSCALE: 4, ECN: 8, ECN_SEEN: 16, SYN_DATA: 32 } as const
 const U64_MAX = 0xffffffffffffffffn
+
+/** A u64 field present and non-zero (a number never equals ~0: 2^64 - 1 is not a double). */
+const u64Set = (v: Num | undefined): v is Num => v !== undefined && v !== 0 && v !== 0n
+/** A u64 field's decimal digits (never `%g`'s exponent form of a large number). */
+const u64Text = (v: Num): string => (typeof v === 'bigint' ? v.toString() : BigInt(v).toString())
 
 /**
  * The `-i` text of a TCP socket (ss 6.1's `tcp_show_info`, ss-behavior
@@ -322,9 +329,11 @@ export function tcpInfoExtra(x: TcpInfoExtraInput, showOptions: boolean, numeric
   if (i.advmss) s += ` advmss:${i.advmss | 0}`
   if (i.sndCwnd) s += ` cwnd:${i.sndCwnd >>> 0}`
   if (i.sndSsthresh !== undefined && i.sndSsthresh < 0xffff && i.sndSsthresh) s += ` ssthresh:${i.sndSsthresh}`
-  for (const [name, v] of [['bytes_sent', i.bytesSent], ['bytes_retrans', i.bytesRetrans], ['bytes_acked', i.bytesAcked], ['bytes_received', i.bytesReceived]] as const) {
-    if (v !== undefined && BigInt(v) !== 0n) s += ` ${name}:${BigInt(v)}`
-  }
+  // Spelled out, not a loop over pairs: this runs per socket (bench/RESULTS.md).
+  if (u64Set(i.bytesSent)) s += ` bytes_sent:${u64Text(i.bytesSent)}`
+  if (u64Set(i.bytesRetrans)) s += ` bytes_retrans:${u64Text(i.bytesRetrans)}`
+  if (u64Set(i.bytesAcked)) s += ` bytes_acked:${u64Text(i.bytesAcked)}`
+  if (u64Set(i.bytesReceived)) s += ` bytes_received:${u64Text(i.bytesReceived)}`
   if (i.segsOut) s += ` segs_out:${i.segsOut}`
   if (i.segsIn) s += ` segs_in:${i.segsIn}`
   if (i.dataSegsOut) s += ` data_segs_out:${i.dataSegsOut}`
@@ -347,9 +356,9 @@ export function tcpInfoExtra(x: TcpInfoExtraInput, showOptions: boolean, numeric
   if (i.lastDataSent) s += ` lastsnd:${i.lastDataSent}`
   if (i.lastDataRecv) s += ` lastrcv:${i.lastDataRecv}`
   if (i.lastAckRecv) s += ` lastack:${i.lastAckRecv}`
-  if (i.pacingRate !== undefined && BigInt(i.pacingRate) !== 0n && BigInt(i.pacingRate) !== U64_MAX) {
+  if (u64Set(i.pacingRate) && i.pacingRate !== U64_MAX) {
     s += ` pacing_rate ${bwText(n(i.pacingRate) * 8, numeric)}bps`
-    if (i.maxPacingRate !== undefined && BigInt(i.maxPacingRate) !== 0n && BigInt(i.maxPacingRate) !== U64_MAX) s += `/${bwText(n(i.maxPacingRate) * 8, numeric)}bps`
+    if (u64Set(i.maxPacingRate) && i.maxPacingRate !== U64_MAX) s += `/${bwText(n(i.maxPacingRate) * 8, numeric)}bps`
   }
   if (n(i.deliveryRate)) s += ` delivery_rate ${bwText(n(i.deliveryRate) * 8, numeric)}bps`
   if (i.delivered) s += ` delivered:${i.delivered}`
@@ -365,7 +374,7 @@ export function tcpInfoExtra(x: TcpInfoExtraInput, showOptions: boolean, numeric
   if (i.unacked) s += ` unacked:${i.unacked}`
   if (i.retrans || i.totalRetrans) s += ` retrans:${i.retrans ?? 0}/${i.totalRetrans ?? 0}`
   if (i.lost) s += ` lost:${i.lost}`
-  if (i.sacked && i.state !== 10) s += ` sacked:${i.sacked}`
+  if (i.sacked && (x.state ?? i.state) !== 10) s += ` sacked:${i.sacked}`
   if (i.dsackDups) s += ` dsack_dups:${i.dsackDups}`
   if (i.fackets) s += ` fackets:${i.fackets}`
   if (i.reordering !== undefined && i.reordering !== 3) s += ` reordering:${i.reordering | 0}`
@@ -464,7 +473,8 @@ export function inetExtras(rec: InetExtrasRecord, ipproto: number, o: InetExtras
     }
     if (o.showTcpInfo && tcpLike && rec.tcpInfo) {
       s += tcpInfoExtra({
-        info: { ...rec.tcpInfo, state: rec.state },
+        info: rec.tcpInfo,
+        state: rec.state,
         ...(rec.congestion !== undefined ? { congestion: rec.congestion } : {}),
         ...(rec.dctcpInfo !== undefined ? { dctcp: rec.dctcpInfo } : {}),
         ...(rec.bbrInfo !== undefined ? { bbr: rec.bbrInfo } : {}),
