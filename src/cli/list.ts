@@ -19,6 +19,7 @@ import { runQuery, readLocalPortRange, type QueryOptions } from '../query.js'
 import { runEbpfListing } from '../ebpf-query.js'
 import { BpfError } from '../../runtime/bpf-iter.js'
 import { BtfError } from '../../runtime/btf.js'
+import { FilterError } from '../../grammar/errors.js'
 import type { SocketRecord } from '../../runtime/record.js'
 import { killQuery, KillError } from '../kill.js'
 import { recordTcp, recordTcpFile, tcpDiagFile } from '../record-replay.js'
@@ -276,7 +277,8 @@ export async function runList(argv: readonly string[], io: ListIo): Promise<numb
       io.writeErr(`${prog}: ${e.message}\n`)
       return EXIT.value
     }
-    if (e instanceof BpfError || e instanceof BtfError) {
+    // The eBPF target's refusals: the kernel's (verifier, capabilities, BTF) and the program's own size limit.
+    if (e instanceof BpfError || e instanceof BtfError || e instanceof FilterError) {
       io.writeErr(`${prog}: ${e.message}\n`)
       if (e instanceof BpfError && e.verifierLog && args.flags.verbose > 0) io.writeErr(e.verifierLog.endsWith('\n') ? e.verifierLog : `${e.verifierLog}\n`)
       return EXIT.value
@@ -304,7 +306,7 @@ function* ebpfRecords(c: Awaited<ReturnType<typeof compileSelected>>, qopts: Que
       ...(qopts.netns !== undefined ? { netns: qopts.netns } : {}),
     })
   } catch (e) {
-    if (!(e instanceof BpfError || e instanceof BtfError) || c.target === 'ebpf') throw e
+    if (!(e instanceof BpfError || e instanceof BtfError || e instanceof FilterError) || c.target === 'ebpf') throw e
     io.writeErr(`${io.prog ?? 'ssx'}: notice: eBPF target not used (${e.message}); filtering with inet_diag\n`)
     yield* fallback
     return

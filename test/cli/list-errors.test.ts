@@ -33,3 +33,11 @@ t.test('usage errors exit 255 with the usage text', async (t) => {
   t.equal(r.code, 255)
   t.match(r.err, /^ss: "foo" is invalid family\nUsage: ss \[ OPTIONS \]/)
 })
+
+t.test('--target ebpf with a filter too big for one program: an error, exit 1 (not an internal error)', async (t) => {
+  const filter = Array.from({ length: 2700 }, (_, i) => `not dport = :${i + 1}`).join(' and ')
+  const r = await run(['-tan', '--target', 'ebpf', filter])
+  t.equal(r.code, 1)
+  // Without BTF the target is refused before code generation; either way one line says why.
+  t.match(r.err, /^ss: (the filter compiles to \d+ eBPF instructions; the limit here is 4096|.*BTF.*)\n$/)
+})
