@@ -138,6 +138,7 @@ export async function runList(argv: readonly string[], io: ListIo): Promise<numb
   if (sel.args.action === 'version') { io.write(`${SS_VERSION_LINE}\n`); return EXIT.ok }
   const selected: Selected = { args: sel.args, selection: sel.selection! }
   const { args, selection } = selected
+  const prog = io.prog ?? 'ssx'
   // ss switches namespace while reading its options: a bad name fails first.
   if (args.flags.netns !== null) {
     try {
@@ -150,7 +151,7 @@ export async function runList(argv: readonly string[], io: ListIo): Promise<numb
   }
   if (args.flags.context > 0) { io.writeErr('ss: SELinux is not enabled.\n'); return EXIT.value }
   const jsonRefused = jsonOptionError(args.flags)
-  if (jsonRefused !== null) { io.writeErr(`${io.prog ?? 'ssx'}: ${jsonRefused}\n`); return EXIT.usage }
+  if (jsonRefused !== null) { io.writeErr(`${prog}: ${jsonRefused}\n`); return EXIT.usage }
   if (args.flags.summary) {
     const data = readSummary(process.env['PROC_ROOT'] ?? '/proc', io.env ?? process.env)
     for (const e of data.errors) io.writeErr(`${e.message}\n`)
@@ -168,12 +169,11 @@ export async function runList(argv: readonly string[], io: ListIo): Promise<numb
   try {
     c = await compileSelected(selected, io)
     // --target: diag runs the plan below, ebpf an iter/tcp program (src/ebpf-query.ts). -E checks its own.
-    if (!c.args.flags.events) target = listingTarget(c, io.prog ?? 'ssx', (m) => io.writeErr(`${m}\n`))
+    if (!c.args.flags.events) target = listingTarget(c, prog, (m) => io.writeErr(`${m}\n`))
   } catch (e) {
     return report(io, e)
   }
   const { plan } = c
-  const prog = io.prog ?? 'ssx'
   for (const w of c.warnings) io.writeErr(`${prog}: warning: ${w}\n`)
 
   const netns = args.flags.netns ?? undefined
