@@ -143,28 +143,39 @@ export class IterLink {
    * @throws BpfError (`iter_create`, `read`); NetlinkError from entering the namespace
    */
   read(netns?: string): Uint8Array {
+    const chunks: Uint8Array[] = []
+    let total = 0
+    for (const c of this.chunks(netns)) {
+      chunks.push(c.slice())
+      total += c.length
+    }
+    const out = new Uint8Array(total)
+    let at = 0
+    for (const c of chunks) { out.set(c, at); at += c.length }
+    return out
+  }
+
+  /**
+   * Run the iterator once, yielding what each `read()` returns as the walk
+   * goes (a seq_file page's worth: whole records, since the kernel retries a
+   * record that does not fit in the next page). A chunk is valid until the
+   * next one is asked for; the iterator closes when the walk ends or the
+   * consumer stops.
+   * @throws BpfError (`iter_create`, `read`); NetlinkError from entering the namespace
+   */
+  *chunks(netns?: string): Generator<Uint8Array> {
     const attr = bpf_attr_iter_create.bytes({ link_fd: this.linkFd, flags: 0 })
     const create = (): number => bpf(BPF_CMD.BPF_ITER_CREATE, attr, 'iter_create')
     const fd = netns === undefined ? create() : inNetns(netns, create)
     const s = bind()
     try {
-      const chunks: Uint8Array[] = []
-      let total = 0
-      let buf = new Uint8Array(1 << 16)
+      const buf = new Uint8Array(1 << 16)
       for (;;) {
         const n = s.read(fd, buf, buf.length)
         if (n < 0) throw new BpfError('read', koffi.errno())
-        if (n === 0) break
-        chunks.push(buf.subarray(0, n))
-        total += n
-        // Each read() returns at most a seq_file page's worth; keep going with a fresh buffer.
-        if (n > buf.length / 2) buf = new Uint8Array(buf.length)
-        else buf = buf.subarray(n)
+        if (n === 0) return
+        yield buf.subarray(0, n)
       }
-      const out = new Uint8Array(total)
-      let at = 0
-      for (const c of chunks) { out.set(c, at); at += c.length }
-      return out
     } finally {
       s.close(fd)
     }

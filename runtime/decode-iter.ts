@@ -29,6 +29,30 @@ export function decodeIterTcp(bytes: Uint8Array): InetRecord[] {
   return out
 }
 
+/**
+ * Decode records from chunks as the iterator yields them, keeping a record
+ * split across two chunks (the kernel does not split them; this does not
+ * rely on it).
+ * @throws DecodeError on a malformed record or trailing bytes at the end
+ */
+export function* decodeIterTcpChunks(chunks: Iterable<Uint8Array>): Generator<InetRecord> {
+  const size = ssx_iter_tcp_rec.size
+  let carry = new Uint8Array(0)
+  for (let chunk of chunks) {
+    if (carry.length > 0) {
+      const joined = new Uint8Array(carry.length + chunk.length)
+      joined.set(carry)
+      joined.set(chunk, carry.length)
+      chunk = joined
+    }
+    const whole = chunk.length - (chunk.length % size)
+    const view = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength)
+    for (let o = 0; o < whole; o += size) yield decodeOne(view, o)
+    carry = chunk.slice(whole)
+  }
+  if (carry.length > 0) throw new DecodeError(ssx_iter_tcp_rec.name, 0, `${carry.length} trailing bytes are not a whole ${size}-byte record`)
+}
+
 function decodeOne(view: DataView, o: number): InetRecord {
   const r = ssx_iter_tcp_rec.decode(view, o)
   if (r.family !== AF.AF_INET && r.family !== AF.AF_INET6) throw new DecodeError(ssx_iter_tcp_rec.name, o, `family ${r.family} is neither AF_INET nor AF_INET6`)

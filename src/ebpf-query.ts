@@ -18,14 +18,14 @@ import { TABLE, type Selection } from '../compiler/select.js'
 import { compileIterTcp } from '../compiler/ebpf/codegen.js'
 import type { EbpfProgram } from '../compiler/ebpf/assemble.js'
 import { decode, formatListing } from '../compiler/ebpf/disasm.js'
-import type { IterLayout } from '../uapi/bpf.js'
+import { ssx_iter_tcp_rec, type IterLayout } from '../uapi/bpf.js'
 import type { QueryPlan } from '../compiler/plan.js'
 import type { AssembledOp } from '../compiler/assemble.js'
 import { AF } from '../uapi/inet-diag.js'
-import { iterSupport, readIterLayout, runIter } from '../runtime/bpf-iter.js'
+import { iterSupport, loadIter, readIterLayout } from '../runtime/bpf-iter.js'
 import { EBPF_UNSUPPORTED_METRICS } from '../compiler/ebpf/codegen.js'
 import { metricsOf, needsTcpInfo } from '../compiler/metrics.js'
-import { decodeIterTcp } from '../runtime/decode-iter.js'
+import { decodeIterTcpChunks } from '../runtime/decode-iter.js'
 import type { InetRecord } from '../runtime/decode-inet.js'
 
 /** Options of {@link compileEbpfListing} and {@link runEbpfListing}. */
@@ -90,15 +90,40 @@ export function formatEbpfListing(program: EbpfProgram, source?: string): string
 }
 
 /**
- * Run the listing on the eBPF target: compile, load, iterate, decode.
+ * Run the listing on the eBPF target: compile, load, iterate, decode, as a
+ * stream. One walk covers both families while ss sends an AF_INET request,
+ * then AF_INET6 (within a family both walk the same hash tables, listeners
+ * then established, so the order is ss's): AF_INET records are yielded as the
+ * walk reads them, AF_INET6 ones are kept as their 160-byte raw records and
+ * decoded after it.
  * @throws FilterError, BtfError, BpfError (not root, verifier refusal with its log), NetlinkError (namespace)
  */
-export function runEbpfListing(filter: Filter | null, opts: EbpfListingOptions): InetRecord[] {
+export function* runEbpfListing(filter: Filter | null, opts: EbpfListingOptions): Generator<InetRecord> {
   const { program, layout } = compileEbpfListing(filter, opts)
-  const recs = decodeIterTcp(runIter(program.bytes, layout.attachBtfId, opts.netns !== undefined ? { netns: opts.netns } : {}))
-  // One walk covers both families; ss sends an AF_INET request, then AF_INET6. Within a
-  // family both walk the same hash tables (listeners, then established), so this is ss's order.
-  return [...recs.filter((r) => r.family === AF.AF_INET), ...recs.filter((r) => r.family !== AF.AF_INET)]
+  const link = loadIter(program.bytes, layout.attachBtfId)
+  try {
+    const later: Uint8Array[] = []
+    for (const rec of decodeIterTcpChunks(rawV4First(link.chunks(opts.netns), later))) yield rec
+    yield* decodeIterTcpChunks(later)
+  } finally {
+    link.close()
+  }
+}
+
+/** The chunks with every AF_INET6 record moved (copied) into `later`; AF_INET ones pass through. */
+function* rawV4First(chunks: Iterable<Uint8Array>, later: Uint8Array[]): Generator<Uint8Array> {
+  const size = ssx_iter_tcp_rec.size
+  const familyAt = ssx_iter_tcp_rec.offsetOf.family
+  for (const chunk of chunks) {
+    if (chunk.length % size !== 0) { yield chunk; continue } // let the decoder report it
+    const v4: Uint8Array[] = []
+    for (let o = 0; o < chunk.length; o += size) {
+      const rec = chunk.subarray(o, o + size)
+      if (rec[familyAt] === AF.AF_INET) v4.push(rec)
+      else later.push(rec.slice())
+    }
+    for (const r of v4) yield r
+  }
 }
 
 /** Output options a listing asked for that need fields the iterator does not read yet (timers, -i beyond the metrics, memory, TOS…). */

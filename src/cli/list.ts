@@ -297,19 +297,23 @@ export async function runList(argv: readonly string[], io: ListIo): Promise<numb
  */
 function* ebpfRecords(c: Awaited<ReturnType<typeof compileSelected>>, qopts: QueryOptions, fallback: Iterable<SocketRecord>, io: ListIo): Iterable<SocketRecord> {
   // A generator: the work (and its errors) happens inside the listing's loop, which reports them.
-  let recs: SocketRecord[]
+  const recs = runEbpfListing(c.filter, {
+    selection: { ...c.selection, families: c.families },
+    localPortRange: qopts.localPortRange ?? readLocalPortRange(qopts.netns),
+    plan: c.plan,
+    ...(qopts.netns !== undefined ? { netns: qopts.netns } : {}),
+  })
+  let first: IteratorResult<SocketRecord>
   try {
-    recs = runEbpfListing(c.filter, {
-      selection: { ...c.selection, families: c.families },
-      localPortRange: qopts.localPortRange ?? readLocalPortRange(qopts.netns),
-      plan: c.plan,
-      ...(qopts.netns !== undefined ? { netns: qopts.netns } : {}),
-    })
+    // Compiling, loading and the first read: where the kernel (or the program's size) refuses.
+    first = recs.next()
   } catch (e) {
     if (!(e instanceof BpfError || e instanceof BtfError || e instanceof FilterError) || c.target === 'ebpf') throw e
     io.writeErr(`${io.prog ?? 'ssx'}: notice: eBPF target not used (${e.message}); filtering with inet_diag\n`)
     yield* fallback
     return
   }
+  if (first.done) return
+  yield first.value
   yield* recs
 }
