@@ -6,7 +6,10 @@
 //
 // Options: --sockets N (default 100000), --runs R timed runs per case and
 // tool (default 5), --startup-runs S (default 15), --write (replace this
-// population size's section of bench/RESULTS.md), --no-build (use dist/ as is).
+// population size's section of bench/RESULTS.md), --no-build (use dist/ as is),
+// --targets (instead of the cases above: ssx's --target ebpf, diag and auto
+// against each other and against ss on tcp_info predicates and plain -tan;
+// written to its own section).
 //
 // bench/populate.py fills a private namespace; bench/measure.c, run inside
 // it, times each command (wall clock, peak RSS from wait4) with stdout to
@@ -44,7 +47,7 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
 }
 
 function parseArgs(argv) {
-  const o = { sockets: 100_000, runs: 5, startupRuns: 15, write: false, build: true }
+  const o = { sockets: 100_000, runs: 5, startupRuns: 15, write: false, build: true, targets: false }
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]
     const num = () => {
@@ -57,8 +60,9 @@ function parseArgs(argv) {
     else if (a === '--startup-runs') o.startupRuns = Math.max(1, num())
     else if (a === '--write') o.write = true
     else if (a === '--no-build') o.build = false
+    else if (a === '--targets') o.targets = true
     else {
-      console.error(`usage: node bench/run.mjs [--sockets N] [--runs R] [--startup-runs S] [--write] [--no-build]`)
+      console.error(`usage: node bench/run.mjs [--sockets N] [--runs R] [--startup-runs S] [--write] [--no-build] [--targets]`)
       process.exit(2)
     }
   }
@@ -91,6 +95,7 @@ async function main() {
   execFileSync('ip', ['-n', empty, 'link', 'set', 'lo', 'up'])
   const busy = startMeasurer(pop.netns, measureBin)
   const idle = startMeasurer(empty, measureBin)
+  if (opts.targets) return benchTargets({ started, t0, pop, busy })
 
   const P = String(pop.port)
   const cases = [
@@ -125,17 +130,7 @@ async function main() {
     if (c.compare) c.same = compareOutputs(outs.ss, outs.ssx)
   }
 
-  log(`timing: ${opts.runs} runs × ${cases.length} cases`)
-  for (let r = 0; r < opts.runs; r++) {
-    for (const c of cases) {
-      const tools = rotate(Object.keys(c.tools), r)
-      for (const tool of tools) {
-        const res = await busy.run(c.tools[tool], null)
-        if (res.status === 0) c.samples[tool].push(res)
-      }
-    }
-    log(`  run ${r + 1}/${opts.runs} done`)
-  }
+  await timeCases(busy, cases)
 
   // The population goes first: a TCP dump in any namespace walks the kernel's
   // shared established hash, so its sockets would slow the empty namespace too.
@@ -163,6 +158,91 @@ async function main() {
     writeResults(report)
     log('written to bench/RESULTS.md')
   }
+}
+
+/** Time every tool of every case, `opts.runs` times, tools interleaved and their order rotated each run. */
+async function timeCases(busy, cases) {
+  log(`timing: ${opts.runs} runs × ${cases.length} cases`)
+  for (let r = 0; r < opts.runs; r++) {
+    for (const c of cases) {
+      for (const tool of rotate(Object.keys(c.tools), r)) {
+        const res = await busy.run(c.tools[tool], null)
+        if (res.status === 0) c.samples[tool].push(res)
+      }
+    }
+    log(`  run ${r + 1}/${opts.runs} done`)
+  }
+}
+
+/**
+ * The --targets group: the same listings through ssx's eBPF iterator, its
+ * inet_diag path and `auto`, beside ss. ss cannot express a tcp_info
+ * predicate, so its figure is `ss -tain` alone: the dump a user would filter
+ * afterwards, the filtering itself not counted (in ss's favour).
+ */
+async function benchTargets({ started, t0, pop, busy }) {
+  const threshold = await rttThreshold(busy, 0.01)
+  const ssx = (target, ...args) => [...SSX, '--target', target, ...args]
+  const predicate = (filter) => ({
+    ebpf: ssx('ebpf', '-tan', filter),
+    diag: ssx('diag', '-tan', filter),
+    auto: ssx('auto', '-tan', filter),
+    'ss -tain': [SS, '-tain'],
+  })
+  const cases = [
+    { name: "-tan 'rtt > 10s' (matches nothing)", tools: predicate('rtt > 10s') },
+    { name: `-tan 'rtt > ${threshold.us}us' (${threshold.share})`, tools: predicate(`rtt > ${threshold.us}us`) },
+    { name: '-tan', tools: { ebpf: ssx('ebpf', '-tan'), diag: ssx('diag', '-tan'), auto: ssx('auto', '-tan'), ss: [SS, '-tan'] } },
+  ]
+  for (const c of cases) {
+    c.samples = Object.fromEntries(Object.keys(c.tools).map((k) => [k, []]))
+    c.errors = []
+    c.rows = {}
+  }
+
+  log('warm-up and output comparison (ssx targets against each other)')
+  for (const c of cases) {
+    const outs = {}
+    for (const [tool, argv] of Object.entries(c.tools)) {
+      const out = join(tmp, 'target.out')
+      const r = await busy.run(argv, out)
+      if (r.status !== 0) c.errors.push(`${tool} exited ${r.status}: ${r.stderr.trim().split('\n')[0] ?? ''}`)
+      outs[tool] = readFileSync(out, 'utf8')
+      c.rows[tool] = lineCount(outs[tool])
+    }
+    const verdicts = ['diag', 'auto'].map((t) => `ebpf vs ${t}: ${compareOutputs(outs.ebpf, outs[t])}`)
+    if (c.tools.ss) verdicts.push(`ss vs ebpf: ${compareOutputs(outs.ss, outs.ebpf)}`)
+    c.same = verdicts.join(', ')
+  }
+
+  await timeCases(busy, cases)
+  busy.close()
+  await pop.stop()
+
+  const report = renderTargetsReport({ started, seconds: (Date.now() - t0) / 1000, pop, cases, threshold })
+  process.stdout.write(report)
+  if (opts.write) {
+    writeResults(report, `targets:sockets=${opts.sockets}`)
+    log('written to bench/RESULTS.md')
+  }
+}
+
+/**
+ * The smallest `rtt > T` (T in whole µs) that selects at most `share` of the
+ * sockets reporting an rtt, from one `ss -tin` of the population. The
+ * sockets are idle after their handshake, so their rtt stays put between
+ * dumps. (cwnd, the issue's example, is 10 on every socket here: nothing is
+ * ever sent, so no cwnd threshold selects ~1 %.)
+ */
+async function rttThreshold(busy, share) {
+  const out = join(tmp, 'rtt.out')
+  await busy.run([SS, '-tin'], out)
+  const rtts = [...readFileSync(out, 'utf8').matchAll(/ rtt:([\d.]+)\//g)].map((m) => Math.round(Number(m[1]) * 1000)).sort((a, b) => a - b)
+  if (rtts.length === 0) throw new Error('no rtt in ss -tin of the population')
+  let us = rtts[Math.min(rtts.length - 1, Math.floor(rtts.length * (1 - share)))]
+  let above = rtts.filter((v) => v > us).length
+  if (above === 0) { us -= 1; above = rtts.filter((v) => v > us).length }
+  return { us, share: `${above} of ${rtts.length} sockets with an rtt, ${(100 * above / rtts.length).toFixed(1)} %` }
 }
 
 /** Start populate.py and wait for its manifest; it is stopped (and its namespace deleted) at cleanup. */
@@ -258,7 +338,7 @@ const fmtMs = (v) => (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.
 const fmtStat = (s) => (s ? `${fmtMs(s.median)} (${fmtMs(s.min)}–${fmtMs(s.max)})` : 'failed')
 const fmtMb = (s) => (s ? `${(s.rssKb / 1024).toFixed(1)}` : '—')
 
-function renderReport({ started, seconds, pop, cases, startup }) {
+function machineLine() {
   const cpu = cpus()[0]?.model ?? 'unknown CPU'
   const commit = (() => {
     try {
@@ -268,11 +348,15 @@ function renderReport({ started, seconds, pop, cases, startup }) {
     } catch { return 'unknown' }
   })()
   const ssVersion = execFileSync(SS, ['-V'], { encoding: 'utf8' }).trim()
+  return `Machine: ${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, kernel ${release()}, node ${process.version}, ${ssVersion}, ssx ${commit}; load average at the end ${loadavg().map((l) => l.toFixed(1)).join(' ')}.`
+}
+
+function renderReport({ started, seconds, pop, cases, startup }) {
   const p = pop.plan
   const out = []
   out.push(`### ${pop.plan.total.toLocaleString('en-US')} sockets — ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC`)
   out.push('')
-  out.push(`- Machine: ${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, kernel ${release()}, node ${process.version}, ${ssVersion}, ssx ${commit}; load average at the end ${loadavg().map((l) => l.toFixed(1)).join(' ')}.`)
+  out.push(`- ${machineLine()}`)
   out.push(`- Command: \`npm run bench -- --sockets ${p.total} --runs ${opts.runs}\` (${seconds.toFixed(0)} s in all; population ${pop.seconds} s).`)
   out.push(`- Population (${p.workers} worker processes, ${pop.fds} descriptors): ${p.listen} TCP listeners, ${p.estPairs} established pairs (${p.v6Pairs} over ::1, ${p.markPairs} with SO_MARK, ${p.devPairs} bound to lo, ${p.portPairs} to port ${pop.port}), ~${p.tw} TIME-WAIT, ${p.udp} UDP, ${p.unixPairs} unix pairs/listeners. Kernel: \`${pop.sockstat}\`.`)
   out.push(`- Wall time in ms, median (min–max) of ${opts.runs} interleaved runs, stdout to /dev/null; *CPU*: median user + system ms of the process (less sensitive than wall time to other load on the machine); peak RSS in MiB (wait4). *floor*: the same dump requests as ssx, replies read and not decoded (bench/floor.c). *rows*: output lines of ss / ssx; *output*: ss and ssx byte for byte (rows of the TIME-WAIT churn process left out).`)
@@ -309,11 +393,41 @@ function renderReport({ started, seconds, pop, cases, startup }) {
   return out.join('\n')
 }
 
-/** Replace (or append) this population size's section of bench/RESULTS.md. */
-function writeResults(report) {
+function renderTargetsReport({ started, seconds, pop, cases, threshold }) {
+  const out = []
+  out.push(`### BPF targets, ${pop.plan.total.toLocaleString('en-US')} sockets — ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC`)
+  out.push('')
+  out.push(`- ${machineLine()}`)
+  out.push(`- Command: \`npm run bench -- --targets --sockets ${pop.plan.total} --runs ${opts.runs}\` (${seconds.toFixed(0)} s in all; population ${pop.seconds} s); same population as the main runs. Kernel: \`${pop.sockstat}\`.`)
+  out.push(`- The ~1 % predicate is \`rtt > ${threshold.us}us\` (${threshold.share}), the threshold taken from an \`ss -tin\` of the population before timing.`)
+  out.push('- ss cannot express a tcp_info predicate: its rows time `ss -tain` alone (the dump one would filter afterwards; the filtering is not counted). ssx runs `-tan FILTER` with `--target ebpf`, `diag` and `auto`.')
+  out.push(`- Wall and CPU (user + system) in ms, median (min–max) of ${opts.runs} interleaved runs, stdout to /dev/null; peak RSS in MiB. *vs diag*, *vs ss*: ratios of the medians (wall / CPU). *output*: ssx's targets byte for byte against each other (rows of the churn process left out).`)
+  out.push('')
+  out.push('| case | command | wall | CPU | vs diag (wall / CPU) | vs ss (wall / CPU) | RSS | rows | output |')
+  out.push('|---|---|---:|---:|---:|---:|---:|---:|---|')
+  for (const c of cases) {
+    const st = Object.fromEntries(Object.keys(c.tools).map((k) => [k, stats(c.samples[k])]))
+    const ssKey = Object.keys(c.tools).find((k) => k.startsWith('ss'))
+    const ratio = (a, b) => (a && b ? `${(a.median / b.median).toFixed(2)} / ${(a.cpu / b.cpu).toFixed(2)}` : '—')
+    let first = true
+    for (const tool of Object.keys(c.tools)) {
+      const s = st[tool]
+      const label = tool.startsWith('ss') ? `\`${tool}\`` : `\`--target ${tool}\``
+      const verdict = first ? (c.errors.length ? c.errors.join('; ').replaceAll('|', '\\|') : c.same) : ''
+      const isSs = tool === ssKey
+      out.push(`| ${first ? `\`${c.name}\`` : ''} | ${label} | ${fmtStat(s)} | ${s ? fmtMs(s.cpu) : '—'} | ${tool === 'diag' || isSs ? '' : ratio(s, st.diag)} | ${isSs ? '' : ratio(s, st[ssKey])} | ${fmtMb(s)} | ${c.rows[tool] ?? '—'} | ${verdict} |`)
+      first = false
+    }
+  }
+  out.push('')
+  return out.join('\n')
+}
+
+/** Replace (or append) the section `key` (default: this population size's) of bench/RESULTS.md. */
+function writeResults(report, key = `sockets=${opts.sockets}`) {
   const file = join(ROOT, 'bench/RESULTS.md')
-  const begin = `<!-- bench:sockets=${opts.sockets}:begin -->`
-  const end = `<!-- bench:sockets=${opts.sockets}:end -->`
+  const begin = `<!-- bench:${key}:begin -->`
+  const end = `<!-- bench:${key}:end -->`
   const section = `${begin}\n${report}\n${end}`
   let text = existsSync(file) ? readFileSync(file, 'utf8') : '# ssx benchmarks\n\n## Latest runs\n\n'
   const i = text.indexOf(begin)
