@@ -11,7 +11,8 @@
  * of the value.
  */
 import type { AndExpr, CmpOp, Expr, HostValue, InetHost, OrExpr, PortSpec, Span } from '../grammar/ast.js'
-import { FilterError } from '../grammar/errors.js'
+import { FilterError, type FilterSyntaxError } from '../grammar/errors.js'
+import type { ValueToken } from '../grammar/lexer.js'
 import { gluedMetricHint } from '../grammar/metrics.js'
 import type { Filter, HostCond, InetPrefix } from './filter.js'
 
@@ -278,4 +279,37 @@ export function strtoulWhole(s: string): number | undefined {
   const n = /^0[xX]/.test(digits) ? parseInt(digits.slice(2), 16) : digits.length > 1 && digits[0] === '0' ? parseInt(digits, 8) : parseInt(digits, 10)
   if (m[1] === '-' && n !== 0) return undefined
   return n > 0xffffffff ? undefined : n
+}
+
+/** One lexed value as a predicate of its own, so it can be resolved alone. */
+function valueAsExpr(v: ValueToken): Expr {
+  const span = v.span
+  switch (v.value.kind) {
+    case 'host': return { kind: 'host', dir: 'src', value: v.value.host, span }
+    case 'port': return { kind: 'port', dir: 'src', op: 'eq', value: v.value.host, span }
+    case 'dev': return { kind: 'dev', negated: false, device: v.value.device, valueSpan: span, span }
+    case 'fwmark': return { kind: 'fwmark', negated: false, mark: v.value.mark.mark, mask: v.value.mark.mask, valueSpan: span, span }
+    case 'cgroup': return { kind: 'cgroup', negated: false, path: v.value.path, valueSpan: span, span }
+    case 'metric': return { kind: 'metric', field: v.value.field, op: 'eq', value: v.value.metric.value, text: v.text, valueSpan: span, span }
+  }
+}
+
+/**
+ * ss resolves every value while lexing, so a name it cannot resolve is
+ * reported (exit 1) before a syntax error found later (exit 255). This
+ * resolves the values lexed up to the syntax error `e`, in order, and returns
+ * the first failure, which a caller reports instead of `e` (null: report `e`).
+ */
+export async function firstValueError(e: FilterSyntaxError, resolver: Resolver, ctx: ResolveContext): Promise<FilterError | null> {
+  if (!e.lexed) return null
+  for (const v of e.lexed.values) {
+    if (v.tokenIndex > e.lexed.tokenIndex) break
+    try {
+      await resolveFilter(valueAsExpr(v), resolver, ctx)
+    } catch (err) {
+      if (err instanceof FilterError) return err
+      throw err
+    }
+  }
+  return null
 }

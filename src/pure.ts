@@ -21,7 +21,8 @@
  */
 import { parseFilter } from '../grammar/index.js'
 import type { ParseResult, Precedence, PrecedenceWarning } from '../grammar/index.js'
-import { resolveFilter } from '../compiler/resolve.js'
+import { firstValueError, resolveFilter } from '../compiler/resolve.js'
+import { FilterSyntaxError } from '../grammar/errors.js'
 import type { Resolver } from '../compiler/resolve.js'
 import { compilePlan } from '../compiler/compile.js'
 import type { ExtOptions } from '../compiler/compile.js'
@@ -191,9 +192,17 @@ export async function compileQuery(spec: QuerySpec = {}): Promise<CompiledQuery>
     const plan: QueryPlan = { requests: [], residual: null, kernel: null, notes: [{ message: EMPTY_SELECTION_MESSAGE[selection.empty] }] }
     return { plan, selection, families: selection.families, filter: null, parsed: null, warnings: [], source: '' }
   }
-  const parsed = hasFilter ? parseFilter({ words }, { preferredFamily: selection.preferredFamily, precedence: spec.precedence ?? 'ss' }) : null
   const ctx = { tables: { tcp: (selection.tables & tableBit('tcp')) !== 0, udp: (selection.tables & tableBit('udp')) !== 0 } }
-  const filter = parsed?.expr ? await resolveFilter(parsed.expr, spec.resolver ?? offlineResolver(), ctx) : null
+  const resolver = spec.resolver ?? offlineResolver()
+  let parsed: ParseResult | null = null
+  try {
+    parsed = hasFilter ? parseFilter({ words }, { preferredFamily: selection.preferredFamily, precedence: spec.precedence ?? 'ss' }) : null
+  } catch (e) {
+    // As ss (and the CLI): a name that does not resolve before the syntax error is the error.
+    if (e instanceof FilterSyntaxError) throw (await firstValueError(e, resolver, ctx)) ?? e
+    throw e
+  }
+  const filter = parsed?.expr ? await resolveFilter(parsed.expr, resolver, ctx) : null
   const plan = compilePlan(filter, {
     selection,
     forcedFamily: parsed?.forcedFamily ?? null,

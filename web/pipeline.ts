@@ -10,7 +10,7 @@ import { parseArgv, formatUsageError, UsageError } from '../src/cli/argv.js'
 import { EMPTY_SELECTION_MESSAGE, selectSockets, SelectionError, tableBit } from '../compiler/select.js'
 import { parseFilter, printParenthesized, type ParseResult } from '../grammar/index.js'
 import { FilterError, FilterSyntaxError } from '../grammar/errors.js'
-import { resolveFilter, type Resolver } from '../compiler/resolve.js'
+import { firstValueError, resolveFilter, type Resolver } from '../compiler/resolve.js'
 import { compilePlan } from '../compiler/compile.js'
 import type { QueryPlan } from '../compiler/plan.js'
 import type { Filter } from '../compiler/filter.js'
@@ -130,9 +130,15 @@ export async function runPlayground(commandLine: string, socketLines: readonly s
   let filter: Filter | null
   let plan: QueryPlan
   const text = selection.rest.join(' ')
+  const ctx = { tables: { tcp: (selection.tables & tableBit('tcp')) !== 0, udp: (selection.tables & tableBit('udp')) !== 0 } }
   try {
-    parsed = parseFilter({ words: [...selection.rest] }, { preferredFamily: selection.preferredFamily, precedence })
-    const ctx = { tables: { tcp: (selection.tables & tableBit('tcp')) !== 0, udp: (selection.tables & tableBit('udp')) !== 0 } }
+    try {
+      parsed = parseFilter({ words: [...selection.rest] }, { preferredFamily: selection.preferredFamily, precedence })
+    } catch (e) {
+      // As the CLI (and ss): a name that does not resolve before the syntax error is the error.
+      if (e instanceof FilterSyntaxError) throw (await firstValueError(e, PAGE_RESOLVER, ctx)) ?? e
+      throw e
+    }
     filter = parsed.expr ? await resolveFilter(parsed.expr, PAGE_RESOLVER, ctx) : null
     plan = compilePlan(filter, {
       selection,

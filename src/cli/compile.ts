@@ -8,10 +8,9 @@
 import { readFileSync } from 'node:fs'
 import { parseArgv, formatUsageError, UsageError, type ParsedArgs } from './argv.js'
 import { EMPTY_SELECTION_MESSAGE, selectSockets, SelectionError, tableBit, type SocketSelection } from '../../compiler/select.js'
-import { parseFilter, type ParseResult, type ValueToken } from '../../grammar/index.js'
-import type { Expr } from '../../grammar/ast.js'
+import { parseFilter, type ParseResult } from '../../grammar/index.js'
 import { FilterError, FilterSyntaxError } from '../../grammar/errors.js'
-import { resolveFilter, type Resolver, type ResolveContext } from '../../compiler/resolve.js'
+import { firstValueError, resolveFilter, type Resolver, type ResolveContext } from '../../compiler/resolve.js'
 import { compilePlan } from '../../compiler/compile.js'
 import { LISTING_TARGET_NAMES, TARGET_NAMES, type QueryPlan, type TargetName } from '../../compiler/plan.js'
 import type { Filter } from '../../compiler/filter.js'
@@ -84,39 +83,6 @@ function readFilterFile(name: string, io: CommandIo): string {
     const code = (e as NodeJS.ErrnoException).code
     return fail(EXIT.usage, `fopen filter file: ${code === 'ENOENT' ? 'No such file or directory' : code === 'EACCES' ? 'Permission denied' : String(code)}\n`)
   }
-}
-
-/** One lexed value as a predicate of its own, so it can be resolved alone. */
-function valueAsExpr(v: ValueToken): Expr {
-  const span = v.span
-  switch (v.value.kind) {
-    case 'host': return { kind: 'host', dir: 'src', value: v.value.host, span }
-    case 'port': return { kind: 'port', dir: 'src', op: 'eq', value: v.value.host, span }
-    case 'dev': return { kind: 'dev', negated: false, device: v.value.device, valueSpan: span, span }
-    case 'fwmark': return { kind: 'fwmark', negated: false, mark: v.value.mark.mark, mask: v.value.mark.mask, valueSpan: span, span }
-    case 'cgroup': return { kind: 'cgroup', negated: false, path: v.value.path, valueSpan: span, span }
-    case 'metric': return { kind: 'metric', field: v.value.field, op: 'eq', value: v.value.metric.value, text: v.text, valueSpan: span, span }
-  }
-}
-
-/**
- * ss resolves every value while lexing, so a name it cannot resolve is
- * reported (exit 1) before a syntax error found later (exit 255). Resolve
- * the values lexed up to the syntax error, in order; the first failure
- * replaces the syntax error.
- */
-async function valueErrorBefore(e: FilterSyntaxError, resolver: Resolver, ctx: ResolveContext): Promise<FilterError | null> {
-  if (!e.lexed) return null
-  for (const v of e.lexed.values) {
-    if (v.tokenIndex > e.lexed.tokenIndex) break
-    try {
-      await resolveFilter(valueAsExpr(v), resolver, ctx)
-    } catch (err) {
-      if (err instanceof FilterError) return err
-      throw err
-    }
-  }
-  return null
 }
 
 /** Options and selection: what ss knows before it reads the filter. */
@@ -194,7 +160,7 @@ export async function compileSelected({ args, selection }: Selected, io: Command
       parsed = parseFilter(input, { preferredFamily: selection.preferredFamily, precedence })
     } catch (e) {
       if (e instanceof FilterSyntaxError) {
-        const first = await valueErrorBefore(e, resolver, ctx)
+        const first = await firstValueError(e, resolver, ctx)
         if (first) {
           first.source = e.source
           throw first

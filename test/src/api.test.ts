@@ -232,3 +232,10 @@ if (!(await canUseNetns()) && process.env.CI !== 'true') {
     t.same(still.sort(), fromSs, 'and destroys nothing (plain for works too)')
   })
 }
+
+t.test('compileQuery reports a name that does not resolve before a later syntax error, as ss and the CLI do', async (t) => {
+  const e = await compileQuery({ filter: 'dev nosuchdev and (', tables: ['tcp'] }).then(() => null, (x: unknown) => x)
+  t.match(e, { name: 'FilterError' }, 'the device, not the dangling parenthesis')
+  const s = await compileQuery({ filter: 'dev lo and (', tables: ['tcp'], resolver: { ...offlineResolver(), ifindex: () => 1 } }).then(() => null, (x: unknown) => x)
+  t.match(s, { name: 'FilterSyntaxError' }, 'names resolve: the syntax error')
+})
