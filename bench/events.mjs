@@ -7,12 +7,13 @@
 // Both listeners run at once in a private namespace, so they see the same
 // events; bench/storm.py opens and closes N connections there, 1 in 100 to
 // the filter's port. CPU is user + system time of each listener from
-// /proc/PID/stat, read once the storm is over and both have caught up.
+// /proc/PID/stat, read once the storm is over and both have caught up; the
+// two outputs are compared byte for byte. Prints one row of the RESULTS.md table.
 // ss wakes up for every destroy event and filters in user space; ssx attaches
 // the filter as classic BPF, so the kernel drops the rest. Needs root.
 import { execFileSync, spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { openSync, readFileSync } from 'node:fs'
+import { openSync, readFileSync, rmSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { tmpdir } from 'node:os'
 import { fileURLToPath } from 'node:url'
@@ -62,12 +63,15 @@ async function main() {
   const cpu = Object.fromEntries(tools.map((t) => [t.name, cpuMs(t.child.pid) - before[t.name]]))
   for (const t of tools) t.child.kill('SIGINT')
   await Promise.all(tools.map((t) => once(t.child, 'exit')))
-  const lines = Object.fromEntries(tools.map((t) => [t.name, readFileSync(t.out, 'utf8').split('\n').filter((l) => l.includes(':99')).length]))
+  const texts = Object.fromEntries(tools.map((t) => [t.name, readFileSync(t.out, 'utf8')]))
+  for (const t of tools) rmSync(t.out)
+  const lines = Object.fromEntries(tools.map((t) => [t.name, texts[t.name].split('\n').filter((l) => l.includes(':99')).length]))
+  const same = texts.ss === texts.ssx ? 'identical' : 'differ'
   // Two ends per selected connection, and the port-9999 listener when the storm exits.
   const expected = 2 * Math.ceil(connections / EVERY) + 1
   process.stdout.write(
     `| ${connections.toLocaleString('en-US')} connections (${(2 * connections).toLocaleString('en-US')} destroy events) in ${stormS.toFixed(0)} s | \`-tnE '${FILTER}'\` | ` +
-    `${cpu.ss.toFixed(0)} | ${cpu.ssx.toFixed(0)} | ${(cpu.ssx / cpu.ss).toFixed(2)} | ${lines.ss} / ${lines.ssx} (expected ${expected}) |\n`,
+    `${cpu.ss.toFixed(0)} | ${cpu.ssx.toFixed(0)} | ${(cpu.ssx / cpu.ss).toFixed(2)} | ${lines.ss} / ${lines.ssx} (expected ${expected}) | ${same} |\n`,
   )
 }
 

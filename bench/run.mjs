@@ -398,7 +398,7 @@ function renderTargetsReport({ started, seconds, pop, cases, threshold }) {
   out.push(`### BPF targets, ${pop.plan.total.toLocaleString('en-US')} sockets — ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC`)
   out.push('')
   out.push(`- ${machineLine()}`)
-  out.push(`- Command: \`npm run bench -- --targets --sockets ${pop.plan.total} --runs ${opts.runs}\` (${seconds.toFixed(0)} s in all; population ${pop.seconds} s); same population as the main runs. Kernel: \`${pop.sockstat}\`.`)
+  out.push(`- Command: \`npm run bench -- --targets --sockets ${pop.plan.total} --runs ${opts.runs}\` (${seconds.toFixed(0)} s in all; population ${pop.seconds} s); population from bench/populate.py as in the main runs (a run of its own). Kernel: \`${pop.sockstat}\`.`)
   out.push(`- The ~1 % predicate is \`rtt > ${threshold.us}us\` (${threshold.share}), the threshold taken from an \`ss -tin\` of the population before timing.`)
   out.push('- ss cannot express a tcp_info predicate: its rows time `ss -tain` alone (the dump one would filter afterwards; the filtering is not counted). ssx runs `-tan FILTER` with `--target ebpf`, `diag` and `auto`.')
   out.push(`- Wall and CPU (user + system) in ms, median (min–max) of ${opts.runs} interleaved runs, stdout to /dev/null; peak RSS in MiB. *vs diag*, *vs ss*: ratios of the medians (wall / CPU). *output*: ssx's targets byte for byte against each other (rows of the churn process left out).`)
