@@ -26,6 +26,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { canUseNetns, createNetns } from '../helpers/netns.js'
+import { splitWords } from '../helpers/case-words.js'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 const CASES = new URL('../golden/output-cases.txt', import.meta.url)
@@ -124,27 +125,6 @@ interface OutputCase {
   readonly skip: string | undefined
 }
 
-/** Words separated by spaces; '…' quotes literally. */
-function splitWords(text: string): string[] {
-  const words: string[] = []
-  let word: string | null = null
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!
-    if (c === ' ') {
-      if (word !== null) words.push(word)
-      word = null
-    } else if (c === "'") {
-      const end = text.indexOf("'", i + 1)
-      if (end < 0) throw new SyntaxError(`unterminated ' in ${text}`)
-      word = (word ?? '') + text.slice(i + 1, end)
-      i = end
-    } else {
-      word = (word ?? '') + c
-    }
-  }
-  if (word !== null) words.push(word)
-  return words
-}
 
 async function loadCases(): Promise<OutputCase[]> {
   const text = await readFile(CASES, 'utf8')
