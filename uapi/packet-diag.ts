@@ -86,10 +86,5 @@ export const packet_diag_ring = defineStruct('packet_diag_ring', 28, [
   { name: 'pdr_features', kind: 'u32' },
 ] as const)
 
-/** `struct sock_filter` (8 bytes, `include/uapi/linux/filter.h`): one classic BPF instruction of PACKET_DIAG_FILTER. */
-export const sock_filter = defineStruct('sock_filter', 8, [
-  { name: 'code', kind: 'u16' },
-  { name: 'jt', kind: 'u8' },
-  { name: 'jf', kind: 'u8' },
-  { name: 'k', kind: 'u32' },
-] as const)
+/** PACKET_DIAG_FILTER is an array of `struct sock_filter`, declared once with the classic BPF tables. */
+export { sock_filter } from './bpf-classic.js'

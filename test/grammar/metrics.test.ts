@@ -10,6 +10,7 @@ import type { Expr } from '../../grammar/ast.js'
 import { parseFilter, printExpr, toSExpr, type Precedence } from '../../grammar/index.js'
 import { FilterError, FilterSyntaxError } from '../../grammar/errors.js'
 import { METRIC_NAMES, METRIC_UNITS, parseMetricValue, type MetricName } from '../../grammar/metrics.js'
+import { strip } from '../helpers/strip-spans.js'
 
 function run(input: string | readonly string[], family = 0): string {
   const words = typeof input === 'string' ? [input] : input
@@ -114,16 +115,6 @@ t.test('values are scaled exactly (no float rounding)', async (t) => {
 
 // ---------------------------------------------------------------- round trip
 
-/** The tree without spans, for comparison. */
-function strip(x: unknown): unknown {
-  if (Array.isArray(x)) return x.map(strip)
-  if (x && typeof x === 'object') {
-    const out: Record<string, unknown> = {}
-    for (const [k, v] of Object.entries(x)) if (k !== 'span' && k !== 'valueSpan') out[k] = strip(v)
-    return out
-  }
-  return x
-}
 
 const S0 = { start: 0, end: 0 }
 const SS_LEAVES = ['src 10.0.0.1', 'dst [::1]:443', 'sport = :22', 'dport != :80', 'sport >= :1024', 'dport < *', 'autobound', 'src rtt', 'dev cwnd', 'fwmark 0x10/0xff']

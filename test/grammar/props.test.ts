@@ -9,17 +9,8 @@ import type { Expr } from '../../grammar/ast.js'
 import { parseFilter, printExpr, printParenthesized, type Precedence } from '../../grammar/index.js'
 import { FilterError, FilterSyntaxError } from '../../grammar/errors.js'
 import { KEYWORDS } from '../../grammar/tokens.js'
+import { strip } from '../helpers/strip-spans.js'
 
-/** The tree without spans, for comparison. */
-function strip(x: unknown): unknown {
-  if (Array.isArray(x)) return x.map(strip)
-  if (x && typeof x === 'object') {
-    const out: Record<string, unknown> = {}
-    for (const [k, v] of Object.entries(x)) if (k !== 'span' && k !== 'valueSpan') out[k] = strip(v)
-    return out
-  }
-  return x
-}
 
 const S0 = { start: 0, end: 0 }
 
