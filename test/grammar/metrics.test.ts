@@ -11,6 +11,7 @@ import { parseFilter, printExpr, toSExpr, type Precedence } from '../../grammar/
 import { FilterError, FilterSyntaxError } from '../../grammar/errors.js'
 import { METRIC_NAMES, METRIC_UNITS, parseMetricValue, type MetricName } from '../../grammar/metrics.js'
 import { strip } from '../helpers/strip-spans.js'
+import { exprTree, S0 } from '../props/expr-tree.js'
 
 function run(input: string | readonly string[], family = 0): string {
   const words = typeof input === 'string' ? [input] : input
@@ -116,7 +117,6 @@ t.test('values are scaled exactly (no float rounding)', async (t) => {
 // ---------------------------------------------------------------- round trip
 
 
-const S0 = { start: 0, end: 0 }
 const SS_LEAVES = ['src 10.0.0.1', 'dst [::1]:443', 'sport = :22', 'dport != :80', 'sport >= :1024', 'dport < *', 'autobound', 'src rtt', 'dev cwnd', 'fwmark 0x10/0xff']
   .map((s) => parseFilter({ words: [s] }, { preferredFamily: 0 }).expr!)
 
@@ -136,15 +136,7 @@ const metricLeaf: fc.Arbitrary<Expr> = fc
   })
 
 const leaf = fc.oneof(fc.constantFrom(...SS_LEAVES), metricLeaf)
-const { tree } = fc.letrec<{ tree: Expr }>((tie) => ({
-  tree: fc.oneof(
-    { depthSize: 'small', withCrossShrink: true },
-    leaf,
-    tie('tree').map((operand): Expr => ({ kind: 'not', operand, span: S0 })),
-    fc.tuple(tie('tree'), tie('tree'), fc.boolean()).map(([left, right, implicit]): Expr => ({ kind: 'and', left, right, implicit, span: S0 })),
-    fc.tuple(tie('tree'), tie('tree')).map(([left, right]): Expr => ({ kind: 'or', left, right, span: S0 })),
-  ),
-}))
+const tree = exprTree(leaf)
 
 for (const mode of ['ss', 'manual'] as const satisfies readonly Precedence[]) {
   t.test(`parse(print(ast)) = ast with metrics, ${mode} precedence`, async (t) => {

@@ -10,9 +10,9 @@ import { parseFilter, printExpr, printParenthesized, type Precedence } from '../
 import { FilterError, FilterSyntaxError } from '../../grammar/errors.js'
 import { KEYWORDS } from '../../grammar/tokens.js'
 import { strip } from '../helpers/strip-spans.js'
+import { exprTree, S0 } from '../props/expr-tree.js'
 
 
-const S0 = { start: 0, end: 0 }
 
 /** Leaves parsed from text, none with a family prefix (those change how later values parse). */
 const LEAF_TEXTS = [
@@ -34,15 +34,7 @@ const leaf: fc.Arbitrary<Expr> = fc.oneof(
     .map(({ negated, mark, mask }): Expr => ({ kind: 'fwmark', negated, mark, mask, valueSpan: S0, span: S0 })),
 )
 
-const { tree } = fc.letrec<{ tree: Expr }>((tie) => ({
-  tree: fc.oneof(
-    { depthSize: 'small', withCrossShrink: true },
-    leaf,
-    tie('tree').map((operand): Expr => ({ kind: 'not', operand, span: S0 })),
-    fc.tuple(tie('tree'), tie('tree'), fc.boolean()).map(([left, right, implicit]): Expr => ({ kind: 'and', left, right, implicit, span: S0 })),
-    fc.tuple(tie('tree'), tie('tree')).map(([left, right]): Expr => ({ kind: 'or', left, right, span: S0 })),
-  ),
-}))
+const tree = exprTree(leaf)
 
 for (const mode of ['ss', 'manual'] as const satisfies readonly Precedence[]) {
   t.test(`parse(print(ast)) = ast, ${mode} precedence`, async (t) => {
