@@ -12,6 +12,7 @@ import type { Filter } from '../../compiler/filter.js'
 import { compileIterTcp, dropUnreachable, generateIterTcp } from '../../compiler/ebpf/codegen.js'
 import { decode, formatListing } from '../../compiler/ebpf/disasm.js'
 import type { Insn } from '../../compiler/ebpf/ir.js'
+import { filterTree } from '../props/expr-tree.js'
 
 const GOLDEN = join(dirname(fileURLToPath(import.meta.url)), '..', 'golden', 'ebpf')
 const UPDATE = process.env.UPDATE_GOLDEN === '1'
@@ -61,12 +62,7 @@ const leaf: fc.Arbitrary<Filter> = fc.oneof(
   fc.record({ field: fc.constantFrom('rtt' as const, 'cwnd' as const, 'bytes_acked' as const, 'uid' as const, 'rqueue' as const), op: fc.constantFrom('eq' as const, 'ne' as const, 'lt' as const, 'le' as const, 'gt' as const, 'ge' as const), value: fc.oneof(fc.integer({ min: -10, max: 2 ** 40 }), fc.double({ noNaN: true, min: -1e20, max: 1e20 })) })
     .map((x): Filter => ({ kind: 'metric', ...x, span: SPAN })),
 )
-const { tree } = fc.letrec<{ tree: Filter }>((tie) => ({
-  tree: fc.oneof({ depthSize: 'small' }, leaf,
-    fc.record({ left: tie('tree'), right: tie('tree') }).map(({ left, right }): Filter => ({ kind: 'and', left, right, span: SPAN })),
-    fc.record({ left: tie('tree'), right: tie('tree') }).map(({ left, right }): Filter => ({ kind: 'or', left, right, span: SPAN })),
-    tie('tree').map((operand): Filter => ({ kind: 'not', operand, span: SPAN }))),
-}))
+const tree = filterTree(leaf, SPAN)
 
 t.test('every generated program: assembles, no unreachable instruction, ends in exit, stack in bounds, deterministic', async (t) => {
   fc.assert(fc.property(fc.option(tree, { nil: null }), fc.option(fc.integer({ min: 0, max: 0xffff }), { nil: undefined }), (f, states) => {

@@ -12,6 +12,7 @@ import { canUseNetns, createNetns } from '../helpers/netns.js'
 import { openDiag } from '../../runtime/netns.js'
 import { dump } from '../../runtime/dump.js'
 import type { InetRecord } from '../../runtime/decode-inet.js'
+import { filterTree } from '../props/expr-tree.js'
 
 // ---------------------------------------------------------------- sockets
 const ip4 = (s: string): Uint8Array => Uint8Array.from(s.split('.').map(Number))
@@ -238,15 +239,7 @@ const leaf: fc.Arbitrary<Filter> = fc.oneof(
   fc.constantFrom(0n, 1n, 1234n, 2n ** 64n - 1n).map((id): Filter => ({ kind: 'cgroup', id, span: SPAN })),
   fc.constant<Filter>({ kind: 'auto', span: SPAN }),
 )
-const { tree } = fc.letrec<{ tree: Filter }>((tie) => ({
-  tree: fc.oneof(
-    { depthSize: 'small', withCrossShrink: true },
-    leaf,
-    fc.tuple(tie('tree'), tie('tree')).map(([left, right]): Filter => ({ kind: 'and', left, right, span: SPAN })),
-    fc.tuple(tie('tree'), tie('tree')).map(([left, right]): Filter => ({ kind: 'or', left, right, span: SPAN })),
-    tie('tree').map((operand): Filter => ({ kind: 'not', operand, span: SPAN })),
-  ),
-}))
+const tree = filterTree(leaf, SPAN)
 
 const port = fc.oneof(fc.constantFrom(0, 22, 80, 1023, 1024, 65535), fc.integer({ min: 0, max: 65535 }))
 const more = fc.record({
@@ -365,15 +358,7 @@ t.test('interpret() predicts what the 6.18 kernel returns for compiled filters',
     fc.tuple(pick([0, ...all.map((r) => r.mark)]), fc.constantFrom(0, 0xff, 0xff00, 0xffffffff)).map(([mark, mask]): Filter => ({ kind: 'mark', mark: (mark & mask) >>> 0, mask, span: SPAN })),
     pick([0n, ...all.map((r) => r.cgroupId)]).map((id): Filter => ({ kind: 'cgroup', id, span: SPAN })),
   )
-  const { kTree } = fc.letrec<{ kTree: Filter }>((tie) => ({
-    kTree: fc.oneof(
-      { depthSize: 'small' },
-      kLeaf,
-      fc.tuple(tie('kTree'), tie('kTree')).map(([left, right]): Filter => ({ kind: 'and', left, right, span: SPAN })),
-      fc.tuple(tie('kTree'), tie('kTree')).map(([left, right]): Filter => ({ kind: 'or', left, right, span: SPAN })),
-      tie('kTree').map((operand): Filter => ({ kind: 'not', operand, span: SPAN })),
-    ),
-  }))
+  const kTree = filterTree(kLeaf, SPAN)
   let hits = 0
   let runs = 0
   fc.assert(

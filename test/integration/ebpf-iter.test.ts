@@ -28,6 +28,7 @@ import { openDiag } from '../../runtime/netns.js'
 import { readLocalPortRange } from '../../src/query.js'
 import { canUseNetns, createNetns } from '../helpers/netns.js'
 import { METRICS } from '../../compiler/metrics.js'
+import { filterTree } from '../props/expr-tree.js'
 
 const SPAN = { start: 0, end: 0 }
 const key = (r: InetRecord): string => `${r.family}/${r.localPort}/${r.remotePort}/${r.cookie}`
@@ -152,13 +153,7 @@ if (!netnsOk && process.env.CI !== 'true') {
         return fc.record({ op, value }).map(({ op, value }): Filter => ({ kind: 'metric', field, op, value, span: SPAN }))
       }),
     )
-    const { tree } = fc.letrec<{ tree: Filter }>((tie) => ({
-      tree: fc.oneof({ depthSize: 'small', withCrossShrink: true },
-        leaf,
-        fc.record({ left: tie('tree'), right: tie('tree') }).map(({ left, right }): Filter => ({ kind: 'and', left, right, span: SPAN })),
-        fc.record({ left: tie('tree'), right: tie('tree') }).map(({ left, right }): Filter => ({ kind: 'or', left, right, span: SPAN })),
-        tie('tree').map((operand): Filter => ({ kind: 'not', operand, span: SPAN }))),
-    }))
+    const tree = filterTree(leaf, SPAN)
     let runs = 0
     let nonEmpty = 0
     fc.assert(fc.property(tree, (f) => {

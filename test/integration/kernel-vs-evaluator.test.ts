@@ -27,6 +27,7 @@ import { openDiag } from '../../runtime/netns.js'
 import type { SocketRecord } from '../../runtime/record.js'
 import { readLocalPortRange, runQuery } from '../../src/query.js'
 import { canUseNetns, createNetns } from '../helpers/netns.js'
+import { filterTree } from '../props/expr-tree.js'
 
 const SPAN = { start: 0, end: 0 }
 const ip4 = (s: string): Uint8Array => Uint8Array.from(s.split('.').map(Number))
@@ -155,15 +156,7 @@ if (!netnsOk && process.env.CI !== 'true') {
     { weight: 1, arbitrary: pick(uniq([0n, 1n, ...inetRecs.map((r) => r.cgroupId)])).map((id): Filter => ({ kind: 'cgroup', id, span: SPAN })) },
     { weight: 2, arbitrary: fc.constant<Filter>({ kind: 'auto', span: SPAN }) },
   )
-  const { tree } = fc.letrec<{ tree: Filter }>((tie) => ({
-    tree: fc.oneof(
-      { depthSize: 'small', withCrossShrink: true },
-      leaf,
-      fc.tuple(tie('tree'), tie('tree')).map(([left, right]): Filter => ({ kind: 'and', left, right, span: SPAN })),
-      fc.tuple(tie('tree'), tie('tree')).map(([left, right]): Filter => ({ kind: 'or', left, right, span: SPAN })),
-      tie('tree').map((operand): Filter => ({ kind: 'not', operand, span: SPAN })),
-    ),
-  }))
+  const tree = filterTree(leaf, SPAN)
   const bits = <T>(xs: readonly T[], bit: (x: T) => number): fc.Arbitrary<number> =>
     fc.subarray([...xs], { minLength: 1 }).map((sub) => sub.reduce((a, x) => a | bit(x), 0))
   const selection: fc.Arbitrary<Selection> = fc.record({
