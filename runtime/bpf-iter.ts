@@ -108,21 +108,46 @@ function bpf(cmd: number, attr: Uint8Array, op: BpfOperation): number {
 }
 
 /**
- * Resolve {@link ITER_TCP_BTF} against `btf` (default: the running kernel).
+ * An iterator's BTF name table ({@link ITER_TCP_BTF}'s shape): the attach
+ * FUNC, helpers by `enum bpf_func_id` name, members as [struct, dotted path].
+ */
+export interface BtfNameTable {
+  readonly attach: string
+  readonly helpers: { readonly [k: string]: string }
+  readonly members: { readonly [k: string]: readonly [string, string] }
+}
+
+/** A {@link BtfNameTable} resolved against one kernel: plain numbers only. */
+export interface ResolvedBtfTable<T extends BtfNameTable> {
+  readonly attachBtfId: number
+  readonly helpers: { readonly [K in keyof T['helpers']]: number }
+  readonly members: { readonly [K in keyof T['members']]: MemberSlot }
+}
+
+/**
+ * Resolve an iterator's name table against `btf` (default: the running kernel).
  * @throws BtfError when the kernel lacks BTF, the iterator, a helper or a member
  */
-export function readIterLayout(btf: Btf = vmlinuxBtf()): IterLayout {
-  const helpers = {} as Record<keyof typeof ITER_TCP_BTF.helpers, number>
-  for (const [k, name] of Object.entries(ITER_TCP_BTF.helpers)) helpers[k as keyof typeof helpers] = btf.enumValue('bpf_func_id', name)
-  const members = {} as Record<keyof typeof ITER_TCP_BTF.members, MemberSlot>
-  for (const [k, [struct, path]] of Object.entries(ITER_TCP_BTF.members)) {
+export function resolveBtfTable<T extends BtfNameTable>(table: T, btf: Btf = vmlinuxBtf()): ResolvedBtfTable<T> {
+  const helpers: Record<string, number> = {}
+  for (const [k, name] of Object.entries(table.helpers)) helpers[k] = btf.enumValue('bpf_func_id', name)
+  const members: Record<string, MemberSlot> = {}
+  for (const [k, [struct, path]] of Object.entries(table.members)) {
     const m = btf.member(struct, path)
     // Bitfields are loaded as their storage unit and shifted (little-endian bit numbering).
     const unit = m.bitSize ? Math.min(8, Math.max(1, m.size)) : m.size
     const off = m.bitSize ? Math.floor(m.bitOffset / (unit * 8)) * unit : m.byteOffset
-    members[k as keyof typeof members] = { off, size: unit, bitShift: m.bitSize ? m.bitOffset - off * 8 : 0, bitSize: m.bitSize }
+    members[k] = { off, size: unit, bitShift: m.bitSize ? m.bitOffset - off * 8 : 0, bitSize: m.bitSize }
   }
-  return { attachBtfId: btf.funcId(ITER_TCP_BTF.attach), helpers, members }
+  return { attachBtfId: btf.funcId(table.attach), helpers, members } as ResolvedBtfTable<T>
+}
+
+/**
+ * Resolve {@link ITER_TCP_BTF} against `btf` (default: the running kernel).
+ * @throws BtfError when the kernel lacks BTF, the iterator, a helper or a member
+ */
+export function readIterLayout(btf: Btf = vmlinuxBtf()): IterLayout {
+  return resolveBtfTable(ITER_TCP_BTF, btf)
 }
 
 /** Options of {@link loadIter}. */

@@ -47,7 +47,11 @@ function at(field: RecField, plus = 0): number {
   return REC + ssx_iter_tcp_rec.offsetOf[field] + plus
 }
 
-function sizeName(bytes: number, what: string): SizeName {
+/**
+ * The load/store size of a `bytes`-wide member.
+ * @throws FilterError `E_EBPF_LAYOUT` for a width one instruction cannot move
+ */
+export function sizeName(bytes: number, what: string): SizeName {
   switch (bytes) {
     case 1: return 'u8'
     case 2: return 'u16'
@@ -112,8 +116,8 @@ export interface IterCodegenOptions extends EvaluateEnv {
   readonly kernel?: readonly AssembledOp[]
 }
 
-/** The emitter: an instruction list and a label counter. */
-class Emitter {
+/** The emitter: an instruction list and a label counter (shared by the iterator code generators). */
+export class Emitter {
   readonly out: Insn[] = []
   #labels = 0
   label(name: string): Label {
@@ -291,13 +295,22 @@ export function generateIterTcp(filter: Filter | null, layout: IterLayout, opts:
   e.place(reject)
   e.emit({ op: 'alu', alu: 'mov', wide: false, dst: 0, src: { imm: 0 } })
   e.emit({ op: 'exit' })
-  // Each rewrite can expose another: run them to a fixed point.
-  let ir = e.out
-  for (let n = -1; n !== ir.length;) {
-    n = ir.length
-    ir = dropFallthroughJumps(invertBranches(dropUnusedLabels(dropUnreachable(threadJumps(ir)))))
+  return optimize(e.out)
+}
+
+/**
+ * The clean-up passes (jump threading, dead code, unused labels, branch
+ * inversion, fall-through jumps) to a fixed point: each rewrite can expose
+ * another. The verifier refuses unreachable instructions, so every
+ * generated program goes through this.
+ */
+export function optimize(ir: readonly Insn[]): Insn[] {
+  let out = [...ir]
+  for (let n = -1; n !== out.length;) {
+    n = out.length
+    out = dropFallthroughJumps(invertBranches(dropUnusedLabels(dropUnreachable(threadJumps(out)))))
   }
-  return ir
+  return out
 }
 
 /** The listing's state and family selection, on r3 = skc_state, before anything else is read. */
@@ -419,31 +432,85 @@ export function dropFallthroughJumps(ir: readonly Insn[]): Insn[] {
   return out
 }
 
+/**
+ * `r OP value` on an unsigned register (zero-extended field), continuing at
+ * `yes` or `no`, folding what the constant decides alone (negative,
+ * fractional or huge values). r2 is scratch for constants past 31 bits.
+ */
+export function emitCompare(e: Emitter, r: Reg, op: CmpOp, value: number | bigint, span: Span, yes: Label, no: Label): void {
+  const jump = (to: Label): void => { e.emit({ op: 'ja', target: to, span }) }
+  const v = typeof value === 'bigint' ? value : value
+  const isInt = typeof v === 'bigint' || Number.isInteger(v)
+  const max = (1n << 64n) - 1n
+  // Fold to an integer comparison over [0, 2^64).
+  let k: bigint
+  let o: CmpOp = op
+  if (!isInt) {
+    const n = v as number
+    if (op === 'eq') return jump(no)
+    if (op === 'ne') return jump(yes)
+    // v > 2.5 ⇔ v > 2;  v >= 2.5 ⇔ v > 2;  v < 2.5 ⇔ v <= 2;  v <= 2.5 ⇔ v <= 2.
+    k = BigInt(Math.floor(n))
+    o = op === 'gt' || op === 'ge' ? 'gt' : 'le'
+  } else {
+    k = BigInt(v)
+  }
+  if (k < 0n) return jump(o === 'gt' || o === 'ge' || o === 'ne' ? yes : no)
+  if (k > max) return jump(o === 'lt' || o === 'le' || o === 'ne' ? yes : no)
+  const cond = ({ eq: 'jeq', ne: 'jne', gt: 'jgt', ge: 'jge', lt: 'jlt', le: 'jle' } as const)[o]
+  if (k <= 0x7fffffffn) {
+    e.emit({ op: 'jmp', cond, wide: true, dst: r, src: { imm: Number(k) }, target: yes, span })
+  } else {
+    // Immediates are sign-extended to 64 bits: larger constants go through a register.
+    e.emit({ op: 'lddw', dst: 2, imm: k, span })
+    e.emit({ op: 'jmp', cond, wide: true, dst: r, src: { reg: 2 }, target: yes, span })
+  }
+  jump(no)
+}
+
+/** A filter node other than and/or/not: what a code generator's leaf emitter handles. */
+export type FilterLeaf = Exclude<Filter, { kind: 'and' | 'or' | 'not' }>
+
+/**
+ * `f` as short-circuit jumps: and/or/not here, each predicate through
+ * `leaf`, which must continue at `yes` when it holds and at `no` when not.
+ */
+export function emitBoolean(e: Emitter, f: Filter, yes: Label, no: Label, leaf: (f: FilterLeaf, yes: Label, no: Label) => void): void {
+  switch (f.kind) {
+    case 'and': {
+      const mid = e.label('and')
+      emitBoolean(e, f.left, mid, no, leaf)
+      e.place(mid)
+      emitBoolean(e, f.right, yes, no, leaf)
+      return
+    }
+    case 'or': {
+      const mid = e.label('or')
+      emitBoolean(e, f.left, yes, mid, leaf)
+      e.place(mid)
+      emitBoolean(e, f.right, yes, no, leaf)
+      return
+    }
+    case 'not':
+      emitBoolean(e, f.operand, no, yes, leaf)
+      return
+    default:
+      leaf(f, yes, no)
+  }
+}
+
 /** The filter as short-circuit jumps on the record (r1, r2 scratch). */
 class FilterLowering {
   constructor(readonly e: Emitter, readonly opts: IterCodegenOptions) {}
 
   /** Emit code for `f` that continues at `yes` when it holds and at `no` when not. */
   branch(f: Filter, yes: Label, no: Label): void {
+    emitBoolean(this.e, f, yes, no, (g, y, n) => this.leaf(g, y, n))
+  }
+
+  leaf(f: FilterLeaf, yes: Label, no: Label): void {
     const e = this.e
     switch (f.kind) {
-      case 'and': {
-        const mid = e.label('and')
-        this.branch(f.left, mid, no)
-        e.place(mid)
-        this.branch(f.right, yes, no)
-        return
-      }
-      case 'or': {
-        const mid = e.label('or')
-        this.branch(f.left, yes, mid)
-        e.place(mid)
-        this.branch(f.right, yes, no)
-        return
-      }
-      case 'not':
-        this.branch(f.operand, no, yes)
-        return
       case 'hostcond':
         this.hostcond(f.cond, f.dir, f.span, yes, no)
         return
@@ -508,35 +575,7 @@ class FilterLowering {
    * what the constant decides alone (negative, fractional or huge values).
    */
   compare(r: Reg, op: CmpOp, value: number | bigint, span: Span, yes: Label, no: Label): void {
-    const e = this.e
-    const jump = (to: Label): void => { e.emit({ op: 'ja', target: to, span }) }
-    const v = typeof value === 'bigint' ? value : value
-    const isInt = typeof v === 'bigint' || Number.isInteger(v)
-    const max = (1n << 64n) - 1n
-    // Fold to an integer comparison over [0, 2^64).
-    let k: bigint
-    let o: CmpOp = op
-    if (!isInt) {
-      const n = v as number
-      if (op === 'eq') return jump(no)
-      if (op === 'ne') return jump(yes)
-      // v > 2.5 ⇔ v > 2;  v >= 2.5 ⇔ v > 2;  v < 2.5 ⇔ v <= 2;  v <= 2.5 ⇔ v <= 2.
-      k = BigInt(Math.floor(n))
-      o = op === 'gt' || op === 'ge' ? 'gt' : 'le'
-    } else {
-      k = BigInt(v)
-    }
-    if (k < 0n) return jump(o === 'gt' || o === 'ge' || o === 'ne' ? yes : no)
-    if (k > max) return jump(o === 'lt' || o === 'le' || o === 'ne' ? yes : no)
-    const cond = ({ eq: 'jeq', ne: 'jne', gt: 'jgt', ge: 'jge', lt: 'jlt', le: 'jle' } as const)[o]
-    if (k <= 0x7fffffffn) {
-      e.emit({ op: 'jmp', cond, wide: true, dst: r, src: { imm: Number(k) }, target: yes, span })
-    } else {
-      // Immediates are sign-extended to 64 bits: larger constants go through a register.
-      e.emit({ op: 'lddw', dst: 2, imm: k, span })
-      e.emit({ op: 'jmp', cond, wide: true, dst: r, src: { reg: 2 }, target: yes, span })
-    }
-    jump(no)
+    emitCompare(this.e, r, op, value, span, yes, no)
   }
 
   hostcond(cond: HostCond, dir: 'src' | 'dst', span: Span, yes: Label, no: Label): void {
@@ -674,7 +713,7 @@ class FilterLowering {
 const V4_MAPPED_PREFIX = Uint8Array.from([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff])
 
 /** ss's address entries of a non-unix condition (compiler/evaluate.ts builds the same for the evaluator). */
-function hostEntries(cond: Exclude<HostCond, { family: 'unix' }>): { bytes: Uint8Array, bits: number, inet4: boolean }[] {
+export function hostEntries(cond: Exclude<HostCond, { family: 'unix' }>): { bytes: Uint8Array, bits: number, inet4: boolean }[] {
   const hostU32 = (n: number): Uint8Array => {
     const b = new Uint8Array(4)
     new DataView(b.buffer).setUint32(0, n >>> 0, true)
