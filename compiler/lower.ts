@@ -49,26 +49,28 @@ export function kernelCompilable(f: Filter): boolean {
  * (`not (rtt > 5ms and dport = :22)` keeps nothing, `not dport = :22 and
  * rtt > 5ms` keeps `not dport = :22`), then constants are folded away.
  * Returns the filter itself when it has no metric (ss's bytes are kept), and
- * null when nothing is left for the kernel (no bytecode is sent).
+ * null when nothing is left for the kernel (no bytecode is sent). `maybe`
+ * picks the leaves to count so (other targets: what their program cannot test).
  */
-export function kernelApproximation(f: Filter): Filter | null {
-  const r = bound(f, true)
+export function kernelApproximation(f: Filter, maybe: (leaf: Filter) => boolean = isMetric): Filter | null {
+  const r = bound(f, true, maybe)
   return r === true ? null : r === false ? null : r
 }
 
-/** An upper (`upper`) or lower bound of `f` without metrics: a filter, or a constant. */
-function bound(f: Filter, upper: boolean): Filter | boolean {
+const isMetric = (f: Filter): boolean => f.kind === 'metric'
+
+/** An upper (`upper`) or lower bound of `f` without the `maybe` leaves: a filter, or a constant. */
+function bound(f: Filter, upper: boolean, maybe: (leaf: Filter) => boolean): Filter | boolean {
+  if (maybe(f)) return upper
   switch (f.kind) {
-    case 'metric':
-      return upper
     case 'not': {
-      const o = bound(f.operand, !upper)
+      const o = bound(f.operand, !upper, maybe)
       return typeof o === 'boolean' ? !o : o === f.operand ? f : { ...f, operand: o }
     }
     case 'and':
     case 'or': {
-      const l = bound(f.left, upper)
-      const r = bound(f.right, upper)
+      const l = bound(f.left, upper, maybe)
+      const r = bound(f.right, upper, maybe)
       // and: false absorbs, true vanishes; or: the other way round.
       const absorbing = f.kind === 'or'
       if (l === absorbing || r === absorbing) return absorbing
