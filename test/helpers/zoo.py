@@ -241,13 +241,56 @@ if os.environ.get('SSX_ZOO_OUTPUT') == '1':
     nu.bind((0, 1))
     keep += [ng, nu]
 
+# Opt-in unix extras for the iter/unix tests (SSX_ZOO_UNIX=1;
+# test/integration/ebpf-unix.test.ts): every queue rule of unix_diag's
+# RQLEN, shutdown, long and odd names. Off by default (other tests count sockets).
+unix_paths = []
+if os.environ.get('SSX_ZOO_UNIX') == '1':
+    XU = m['unixExtra'] = {}
+    # Datagrams: Recv-Q is the first queued datagram's length (5), not the sum.
+    dg1, dg2 = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+    dg1.send(b'12345')
+    dg1.send(b'123456789')
+    # Seqpacket: Recv-Q is the sum over the queue (4 + 6 + 8).
+    sq1, sq2 = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    for n in (4, 6, 8):
+        sq1.send(b'x' * n)
+    # Stream, partly read: 10 sent, 3 read, Recv-Q 7.
+    st1, st2 = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    st1.send(b'0123456789')
+    st2.recv(3)
+    # Half-closed stream pair.
+    sh1, sh2 = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    sh1.shutdown(socket.SHUT_WR)
+    # A long mixed-case path (107 bytes + NUL: sun_path's limit).
+    longp = ('/tmp/ssx-ZOO-%d-' % os.getpid()).ljust(103, 'L') + '.Sck'
+    if os.path.exists(longp):
+        os.unlink(longp)
+    ul2 = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    ul2.bind(longp)
+    unix_paths.append(longp)
+    # Abstract names with an inner NUL, and one that reads like an autobind name but is not (uppercase).
+    ua1 = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    ua1.bind(b'\0in\0ner-%d' % os.getpid())
+    ua1.listen(2)
+    ua2 = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    ua2.bind(b'\0ABCDE')
+    # An unconnected datagram socket with a queue: sent to by address.
+    ua3 = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    ua3.bind(b'\0ssx-zoo-q-%d' % os.getpid())
+    ua4 = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    ua4.sendto(b'abc', b'\0ssx-zoo-q-%d' % os.getpid())
+    keep += [dg1, dg2, sq1, sq2, st1, st2, sh1, sh2, ul2, ua1, ua2, ua3, ua4]
+    XU['longPath'] = longp
+    XU['inodes'] = {'dgram': ino(dg2), 'seqpacket': ino(sq2), 'stream': ino(st2), 'shutdown': ino(sh1)}
+
 m['pid'] = os.getpid()
 print(json.dumps(m), flush=True)
 print('ready', flush=True)
 
 
 def stop(*_):
-    for p_ in (path, '/tmp/ssx-zoo-%d-pending.sock' % os.getpid()):
+    for p_ in [path, '/tmp/ssx-zoo-%d-pending.sock' % os.getpid()] + unix_paths:
         if os.path.exists(p_):
             os.unlink(p_)
     sys.exit(0)
