@@ -13,8 +13,8 @@
  * a verifier refusal carries the verifier's log.
  */
 import koffi from 'koffi'
-import { BPF_ATTACH_TYPE, BPF_CMD, BPF_PROG_TYPE, ITER_TCP_BTF, bpf_attr_iter_create, bpf_attr_link_create, bpf_attr_prog_load, bpf_insn } from '../uapi/bpf.js'
-import type { IterLayout, MemberSlot } from '../uapi/bpf.js'
+import { BPF_ATTACH_TYPE, BPF_CMD, BPF_PROG_TYPE, ITER_TCP_BTF, ITER_UDP_BTF, bpf_attr_iter_create, bpf_attr_link_create, bpf_attr_prog_load, bpf_insn } from '../uapi/bpf.js'
+import type { IterLayout, MemberSlot, UdpIterLayout } from '../uapi/bpf.js'
 import { BtfError, vmlinuxBtf } from './btf.js'
 import type { Btf } from './btf.js'
 import { errnoInfo } from './errors.js'
@@ -148,6 +148,14 @@ export function resolveBtfTable<T extends BtfNameTable>(table: T, btf: Btf = vml
  */
 export function readIterLayout(btf: Btf = vmlinuxBtf()): IterLayout {
   return resolveBtfTable(ITER_TCP_BTF, btf)
+}
+
+/**
+ * Resolve {@link ITER_UDP_BTF} (the `iter/udp` program's kernel numbers).
+ * @throws BtfError as {@link readIterLayout}
+ */
+export function readUdpIterLayout(btf: Btf = vmlinuxBtf()): UdpIterLayout {
+  return resolveBtfTable(ITER_UDP_BTF, btf)
 }
 
 /** Options of {@link loadIter}. */

@@ -1,13 +1,14 @@
 /**
- * Decoder for what an `iter/tcp` program wrote: a run of fixed-size
- * `ssx_iter_tcp_rec` records (uapi/bpf.ts) → the same {@link InetRecord}s the
- * netlink runtime yields, so listing, formatting and the evaluator cannot
- * tell which target produced them.
+ * Decoder for what an `iter/tcp` or `iter/udp` program wrote: a run of
+ * fixed-size `ssx_iter_tcp_rec` records (uapi/bpf.ts) → the same
+ * {@link InetRecord}s the netlink runtime yields, so listing, formatting and
+ * the evaluator cannot tell which target produced them.
  *
  * Fields inet_diag has and the iterator does not read (timer, expires,
  * `idiag_retrans`) are 0; `tcpInfo` carries the members the program read,
  * for full TCP sockets only (as INET_DIAG_INFO is sent for those only);
- * `shutdown` is present for full sockets only, as INET_DIAG_SHUTDOWN is.
+ * `shutdown` is present for full sockets only (UDP ones too), as
+ * INET_DIAG_SHUTDOWN is.
  */
 import { ssx_iter_tcp_rec } from '../uapi/bpf.js'
 import { AF } from '../uapi/inet-diag.js'
@@ -57,7 +58,7 @@ function decodeOne(view: DataView, o: number): InetRecord {
   const r = ssx_iter_tcp_rec.decode(view, o)
   if (r.family !== AF.AF_INET && r.family !== AF.AF_INET6) throw new DecodeError(ssx_iter_tcp_rec.name, o, `family ${r.family} is neither AF_INET nor AF_INET6`)
   const len = r.family === AF.AF_INET ? 4 : 16
-  const full = r.kind === 0 && r.tcp === 1
+  const full = r.kind === 0
   const rec: InetRecord = {
     kind: 'inet',
     family: r.family,
@@ -82,6 +83,8 @@ function decodeOne(view: DataView, o: number): InetRecord {
     rec.shutdown = r.shutdown
     // INET_DIAG_SKV6ONLY comes with every full AF_INET6 socket.
     if (r.family === AF.AF_INET6) rec.v6only = r.v6only !== 0
+  }
+  if (full && r.tcp === 1) {
     const info: TcpInfo = {
       state: r.state,
       rtt: r.rtt,
@@ -102,4 +105,31 @@ function decodeOne(view: DataView, o: number): InetRecord {
     rec.tcpInfo = info
   }
   return rec
+}
+
+/**
+ * `iter/udp` records (raw, as the iterator wrote them) in the order
+ * udp_diag reports them: AF_INET first, then AF_INET6 (ss sends one request
+ * per family), each by `udp_table.hash` slot, then from the head of the
+ * slot's list (the greater `hash_depth` first); the iterator's own order
+ * (`hash2`, by address) breaks ties.
+ * @throws DecodeError as {@link decodeIterTcp}
+ */
+export function decodeIterUdpInDiagOrder(bytes: Uint8Array): InetRecord[] {
+  const size = ssx_iter_tcp_rec.size
+  if (bytes.length % size !== 0) throw new DecodeError(ssx_iter_tcp_rec.name, bytes.length - (bytes.length % size), `${bytes.length} bytes are not a whole number of ${size}-byte records`)
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  const O = ssx_iter_tcp_rec.offsetOf
+  const n = bytes.length / size
+  const key = (i: number): [number, number, number] => {
+    const o = i * size
+    return [view.getUint8(o + O.family) === AF.AF_INET ? 0 : 1, view.getUint32(o + O.hash_slot, true), view.getUint32(o + O.hash_depth, true)]
+  }
+  const keys = Array.from({ length: n }, (_, i) => key(i))
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => {
+    const ka = keys[a]!
+    const kb = keys[b]!
+    return ka[0] - kb[0] || ka[1] - kb[1] || kb[2] - ka[2] || a - b
+  })
+  return order.map((i) => decodeOne(view, i * size))
 }

@@ -314,6 +314,61 @@ export const ITER_TCP_BTF = {
   },
 } as const
 
+/**
+ * What the `iter/udp` program needs, as {@link ITER_TCP_BTF} for `iter/tcp`.
+ * The context hands a full `udp_sock` (both families), so every member is
+ * named from `udp_sock`; the keys the two tables share (`skc_*`, `sk_*`,
+ * `ctx_uid`, …) are read by the same code generator. The `hash_*` and
+ * `node_next` members give each socket its place in udp_diag's walk
+ * (`udp_dump()` walks `udp_table.hash`, by port; the iterator walks `hash2`,
+ * by port and address): the slot `udp_hashfn()` picks and the socket's
+ * distance to the end of that slot's list.
+ */
+export const ITER_UDP_BTF = {
+  attach: 'bpf_iter_udp',
+  helpers: {
+    seq_write: 'BPF_FUNC_seq_write',
+  },
+  members: {
+    ctx_meta: ['bpf_iter__udp', 'meta'],
+    ctx_udp_sk: ['bpf_iter__udp', 'udp_sk'],
+    ctx_uid: ['bpf_iter__udp', 'uid'],
+    meta_seq: ['bpf_iter_meta', 'seq'],
+    skc_family: ['udp_sock', 'inet.sk.__sk_common.skc_family'],
+    skc_state: ['udp_sock', 'inet.sk.__sk_common.skc_state'],
+    skc_num: ['udp_sock', 'inet.sk.__sk_common.skc_num'],
+    skc_dport: ['udp_sock', 'inet.sk.__sk_common.skc_dport'],
+    skc_rcv_saddr: ['udp_sock', 'inet.sk.__sk_common.skc_rcv_saddr'],
+    skc_daddr: ['udp_sock', 'inet.sk.__sk_common.skc_daddr'],
+    skc_v6_rcv_saddr: ['udp_sock', 'inet.sk.__sk_common.skc_v6_rcv_saddr'],
+    skc_v6_daddr: ['udp_sock', 'inet.sk.__sk_common.skc_v6_daddr'],
+    skc_bound_dev_if: ['udp_sock', 'inet.sk.__sk_common.skc_bound_dev_if'],
+    skc_cookie: ['udp_sock', 'inet.sk.__sk_common.skc_cookie'],
+    skc_ipv6only: ['udp_sock', 'inet.sk.__sk_common.skc_ipv6only'],
+    sk_socket: ['udp_sock', 'inet.sk.sk_socket'],
+    sk_mark: ['udp_sock', 'inet.sk.sk_mark'],
+    sk_shutdown: ['udp_sock', 'inet.sk.sk_shutdown'],
+    sk_userlocks: ['udp_sock', 'inet.sk.sk_userlocks'],
+    sk_cgroup: ['udp_sock', 'inet.sk.sk_cgrp_data.cgroup'],
+    cgroup_kn: ['cgroup', 'kn'],
+    kn_id: ['kernfs_node', 'id'],
+    socket_file: ['socket', 'file'],
+    file_inode: ['file', 'f_inode'],
+    inode_ino: ['inode', 'i_ino'],
+    // udp_rqueue_get(): sk_rmem_alloc - forward_deficit; sk_wmem_alloc_get(): sk_wmem_alloc - 1.
+    sk_rmem_alloc: ['udp_sock', 'inet.sk.sk_backlog.rmem_alloc.counter'],
+    sk_wmem_alloc: ['udp_sock', 'inet.sk.sk_wmem_alloc.refs.counter'],
+    forward_deficit: ['udp_sock', 'forward_deficit'],
+    // udp_hashfn(net, num, mask) = (num + net->hash_mix) & mask, over net->ipv4.udp_table.
+    skc_net: ['udp_sock', 'inet.sk.__sk_common.skc_net.net'],
+    net_hash_mix: ['net', 'hash_mix'],
+    net_udp_table: ['net', 'ipv4.udp_table'],
+    udp_table_mask: ['udp_table', 'mask'],
+    node_next: ['udp_sock', 'inet.sk.__sk_common.skc_node.next'],
+    hlist_next: ['hlist_node', 'next'],
+  },
+} as const
+
 /** Where one member is: byte offset, size, and bitfield position (bitSize 0 = whole member). */
 export interface MemberSlot {
   readonly off: number
@@ -322,13 +377,19 @@ export interface MemberSlot {
   readonly bitSize: number
 }
 
-/** {@link ITER_TCP_BTF} resolved against one kernel: plain numbers only. */
-export interface IterLayout {
+/** A name table resolved against one kernel: plain numbers only. */
+export interface IterLayoutOf<T extends { readonly helpers: object, readonly members: object }> {
   /** BTF id of the iterator's FUNC (`attach_btf_id`). */
   readonly attachBtfId: number
-  readonly helpers: { readonly [K in keyof typeof ITER_TCP_BTF.helpers]: number }
-  readonly members: { readonly [K in keyof typeof ITER_TCP_BTF.members]: MemberSlot }
+  readonly helpers: { readonly [K in keyof T['helpers']]: number }
+  readonly members: { readonly [K in keyof T['members']]: MemberSlot }
 }
+
+/** {@link ITER_TCP_BTF} resolved against one kernel. */
+export type IterLayout = IterLayoutOf<typeof ITER_TCP_BTF>
+
+/** {@link ITER_UDP_BTF} resolved against one kernel. */
+export type UdpIterLayout = IterLayoutOf<typeof ITER_UDP_BTF>
 
 /**
  * The record an `iter/tcp` program writes for each selected socket with
@@ -340,8 +401,14 @@ export interface IterLayout {
  * `tcp` is 1 when the tcp_sock fields were read (full TCP sockets); they
  * hold what `tcp_get_info()` reports under the same `tcpi_` names (`rtt` is
  * `srtt_us >> 3`, `unacked` the accept backlog of a listener, …).
+ *
+ * `iter/udp` writes the same record (kind 0, tcp 0: a full socket without
+ * tcp_info), with `hash_slot` and `hash_depth` (its place in udp_diag's walk:
+ * the `udp_table.hash` slot, then the distance to the end of that slot's
+ * list), so the user-space side can put the records in the order netlink
+ * reports them. 0 in `iter/tcp` records.
  */
-export const ssx_iter_tcp_rec = defineStruct('ssx_iter_tcp_rec', 160, [
+export const ssx_iter_tcp_rec = defineStruct('ssx_iter_tcp_rec', 168, [
   { name: 'family', kind: 'u8' },
   { name: 'state', kind: 'u8' },
   { name: 'kind', kind: 'u8' },
@@ -375,4 +442,6 @@ export const ssx_iter_tcp_rec = defineStruct('ssx_iter_tcp_rec', 160, [
   { name: 'bytes_sent', kind: 'u64' },
   { name: 'bytes_acked', kind: 'u64' },
   { name: 'bytes_received', kind: 'u64' },
+  { name: 'hash_slot', kind: 'u32' },
+  { name: 'hash_depth', kind: 'u32' },
 ] as const)
