@@ -11,9 +11,12 @@
  * INET_DIAG_SHUTDOWN is.
  */
 import { ssx_iter_tcp_rec } from '../uapi/bpf.js'
-import { AF } from '../uapi/inet-diag.js'
+import { AF, TCP_STATE } from '../uapi/inet-diag.js'
 import type { InetRecord, TcpInfo } from './decode-inet.js'
 import { DecodeError } from './errors.js'
+
+/** States whose AF_INET6 sockets get INET_DIAG_SKV6ONLY (UNCONN UDP sockets are in CLOSE). */
+const V6ONLY_STATES = (1 << TCP_STATE.TCP_LISTEN) | (1 << TCP_STATE.TCP_CLOSE)
 
 /** Size of one record. */
 export const ITER_TCP_RECORD_SIZE = ssx_iter_tcp_rec.size
@@ -81,8 +84,8 @@ function decodeOne(view: DataView, o: number): InetRecord {
   }
   if (full) {
     rec.shutdown = r.shutdown
-    // INET_DIAG_SKV6ONLY comes with every full AF_INET6 socket.
-    if (r.family === AF.AF_INET6) rec.v6only = r.v6only !== 0
+    // inet_diag_msg_attrs_fill() sends INET_DIAG_SKV6ONLY for AF_INET6 sockets in LISTEN or CLOSE only.
+    if (r.family === AF.AF_INET6 && (V6ONLY_STATES & (1 << r.state)) !== 0) rec.v6only = r.v6only !== 0
   }
   if (full && r.tcp === 1) {
     const info: TcpInfo = {

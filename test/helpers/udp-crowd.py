@@ -5,7 +5,8 @@ The zoo has three UDP sockets on distinct ports; this adds what orders and
 fields need: many ports (udp_diag walks its port hash slot by slot, the
 iterator walks the address hash), several sockets on one port (one slot list:
 its order is the binding order reversed), both families and a v4-mapped peer,
-queued datagrams (Recv-Q), a mark, a device binding, v6only both ways.
+queued datagrams (Recv-Q), a mark, a device binding, v6only both ways,
+autobound sockets.
 
 Prints one line of JSON (ports and marks used), then "ready", and keeps every
 socket open until stdin closes or SIGTERM arrives.
@@ -66,6 +67,13 @@ dev = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
 dev.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, b'lo')
 dev.bind(('::1', BASE + 505))
 keep.append(dev)
+
+# Autobound (no bind before connect/sendto): the kernel's AUTO holds, and the port is ephemeral.
+auto4 = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+auto4.connect(('127.0.0.1', BASE + 501))
+auto6 = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+auto6.sendto(b'y', ('::1', BASE + 505))
+keep += [auto4, auto6]
 
 print(json.dumps({'ports': sorted(set(ports)), 'shared': shared, 'queued': BASE + 501, 'dual': BASE + 503, 'marked': {'port': BASE + 504, 'mark': 0x5a5a}, 'bound': BASE + 505}))
 print('ready', flush=True)

@@ -13,8 +13,7 @@
 import t from 'tap'
 import fc from 'fast-check'
 import { AF, INET_DIAG, IPPROTO } from '../../uapi/inet-diag.js'
-import type { Filter, InetPrefix } from '../../compiler/filter.js'
-import type { CmpOp } from '../../grammar/ast.js'
+import type { Filter } from '../../compiler/filter.js'
 import type { MetricName } from '../../grammar/metrics.js'
 import { evaluate } from '../../compiler/evaluate.js'
 import { compilePlan } from '../../compiler/compile.js'
@@ -29,6 +28,7 @@ import { readLocalPortRange } from '../../src/query.js'
 import { canUseNetns, createNetns } from '../helpers/netns.js'
 import { METRICS } from '../../compiler/metrics.js'
 import { filterTree } from '../props/expr-tree.js'
+import { inetFilterLeaf } from '../props/inet-leaf.js'
 
 const SPAN = { start: 0, end: 0 }
 const key = (r: InetRecord): string => `${r.family}/${r.localPort}/${r.remotePort}/${r.cookie}`
@@ -119,40 +119,12 @@ if (!netnsOk && process.env.CI !== 'true') {
         default: return evaluate(f, r, env)
       }
     }
-    const ports = [...new Set(base.flatMap((r) => [r.localPort, r.remotePort]))]
-    const observed = (name: MetricName): number[] => {
-      const src = METRICS[name].source
-      const vals = base.flatMap((r) => {
-        const v = src.kind === 'tcp_info' ? r.tcpInfo?.[src.key as keyof NonNullable<InetRecord['tcpInfo']>] : r[src.key]
-        return typeof v === 'number' ? [v] : typeof v === 'bigint' ? [Number(v)] : []
-      })
-      return [...new Set(vals)]
-    }
     const metricNames = (Object.keys(METRICS) as MetricName[]).filter((n) => !EBPF_UNSUPPORTED_METRICS.includes(n))
-    const v4 = (s: string): Uint8Array => Uint8Array.from(s.split('.').map(Number))
-    const v6 = (words: number[]): Uint8Array => { const b = new Uint8Array(16); words.forEach((w, i) => { b[2 * i] = w >> 8; b[2 * i + 1] = w & 0xff }); return b }
-    const prefixes: InetPrefix[] = [
-      { af: 2, bytes: v4('127.0.0.1'), prefixLen: 32 }, { af: 2, bytes: v4('127.0.0.0'), prefixLen: 8 }, { af: 2, bytes: v4('127.0.0.1'), prefixLen: 31 },
-      { af: 2, bytes: v4('0.0.0.0'), prefixLen: 0 }, { af: 2, bytes: v4('0.0.0.0'), prefixLen: 32 }, { af: 2, bytes: v4('10.0.0.0'), prefixLen: 8 },
-      { af: 10, bytes: v6([0, 0, 0, 0, 0, 0, 0, 1]), prefixLen: 128 }, { af: 10, bytes: v6([0, 0, 0, 0, 0, 0xffff, 0x7f00, 1]), prefixLen: 128 },
-      { af: 10, bytes: v6([0, 0, 0, 0, 0, 0xffff, 0x7f00, 0]), prefixLen: 104 }, { af: 10, bytes: v6([0, 0, 0, 0, 0, 0, 0, 0]), prefixLen: 64 }, { af: 10, bytes: v6([0xfe80]), prefixLen: 10 },
-    ]
-    const port = fc.oneof(fc.constantFrom(...ports), fc.constantFrom(...ports).map((p) => p + 1), fc.integer({ min: 0, max: 65535 }))
-    const op = fc.constantFrom<CmpOp>('eq', 'ne', 'lt', 'le', 'gt', 'ge')
-    const leaf: fc.Arbitrary<Filter> = fc.oneof(
-      fc.record({ dir: fc.constantFrom('src' as const, 'dst' as const), af: fc.constantFrom(0 as const, 2 as const, 10 as const), addrs: fc.array(fc.constantFrom(...prefixes), { maxLength: 2 }), port: fc.oneof(fc.constant(-1), port) })
-        .map(({ dir, af, addrs, port }): Filter => ({ kind: 'hostcond', dir, cond: { family: 'inet', af, addrs, port }, span: SPAN })),
-      fc.record({ dir: fc.constantFrom('src' as const, 'dst' as const), cmp: fc.constantFrom('ge' as const, 'le' as const), port }).map((x): Filter => ({ kind: 'portcmp', ...x, span: SPAN })),
-      fc.constantFrom(0, 1, m.tcp.bound.ifindex, 7).map((ifindex): Filter => ({ kind: 'dev', ifindex, span: SPAN })),
-      fc.constantFrom([m.tcp.marked.mark, 0xffffffff], [0, 0], [m.tcp.marked.mark & 0xff00, 0xff00], [0, 0xffffffff], [0x80000000, 0x80000000]).map(([mark, mask]): Filter => ({ kind: 'mark', mark: mark!, mask: mask!, span: SPAN })),
-      fc.constantFrom(...new Set([...base.map((r) => r.cgroupId), 0n, 12345678901234n])).map((id): Filter => ({ kind: 'cgroup', id, span: SPAN })),
-      fc.constant<Filter>({ kind: 'auto', span: SPAN }),
-      fc.constantFrom(...metricNames).chain((field) => {
-        const seen = observed(field)
-        const value = fc.oneof(fc.constantFrom(...(seen.length ? seen : [0])), fc.constantFrom(...(seen.length ? seen : [0])).map((v) => v + 1), fc.constantFrom(...(seen.length ? seen : [0])).map((v) => v - 1), fc.constantFrom(0, 1.5, -3, 2 ** 33))
-        return fc.record({ op, value }).map(({ op, value }): Filter => ({ kind: 'metric', field, op, value, span: SPAN }))
-      }),
-    )
+    const leaf = inetFilterLeaf(base, {
+      ifindexes: [0, 1, m.tcp.bound.ifindex, 7],
+      marks: [[m.tcp.marked.mark, 0xffffffff], [0, 0], [m.tcp.marked.mark & 0xff00, 0xff00], [0, 0xffffffff], [0x80000000, 0x80000000]],
+      metrics: metricNames,
+    })
     const tree = filterTree(leaf, SPAN)
     let runs = 0
     let nonEmpty = 0
