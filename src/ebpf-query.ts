@@ -1,8 +1,12 @@
 /**
  * The eBPF target of a socket listing (`--target ebpf`, issue 9): the whole
  * filter, with the listing's state and family selection, compiled into one
- * `iter/tcp` program that runs in the kernel; the records it writes decode
- * into the same {@link InetRecord}s a netlink dump yields.
+ * iterator program per socket table (`iter/unix`, then `iter/tcp`: ss's
+ * order) that runs in the kernel; the records they write decode into the
+ * same {@link InetRecord}s and {@link UnixRecord}s a netlink dump yields.
+ * The `iter/unix` program leaves `src` name globs to user space, which
+ * applies the whole filter to its records then (as the diag target does:
+ * ss has no unix bytecode).
  *
  * Glue only: the code generator (compiler/ebpf) is pure and takes the
  * kernel layout the runtime reads from BTF (runtime/bpf-iter).
@@ -22,11 +26,17 @@ import { ssx_iter_tcp_rec, type IterLayout } from '../uapi/bpf.js'
 import type { QueryPlan } from '../compiler/plan.js'
 import type { AssembledOp } from '../compiler/assemble.js'
 import { AF } from '../uapi/inet-diag.js'
-import { iterSupport, loadIter, readIterLayout } from '../runtime/bpf-iter.js'
+import { iterSupport, loadIter, readIterLayout, type IterLink } from '../runtime/bpf-iter.js'
 import { EBPF_UNSUPPORTED_METRICS } from '../compiler/ebpf/codegen.js'
 import { metricsOf, needsTcpInfo } from '../compiler/metrics.js'
 import { decodeIterTcpChunks } from '../runtime/decode-iter.js'
 import type { InetRecord } from '../runtime/decode-inet.js'
+import { compileIterUnix, unixUserSpaceFilter } from '../compiler/ebpf/codegen-unix.js'
+import { evaluate } from '../compiler/evaluate.js'
+import type { IterUnixLayout } from '../uapi/bpf-unix.js'
+import { readIterUnixLayout } from '../runtime/bpf-iter-unix.js'
+import { decodeIterUnixChunks } from '../runtime/decode-iter-unix.js'
+import type { UnixRecord } from '../runtime/decode-unix.js'
 
 /** Options of {@link compileEbpfListing} and {@link runEbpfListing}. */
 export interface EbpfListingOptions {
@@ -37,6 +47,8 @@ export interface EbpfListingOptions {
   readonly netns?: string
   /** Kernel layout; read from the running kernel's BTF when absent. */
   readonly layout?: IterLayout
+  /** `iter/unix` kernel layout; read from BTF when absent. */
+  readonly unixLayout?: IterUnixLayout
   /**
    * The `diag` plan of the same listing: its TCP bytecode runs in the
    * program too, so the eBPF target selects what `--target diag` lists.
@@ -59,15 +71,57 @@ export function tcpKernelOps(plan: QueryPlan): readonly AssembledOp[] {
   return first ? first.ops : []
 }
 
+/** The unix tables: the `iter/unix` program lists them. */
+const UNIX_TABLES = (1 << TABLE.unix_stream) | (1 << TABLE.unix_dgram) | (1 << TABLE.unix_seqpacket)
+
 /**
  * Why a listing with this selection cannot run on the eBPF target, or null.
- * Only the TCP table has an iterator program so far (iter/udp and iter/unix
- * are not written yet).
+ * The TCP and unix tables have iterator programs so far (iter/udp is not written yet).
  */
 export function ebpfListingIssue(selection: Selection): string | null {
-  const others = selection.tables & ~(1 << TABLE.tcp)
-  if (others !== 0) return 'the eBPF target lists TCP sockets only (iter/udp and iter/unix are not implemented yet)'
+  const others = selection.tables & ~(1 << TABLE.tcp) & ~UNIX_TABLES
+  if (others !== 0) return 'the eBPF target lists TCP and unix sockets only (iter/udp is not implemented yet)'
   return null
+}
+
+/** One iterator program of a listing, with what user space still does on its records. */
+export interface EbpfListingProgram {
+  readonly attach: 'iter/unix' | 'iter/tcp'
+  readonly program: EbpfProgram
+  readonly attachBtfId: number
+  /** The filter user space applies to the decoded records; null when the program decided alone. */
+  readonly userSpace: Filter | null
+}
+
+/** Does the listing include unix sockets (a unix table, and AF_UNIX among the families)? */
+function listsUnix(selection: Selection): boolean {
+  return (selection.tables & UNIX_TABLES) !== 0 && (selection.families & (1 << AF.AF_UNIX)) !== 0
+}
+
+/** Does the listing include TCP sockets? */
+function listsTcp(selection: Selection): boolean {
+  return (selection.tables & (1 << TABLE.tcp)) !== 0 && (selection.families & ((1 << AF.AF_INET) | (1 << AF.AF_INET6))) !== 0
+}
+
+/**
+ * Compile every program of the listing, in ss's order (unix before inet).
+ * @throws FilterError `E_EBPF_UNSUPPORTED` (a predicate this target cannot test, or a selection it cannot list)
+ * @throws BtfError when a layout must be read and the kernel has no usable BTF
+ */
+export function compileEbpfPrograms(filter: Filter | null, opts: EbpfListingOptions): EbpfListingProgram[] {
+  const issue = ebpfListingIssue(opts.selection)
+  if (issue) throw new FilterError('E_EBPF_UNSUPPORTED', issue)
+  const out: EbpfListingProgram[] = []
+  if (listsUnix(opts.selection)) {
+    const layout = opts.unixLayout ?? readIterUnixLayout()
+    const program = compileIterUnix(filter, layout, { states: opts.selection.states, tables: opts.selection.tables })
+    out.push({ attach: 'iter/unix', program, attachBtfId: layout.attachBtfId, userSpace: unixUserSpaceFilter(filter) })
+  }
+  if (listsTcp(opts.selection)) {
+    const { program, layout } = compileEbpfListing(filter, opts)
+    out.push({ attach: 'iter/tcp', program, attachBtfId: layout.attachBtfId, userSpace: null })
+  }
+  return out
 }
 
 /**
@@ -91,23 +145,40 @@ export function formatEbpfListing(program: EbpfProgram, source?: string): string
 
 /**
  * Run the listing on the eBPF target: compile, load, iterate, decode, as a
- * stream. One walk covers both families while ss sends an AF_INET request,
+ * stream, one program after the other. Unix records pass through the
+ * program's user-space part, when it has one. One TCP walk covers both families while ss sends an AF_INET request,
  * then AF_INET6 (within a family both walk the same hash tables, listeners
  * then established, so the order is ss's): AF_INET records are yielded as the
  * walk reads them, AF_INET6 ones are kept as their 160-byte raw records and
  * decoded after it.
  * @throws FilterError, BtfError, BpfError (not root, verifier refusal with its log), NetlinkError (namespace)
  */
-export function* runEbpfListing(filter: Filter | null, opts: EbpfListingOptions): Generator<InetRecord> {
-  const { program, layout } = compileEbpfListing(filter, opts)
-  const link = loadIter(program.bytes, layout.attachBtfId)
+export function* runEbpfListing(filter: Filter | null, opts: EbpfListingOptions): Generator<InetRecord | UnixRecord> {
+  // Every program compiled and loaded (each refusal raised) before the first record.
+  const programs = compileEbpfPrograms(filter, opts)
+  const links: IterLink[] = []
   try {
-    const later: Uint8Array[] = []
-    for (const rec of decodeIterTcpChunks(rawV4First(link.chunks(opts.netns), later))) yield rec
-    yield* decodeIterTcpChunks(later)
+    for (const p of programs) links.push(loadIter(p.program.bytes, p.attachBtfId))
+    for (const [i, p] of programs.entries()) yield* p.attach === 'iter/unix' ? runUnix(p, links[i]!, filter, opts) : runTcp(links[i]!, opts)
   } finally {
-    link.close()
+    for (const link of links) link.close()
   }
+}
+
+/** The `iter/unix` program's records, with its user-space part applied. */
+function* runUnix(p: EbpfListingProgram, link: IterLink, filter: Filter | null, opts: EbpfListingOptions): Generator<UnixRecord> {
+  // A netlink reply carries UNIX_DIAG_UID only when the request asks, which it does for a uid predicate.
+  const uid = metricsOf(filter).includes('uid')
+  const rest = p.userSpace
+  const env = { localPortRange: opts.localPortRange }
+  for (const rec of decodeIterUnixChunks(link.chunks(opts.netns), { uid })) if (rest === null || evaluate(rest, rec, env)) yield rec
+}
+
+/** The `iter/tcp` program's records, AF_INET first. */
+function* runTcp(link: IterLink, opts: EbpfListingOptions): Generator<InetRecord> {
+  const later: Uint8Array[] = []
+  for (const rec of decodeIterTcpChunks(rawV4First(link.chunks(opts.netns), later))) yield rec
+  yield* decodeIterTcpChunks(later)
 }
 
 /** The chunks with every AF_INET6 record moved (copied) into `later`; AF_INET ones pass through. */
@@ -149,7 +220,8 @@ const EXTRA_FLAGS: readonly [keyof ListingExtras, string][] = [
 export function ebpfTargetIssue(filter: Filter | null, selection: Selection, extras: ListingExtras = {}): string | null {
   const sel = ebpfListingIssue(selection)
   if (sel) return sel
-  const bad = metricsOf(filter).filter((m) => EBPF_UNSUPPORTED_METRICS.includes(m))
+  // A unix socket has no tcp_info: the iter/unix program folds such predicates to false.
+  const bad = listsTcp(selection) ? metricsOf(filter).filter((m) => EBPF_UNSUPPORTED_METRICS.includes(m)) : []
   if (bad.length) return `the iterator cannot test ${bad.join(', ')} (kept in jiffies; the kernel's HZ is not in BTF)`
   const flags = EXTRA_FLAGS.filter(([k]) => extras[k]).map(([, f]) => f)
   if (flags.length) return `${flags.join(' ')} need${flags.length === 1 ? 's' : ''} fields the iterator does not read yet`

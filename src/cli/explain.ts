@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs'
 import { CommandFailure, compileSelected, selectArgv, type CommandIo, type CommandResult, type Compiled } from './compile.js'
 import { DIAG_TARGET, programsOf, renderExplain, type ExplainTarget } from './explain-render.js'
 import { cbpfTarget } from './explain-cbpf.js'
+import { ebpfTarget } from './explain-ebpf.js'
 import { buildCfg, toDot, toMermaid, toSvg } from './graph.js'
 import { formatTrace, parseSocketDescription, SocketSyntaxError, traceSocket } from './trace.js'
 import { ANSI, PLAIN } from './paint.js'
@@ -34,7 +35,11 @@ export interface ExplainOptions {
 
 /** Targets explain can show; classic BPF and eBPF plug in here. */
 /** The targets explain can show, by `--target` name (`auto` explains what listings run: diag). */
-const targets = (localPortRange: readonly [number, number]): Readonly<Record<string, ExplainTarget>> => ({ diag: DIAG_TARGET, cbpf: cbpfTarget(localPortRange) })
+const targets = (localPortRange: readonly [number, number], c: Compiled): Readonly<Record<string, ExplainTarget>> => ({
+  diag: DIAG_TARGET,
+  cbpf: cbpfTarget(localPortRange),
+  ebpf: ebpfTarget({ selection: { ...c.selection, families: c.families }, localPortRange, plan: c.plan }),
+})
 
 class ExplainUsageError extends Error {
   override readonly name = 'ExplainUsageError'
@@ -112,7 +117,7 @@ export async function runExplain(argv: readonly string[], io: ExplainIo = {}): P
   }
   // `auto` lists through inet_diag, so that is what it explains.
   const targetName = c.args.flags.target === null || c.args.flags.target === 'auto' ? 'diag' : c.args.flags.target
-  const TARGETS = targets(io.localPortRange ?? readLocalPortRange())
+  const TARGETS = targets(io.localPortRange ?? readLocalPortRange(), c)
   const target = TARGETS[targetName]
   if (!target) {
     return { exitCode: EXIT.usage, stdout: '', stderr: `${prog}: explain: --target ${targetName} is not available (known: ${Object.keys(TARGETS).join(', ')})\n` }

@@ -33,7 +33,7 @@ if (!existsSync(VMLINUX_BTF)) {
     t.match(rto.stderr, /cannot test rto[^\n]*\n[^\n]*\n\s+\^+/, 'points at the predicate')
     const udp = await runCompile(['--target', 'ebpf', '--format', 'asm', '-u'])
     t.equal(udp.exitCode, 1)
-    t.match(udp.stderr, /TCP sockets only/)
+    t.match(udp.stderr, /TCP and unix sockets only/)
     const fmt = await runCompile(['--target', 'ebpf', '--format', 'ddd', '-t'])
     t.equal(fmt.exitCode, 255)
   })
