@@ -15,7 +15,8 @@
 import koffi from 'koffi'
 import { BPF_ATTACH_TYPE, BPF_CMD, BPF_PROG_TYPE, ITER_TCP_BTF, ITER_UDP_BTF, bpf_attr_iter_create, bpf_attr_link_create, bpf_attr_prog_load, bpf_insn } from '../uapi/bpf.js'
 import type { IterLayout, MemberSlot, UdpIterLayout } from '../uapi/bpf.js'
-import { BtfError, vmlinuxBtf } from './btf.js'
+import { BtfError, VMLINUX_BTF, vmlinuxBtf } from './btf.js'
+import { cachedBtfTable } from './btf-cache.js'
 import type { Btf } from './btf.js'
 import { errnoInfo } from './errors.js'
 import { inNetns } from './netns.js'
@@ -94,18 +95,32 @@ class Native {
   }
 }
 
-function bpf(cmd: number, attr: Uint8Array, op: BpfOperation): number {
+const EAGAIN = 11
+const EINTR = 4
+
+/** `attempts` > 1: retry on EAGAIN (see {@link PROG_LOAD_ATTEMPTS}). */
+function bpf(cmd: number, attr: Uint8Array, op: BpfOperation, attempts = 1): number {
   const nr = SYS_BPF[process.arch]
   if (nr === undefined) throw new BpfError('syscall', 38)
   const mem = Native.of(attr)
   try {
-    const rc = bind().syscall(nr, cmd, mem.ptr, attr.length)
-    if (rc < 0) throw new BpfError(op, koffi.errno())
-    return rc
+    for (let left = attempts; ; left--) {
+      const rc = bind().syscall(nr, cmd, mem.ptr, attr.length)
+      if (rc >= 0) return rc
+      const errno = koffi.errno()
+      if (errno !== EAGAIN || left <= 1) throw new BpfError(op, errno)
+    }
   } finally {
     mem.free()
   }
 }
+
+/**
+ * The verifier gives up with EAGAIN when a signal is pending (a profiler's
+ * SIGPROF, a terminal's SIGWINCH): the program is not refused, the load is
+ * tried again, as libbpf does (5 attempts).
+ */
+const PROG_LOAD_ATTEMPTS = 5
 
 /**
  * An iterator's BTF name table ({@link ITER_TCP_BTF}'s shape): the attach
@@ -124,11 +139,27 @@ export interface ResolvedBtfTable<T extends BtfNameTable> {
   readonly members: { readonly [K in keyof T['members']]: MemberSlot }
 }
 
+/** Tables resolved against the running kernel in this process. */
+const resolvedHere = new WeakMap<BtfNameTable, ResolvedBtfTable<BtfNameTable>>()
+
 /**
- * Resolve an iterator's name table against `btf` (default: the running kernel).
+ * Resolve an iterator's name table against `btf`. Without `btf`, against
+ * the running kernel: once per process, and from the per-user cache
+ * (runtime/btf-cache.ts) when this kernel's answer is there, so the
+ * ~5.5 MB vmlinux BTF is read only the first time.
  * @throws BtfError when the kernel lacks BTF, the iterator, a helper or a member
  */
-export function resolveBtfTable<T extends BtfNameTable>(table: T, btf: Btf = vmlinuxBtf()): ResolvedBtfTable<T> {
+export function resolveBtfTable<T extends BtfNameTable>(table: T, btf?: Btf): ResolvedBtfTable<T> {
+  if (btf) return resolveIn(table, btf)
+  let r = resolvedHere.get(table) as ResolvedBtfTable<T> | undefined
+  if (!r) {
+    r = cachedBtfTable(table, VMLINUX_BTF, () => resolveIn(table, vmlinuxBtf()))
+    resolvedHere.set(table, r)
+  }
+  return r
+}
+
+function resolveIn<T extends BtfNameTable>(table: T, btf: Btf): ResolvedBtfTable<T> {
   const helpers: Record<string, number> = {}
   for (const [k, name] of Object.entries(table.helpers)) helpers[k] = btf.enumValue('bpf_func_id', name)
   const members: Record<string, MemberSlot> = {}
@@ -143,10 +174,10 @@ export function resolveBtfTable<T extends BtfNameTable>(table: T, btf: Btf = vml
 }
 
 /**
- * Resolve {@link ITER_TCP_BTF} against `btf` (default: the running kernel).
+ * Resolve {@link ITER_TCP_BTF} (the `iter/tcp` program's kernel numbers).
  * @throws BtfError when the kernel lacks BTF, the iterator, a helper or a member
  */
-export function readIterLayout(btf: Btf = vmlinuxBtf()): IterLayout {
+export function readIterLayout(btf?: Btf): IterLayout {
   return resolveBtfTable(ITER_TCP_BTF, btf)
 }
 
@@ -154,7 +185,7 @@ export function readIterLayout(btf: Btf = vmlinuxBtf()): IterLayout {
  * Resolve {@link ITER_UDP_BTF} (the `iter/udp` program's kernel numbers).
  * @throws BtfError as {@link readIterLayout}
  */
-export function readUdpIterLayout(btf: Btf = vmlinuxBtf()): UdpIterLayout {
+export function readUdpIterLayout(btf?: Btf): UdpIterLayout {
   return resolveBtfTable(ITER_UDP_BTF, btf)
 }
 
@@ -202,10 +233,19 @@ export class IterLink {
     const fd = netns === undefined ? create() : inNetns(netns, create)
     const s = bind()
     try {
+      // One read() returns at most the kernel's seq_file buffer (8 pages,
+      // bpf_seq_read()), whole records: a larger buffer would change nothing.
       const buf = new Uint8Array(1 << 16)
       for (;;) {
         const n = s.read(fd, buf, buf.length)
-        if (n < 0) throw new BpfError('read', koffi.errno())
+        if (n < 0) {
+          const errno = koffi.errno()
+          // bpf_seq_read() stops after a million sockets in one read; when the
+          // program wrote none of them (a selective filter on a big machine)
+          // it says EAGAIN, and the next read() resumes the walk there.
+          if (errno === EAGAIN || errno === EINTR) continue
+          throw new BpfError('read', errno)
+        }
         if (n === 0) return
         yield buf.subarray(0, n)
       }
@@ -247,13 +287,13 @@ export function loadIter(insns: Uint8Array, attachBtfId: number, opts: LoadIterO
   let progFd: number
   try {
     try {
-      progFd = bpf(BPF_CMD.BPF_PROG_LOAD, attr(0, null), 'prog_load')
+      progFd = bpf(BPF_CMD.BPF_PROG_LOAD, attr(0, null), 'prog_load', PROG_LOAD_ATTEMPTS)
     } catch (e) {
       // As libbpf does: load without a log first (fast), and only on a refusal again with one, for the reason.
       if (!(e instanceof BpfError) || e.errno === 1) throw e
       const log = new Native(opts.logSize ?? 4 << 20)
       try {
-        progFd = bpf(BPF_CMD.BPF_PROG_LOAD, attr(1, log), 'prog_load')
+        progFd = bpf(BPF_CMD.BPF_PROG_LOAD, attr(1, log), 'prog_load', PROG_LOAD_ATTEMPTS)
       } catch (e2) {
         if (!(e2 instanceof BpfError)) throw e2
         const end = log.bytes.indexOf(0)
