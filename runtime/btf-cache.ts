@@ -9,7 +9,8 @@
  *
  * - the kernel: `/proc/sys/kernel/random/boot_id` (a new one each boot,
  *   kexec included; the vmlinux BTF cannot change within a boot), the
- *   release, and the BTF file's size, mtime and 24-byte header;
+ *   release, and the BTF file's size and 24-byte header (not its mtime:
+ *   `ip netns exec` mounts a fresh sysfs, so that changes every run);
  * - the question: the name table itself (a new ssx asking for another
  *   member gets a new entry);
  * - the answer: its shape is checked against the table (every helper and
@@ -43,7 +44,7 @@ const BOOT_ID = '/proc/sys/kernel/random/boot_id'
 
 /**
  * What identifies the BTF of the running kernel: boot id, release, and the
- * BTF file's size, mtime and header. Null when any of it cannot be read (no cache then).
+ * BTF file's size and header. Null when any of it cannot be read (no cache then).
  */
 export function kernelIdentity(btfPath: string): string | null {
   try {
@@ -56,7 +57,7 @@ export function kernelIdentity(btfPath: string): string | null {
     } finally {
       closeSync(fd)
     }
-    return `${bootId} ${release()} ${st.size} ${st.mtimeMs} ${header.toString('hex')}`
+    return `${bootId} ${release()} ${st.size} ${header.toString('hex')}`
   } catch {
     return null // no identity, no cache: the caller reads BTF
   }
