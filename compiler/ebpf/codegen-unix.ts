@@ -14,9 +14,10 @@
  *    (compiler/evaluate.ts) as they fall on a unix socket: its "ports" are
  *    inodes, every address entry misses, device, mark and cgroup are 0,
  *    tcp_info metrics have no value, `dst` name patterns see an empty name.
- *    The exception is a `src` name pattern (an fnmatch glob over up to 108
- *    bytes): the program counts it as "maybe" (kernelApproximation) and
- *    user space runs the whole filter on the decoded records
+ *    `src` name patterns that are a literal name or a literal prefix and
+ *    `*` are compared in the program; other globs (`?`, brackets, inner
+ *    stars) count as "maybe" there (kernelApproximation), and user space
+ *    runs the whole filter on the decoded records
  *    ({@link unixUserSpaceFilter}), as the diag target does for every
  *    unix predicate (ss has no unix bytecode).
  *
@@ -89,9 +90,21 @@ export interface IterUnixOptions {
   readonly tables?: number
 }
 
-/** A `src` name pattern: the one predicate the program leaves to user space. */
+/**
+ * A `src` name pattern the program can test: a literal name, or a literal
+ * prefix followed by `*` (the common `/run/*`); casefolded, as ss's
+ * `fnmatch(…, FNM_CASEFOLD)`. `literal` is lowercased; null for globs with
+ * `?`, brackets, escapes or inner stars, which stay in user space.
+ */
+export function namePattern(pattern: string): { readonly literal: string, readonly prefix: boolean } | null {
+  const literal = pattern.replace(/\*+$/, '')
+  if (/[*?[\\]/.test(literal)) return null
+  return { literal: literal.replace(/[A-Z]+/g, (m) => m.toLowerCase()), prefix: literal.length < pattern.length }
+}
+
+/** A `src` name glob the program cannot test: the one predicate it leaves to user space. */
 function isUserSpaceLeaf(f: Filter): boolean {
-  return f.kind === 'hostcond' && f.cond.family === 'unix' && f.dir === 'src'
+  return f.kind === 'hostcond' && f.cond.family === 'unix' && f.dir === 'src' && namePattern(f.cond.pattern) === null
 }
 
 function hasUserSpaceLeaf(f: Filter): boolean {
@@ -363,7 +376,9 @@ class UnixFilterLowering {
   hostcond(cond: HostCond, dir: 'src' | 'dst', span: Span, yes: Label, no: Label): void {
     if (cond.family === 'unix') {
       if (dir === 'dst') return this.constant(fnmatchCasefold(cond.pattern, ''), span, yes, no)
-      throw new FilterError('E_EBPF_UNSUPPORTED', 'internal error: a src name pattern reached the iter/unix program (it runs in user space)', span)
+      const p = namePattern(cond.pattern)
+      if (!p) throw new FilterError('E_EBPF_UNSUPPORTED', `internal error: the glob "${cond.pattern}" reached the iter/unix program (it runs in user space)`, span)
+      return this.name(p.literal, p.prefix, span, yes, no)
     }
     const port = cond.family === 'inet' ? cond.port : cond.family === 'link' ? cond.ifindex : cond.family === 'netlink' ? cond.portid : cond.port | 0
     const entries = hostEntries(cond)
@@ -372,6 +387,57 @@ class UnixFilterLowering {
     if (!anyAddress) return this.constant(false, span, yes, no)
     this.field(1, dir === 'src' ? 'inode' : 'peer', span)
     emitCompare(this.e, 1, 'eq', port, span, yes, no)
+  }
+
+  /**
+   * The name as ss shows it (unnamed: empty; abstract: every NUL as `@`;
+   * a path: up to its NUL) equals `literal`, or starts with it (`prefix`),
+   * ASCII letters in either case.
+   */
+  name(literal: string, prefix: boolean, span: Span, yes: Label, no: Label): void {
+    const e = this.e
+    const L = literal.length
+    if (prefix && L === 0) return this.constant(true, span, yes, no)
+    // Names are bytes shown one to one (latin1), at most sun_path long.
+    if (L > UNIX_PATH_MAX || [...literal].some((c) => c.charCodeAt(0) > 0xff || c === '\0')) return this.constant(false, span, yes, no)
+    const nameByte = (i: number): void => { e.emit({ op: 'ldx', size: 'u8', dst: 1, src: 10, off: at('name', i), span, note: `record.name[${i}]` }) }
+    this.field(1, 'named', span)
+    e.emit({ op: 'jmp', cond: 'jeq', wide: true, dst: 1, src: { imm: 0 }, target: L === 0 ? yes : no, span })
+    this.field(2, 'name_len', span)
+    if (L === 0) {
+      // Named but empty shows as empty too.
+      e.emit({ op: 'jmp', cond: 'jeq', wide: true, dst: 2, src: { imm: 0 }, target: yes, span })
+      return void e.emit({ op: 'ja', target: no, span })
+    }
+    e.emit({ op: 'jmp', cond: 'jlt', wide: true, dst: 2, src: { imm: L }, target: no, span, note: 'shorter than the pattern' })
+    for (let i = 0; i < L; i++) {
+      const c = literal.charCodeAt(i)
+      const ok = e.label('char ok')
+      nameByte(i)
+      e.emit({ op: 'jmp', cond: 'jeq', wide: true, dst: 1, src: { imm: c }, target: ok, span })
+      if (c >= 0x61 && c <= 0x7a) e.emit({ op: 'jmp', cond: 'jeq', wide: true, dst: 1, src: { imm: c - 0x20 }, target: ok, span })
+      if (c === 0x40) {
+        // `@` also stands for a NUL of an abstract name (first byte NUL); in a path a NUL ends the name.
+        e.emit({ op: 'jmp', cond: 'jne', wide: true, dst: 1, src: { imm: 0 }, target: no, span })
+        if (i > 0) {
+          nameByte(0)
+          e.emit({ op: 'jmp', cond: 'jne', wide: true, dst: 1, src: { imm: 0 }, target: no, span })
+        }
+        e.emit({ op: 'ja', target: ok, span })
+      } else {
+        e.emit({ op: 'ja', target: no, span })
+      }
+      e.place(ok)
+    }
+    if (prefix) return void e.emit({ op: 'ja', target: yes, span })
+    // Exact: nothing shown past the pattern. Abstract names show every byte; a path ends at its NUL.
+    this.field(2, 'name_len', span)
+    e.emit({ op: 'jmp', cond: 'jeq', wide: true, dst: 2, src: { imm: L }, target: yes, span })
+    nameByte(0)
+    e.emit({ op: 'jmp', cond: 'jeq', wide: true, dst: 1, src: { imm: 0 }, target: no, span, note: 'abstract: longer' })
+    nameByte(L)
+    e.emit({ op: 'jmp', cond: 'jeq', wide: true, dst: 1, src: { imm: 0 }, target: yes, span })
+    e.emit({ op: 'ja', target: no, span })
   }
 
   /**

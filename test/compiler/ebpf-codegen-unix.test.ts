@@ -13,7 +13,7 @@ import type { IterUnixLayout } from '../../uapi/bpf-unix.js'
 import type { MemberSlot } from '../../uapi/bpf.js'
 import type { Filter } from '../../compiler/filter.js'
 import { TABLE } from '../../compiler/select.js'
-import { compileIterUnix, generateIterUnix, unixKernelFilter, unixUserSpaceFilter } from '../../compiler/ebpf/codegen-unix.js'
+import { compileIterUnix, generateIterUnix, namePattern, unixKernelFilter, unixUserSpaceFilter } from '../../compiler/ebpf/codegen-unix.js'
 import { dropUnreachable } from '../../compiler/ebpf/codegen.js'
 import { assemble } from '../../compiler/ebpf/assemble.js'
 import { decode, formatListing, parseListing } from '../../compiler/ebpf/disasm.js'
@@ -50,10 +50,15 @@ t.test('golden listings', async (t) => {
       right: { kind: 'metric', field: 'rqueue', op: 'gt', value: 0, span: { start: 13, end: 24 } },
     }, 'autobound or rqueue > 0'],
     ['src-glob-and-ino', {
-      kind: 'and', span: { start: 0, end: 23 },
-      left: src('/run/*', { start: 0, end: 10 }),
-      right: { kind: 'portcmp', dir: 'src', cmp: 'ge', port: 1000, span: { start: 15, end: 23 } },
-    }, 'src /run/* and sport >= :1000'],
+      kind: 'and', span: { start: 0, end: 29 },
+      left: src('/run/*.sock', { start: 0, end: 15 }),
+      right: { kind: 'portcmp', dir: 'src', cmp: 'ge', port: 1000, span: { start: 20, end: 29 } },
+    }, 'src /run/*.sock and sport >= :1000'],
+    ['src-prefix-or-name', {
+      kind: 'or', span: { start: 0, end: 29 },
+      left: src('/RUN/*', { start: 0, end: 10 }),
+      right: src('@in@ner', { start: 14, end: 25 }),
+    }, 'src /RUN/* or src @in@ner'],
   ]
   mkdirSync(GOLDEN, { recursive: true })
   for (const [name, f, source, opts] of cases) {
@@ -79,9 +84,17 @@ t.test('user space gets the whole filter when it has a src glob, nothing otherwi
   t.equal(unixUserSpaceFilter(dst), null, 'dst patterns see the empty peer name: decided by the compiler')
 })
 
+t.test('which src patterns the program compares itself', async (t) => {
+  const cases: [string, ReturnType<typeof namePattern>][] = [
+    ['/run/x.sock', { literal: '/run/x.sock', prefix: false }], ['/RUN/*', { literal: '/run/', prefix: true }], ['@Foo**', { literal: '@foo', prefix: true }],
+    ['*', { literal: '', prefix: true }], ['', { literal: '', prefix: false }], ['*.sock', null], ['a?c', null], ['[ab]', null], ['a\\*', null], ['a*b*', null],
+  ]
+  for (const [pattern, want] of cases) t.same(namePattern(pattern), want, pattern)
+})
+
 const inode = fc.oneof(fc.integer({ min: -5, max: 70000 }), fc.integer({ min: 0, max: 0xffffffff }))
 const leaf: fc.Arbitrary<Filter> = fc.oneof(
-  fc.record({ dir: fc.constantFrom('src' as const, 'dst' as const), pattern: fc.constantFrom('*', '', '/tmp/*', '@*', 'a?c', '[!/]*') })
+  fc.record({ dir: fc.constantFrom('src' as const, 'dst' as const), pattern: fc.constantFrom('*', '', '/tmp/*', '@*', 'a?c', '[!/]*', '/run/X.sock', '@in@ner', 'x'.repeat(108), 'x'.repeat(109)) })
     .map(({ dir, pattern }): Filter => ({ kind: 'hostcond', dir, cond: { family: 'unix', pattern }, span: SPAN })),
   fc.record({ dir: fc.constantFrom('src' as const, 'dst' as const), port: fc.oneof(fc.constant(-1), inode), bits: fc.constantFrom(-1, 0, 24) })
     .map(({ dir, port, bits }): Filter => ({ kind: 'hostcond', dir, cond: { family: 'inet', af: 2, addrs: bits < 0 ? [] : [{ af: 2, bytes: Uint8Array.from([10, 0, 0, 0]), prefixLen: bits }], port }, span: SPAN })),

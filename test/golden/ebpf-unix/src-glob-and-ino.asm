@@ -91,8 +91,8 @@
    90: (79) r1 = *(u64 *)(r1 +168)          ; skb->next
    91: (55) if r1 != 0x0 goto pc-8
    92: (63) *(u32 *)(r10 -136) = r3
-   93: (61) r1 = *(u32 *)(r10 -144)         ; record.inode  sport >=
-   94: (a5) if r1 < 0x3e8 goto pc+5         ; sport >=
+   93: (61) r1 = *(u32 *)(r10 -144)         ; record.inode  sport >= 
+   94: (a5) if r1 < 0x3e8 goto pc+5         ; sport >= 
    95: (bf) r1 = r7
    96: (bf) r2 = r10
    97: (07) r2 += -152
