@@ -52,4 +52,4 @@ export function runCompileEbpf(c: Compiled, format: string, prog: string, stderr
 }
 
 /** What a program with a user-space part leaves there (iter/unix: src name globs). */
-export const USER_SPACE_NOTE = 'src name patterns are fnmatch globs: the program keeps every socket they might accept, and user space applies the whole filter to its records'
+export const USER_SPACE_NOTE = 'src name globs other than a literal name or prefix* (?, brackets, escapes, inner stars): the program keeps every socket they might accept, and user space applies the whole filter to its records'
