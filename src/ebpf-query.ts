@@ -1,8 +1,8 @@
 /**
  * The eBPF target of a socket listing (`--target ebpf`, issue 9): the whole
  * filter, with the listing's state and family selection, compiled into one
- * iterator program per socket table (`iter/unix`, then `iter/tcp`: ss's
- * order) that runs in the kernel; the records they write decode into the
+ * iterator program per socket table (`iter/unix`, `iter/udp`, then
+ * `iter/tcp`: ss's order) that runs in the kernel; the records they write decode into the
  * same {@link InetRecord}s and {@link UnixRecord}s a netlink dump yields.
  * The `iter/unix` program leaves `src` name globs to user space, which
  * applies the whole filter to its records then (as the diag target does:
@@ -22,14 +22,14 @@ import { TABLE, type Selection } from '../compiler/select.js'
 import { compileIterTcp } from '../compiler/ebpf/codegen.js'
 import type { EbpfProgram } from '../compiler/ebpf/assemble.js'
 import { decode, formatListing } from '../compiler/ebpf/disasm.js'
-import { ssx_iter_tcp_rec, type IterLayout } from '../uapi/bpf.js'
+import { ssx_iter_tcp_rec, type IterLayout, type UdpIterLayout } from '../uapi/bpf.js'
 import type { QueryPlan } from '../compiler/plan.js'
 import type { AssembledOp } from '../compiler/assemble.js'
 import { AF } from '../uapi/inet-diag.js'
-import { iterSupport, loadIter, readIterLayout, type IterLink } from '../runtime/bpf-iter.js'
-import { EBPF_UNSUPPORTED_METRICS } from '../compiler/ebpf/codegen.js'
+import { iterSupport, loadIter, readIterLayout, readUdpIterLayout, type IterLink } from '../runtime/bpf-iter.js'
+import { EBPF_UNSUPPORTED_METRICS, compileIterUdp } from '../compiler/ebpf/codegen.js'
 import { metricsOf, needsTcpInfo } from '../compiler/metrics.js'
-import { decodeIterTcpChunks } from '../runtime/decode-iter.js'
+import { decodeIterTcpChunks, decodeIterUdpInDiagOrder } from '../runtime/decode-iter.js'
 import type { InetRecord } from '../runtime/decode-inet.js'
 import { compileIterUnix, unixUserSpaceFilter } from '../compiler/ebpf/codegen-unix.js'
 import { evaluate } from '../compiler/evaluate.js'
@@ -47,13 +47,18 @@ export interface EbpfListingOptions {
   readonly netns?: string
   /** Kernel layout; read from the running kernel's BTF when absent. */
   readonly layout?: IterLayout
+  /** `iter/udp` kernel layout; read from BTF when absent. */
+  readonly udpLayout?: UdpIterLayout
   /** `iter/unix` kernel layout; read from BTF when absent. */
   readonly unixLayout?: IterUnixLayout
   /**
-   * The `diag` plan of the same listing: its TCP bytecode runs in the
-   * program too, so the eBPF target selects what `--target diag` lists.
+   * The `diag` plan of the same listing: its TCP (UDP) bytecode runs in
+   * the iter/tcp (iter/udp) program too, so the eBPF target selects what
+   * `--target diag` lists.
    */
   readonly plan?: QueryPlan
+  /** Called before the records of each inet program: which table they belong to (the CLI names the protocol by it). */
+  readonly onTable?: (table: 'udp' | 'tcp') => void
 }
 
 /**
@@ -62,11 +67,19 @@ export interface EbpfListingOptions {
  * @throws FilterError `E_EBPF_UNSUPPORTED` when the families got different programs
  */
 export function tcpKernelOps(plan: QueryPlan): readonly AssembledOp[] {
-  const progs = plan.requests.filter((r) => r.table === 'tcp').map((r) => r.program)
+  return kernelOps(plan, 'tcp')
+}
+
+/**
+ * The inet_diag bytecode of the plan's requests for `table` (as {@link tcpKernelOps}).
+ * @throws FilterError `E_EBPF_UNSUPPORTED` when the families got different programs
+ */
+export function kernelOps(plan: QueryPlan, table: 'tcp' | 'udp'): readonly AssembledOp[] {
+  const progs = plan.requests.filter((r) => r.table === table).map((r) => r.program)
   const first = progs[0] ?? null
   for (const p of progs) {
     const same = p === first || (p !== null && first !== null && p.bytes.length === first.bytes.length && p.bytes.every((b, i) => b === first.bytes[i]))
-    if (!same) throw new FilterError('E_EBPF_UNSUPPORTED', 'the TCP requests carry different bytecode per family; the eBPF target runs one program')
+    if (!same) throw new FilterError('E_EBPF_UNSUPPORTED', `the ${table.toUpperCase()} requests carry different bytecode per family; the eBPF target runs one program`)
   }
   return first ? first.ops : []
 }
@@ -76,17 +89,18 @@ const UNIX_TABLES = (1 << TABLE.unix_stream) | (1 << TABLE.unix_dgram) | (1 << T
 
 /**
  * Why a listing with this selection cannot run on the eBPF target, or null.
- * The TCP and unix tables have iterator programs so far (iter/udp is not written yet).
+ * The TCP, UDP and unix tables have iterator programs (raw, SCTP, MPTCP,
+ * packet, netlink… have none: the kernel has no iterator for them).
  */
 export function ebpfListingIssue(selection: Selection): string | null {
-  const others = selection.tables & ~(1 << TABLE.tcp) & ~UNIX_TABLES
-  if (others !== 0) return 'the eBPF target lists TCP and unix sockets only (iter/udp is not implemented yet)'
+  const others = selection.tables & ~(1 << TABLE.tcp) & ~(1 << TABLE.udp) & ~UNIX_TABLES
+  if (others !== 0) return 'the eBPF target lists TCP, UDP and unix sockets only (the kernel has socket iterators for those)'
   return null
 }
 
 /** One iterator program of a listing, with what user space still does on its records. */
 export interface EbpfListingProgram {
-  readonly attach: 'iter/unix' | 'iter/tcp'
+  readonly attach: 'iter/unix' | 'iter/udp' | 'iter/tcp'
   readonly program: EbpfProgram
   readonly attachBtfId: number
   /** The filter user space applies to the decoded records; null when the program decided alone. */
@@ -98,13 +112,18 @@ function listsUnix(selection: Selection): boolean {
   return (selection.tables & UNIX_TABLES) !== 0 && (selection.families & (1 << AF.AF_UNIX)) !== 0
 }
 
+/** Does the listing include sockets of this inet table? */
+function listsInet(selection: Selection, table: 'tcp' | 'udp'): boolean {
+  return (selection.tables & (1 << TABLE[table])) !== 0 && (selection.families & ((1 << AF.AF_INET) | (1 << AF.AF_INET6))) !== 0
+}
+
 /** Does the listing include TCP sockets? */
 function listsTcp(selection: Selection): boolean {
-  return (selection.tables & (1 << TABLE.tcp)) !== 0 && (selection.families & ((1 << AF.AF_INET) | (1 << AF.AF_INET6))) !== 0
+  return listsInet(selection, 'tcp')
 }
 
 /**
- * Compile every program of the listing, in ss's order (unix before inet).
+ * Compile every program of the listing, in ss's order (unix, UDP, TCP).
  * @throws FilterError `E_EBPF_UNSUPPORTED` (a predicate this target cannot test, or a selection it cannot list)
  * @throws BtfError when a layout must be read and the kernel has no usable BTF
  */
@@ -116,6 +135,15 @@ export function compileEbpfPrograms(filter: Filter | null, opts: EbpfListingOpti
     const layout = opts.unixLayout ?? readIterUnixLayout()
     const program = compileIterUnix(filter, layout, { states: opts.selection.states, tables: opts.selection.tables })
     out.push({ attach: 'iter/unix', program, attachBtfId: layout.attachBtfId, userSpace: unixUserSpaceFilter(filter) })
+  }
+  if (listsInet(opts.selection, 'udp')) {
+    const layout = opts.udpLayout ?? readUdpIterLayout()
+    const plan = opts.plan
+    // The states ss asks udp_diag for (`-l` asks for CLOSE too: unconnected UDP sockets "listen").
+    const states = plan?.requests.find((r) => r.table === 'udp')?.states ?? opts.selection.states
+    const kernel = plan ? kernelOps(plan, 'udp') : undefined
+    const program = compileIterUdp(filter, layout, { localPortRange: opts.localPortRange, states, families: opts.selection.families, ...(kernel ? { kernel } : {}) })
+    out.push({ attach: 'iter/udp', program, attachBtfId: layout.attachBtfId, userSpace: null })
   }
   if (listsTcp(opts.selection)) {
     const { program, layout } = compileEbpfListing(filter, opts)
@@ -149,7 +177,7 @@ export function formatEbpfListing(program: EbpfProgram, source?: string): string
  * program's user-space part, when it has one. One TCP walk covers both families while ss sends an AF_INET request,
  * then AF_INET6 (within a family both walk the same hash tables, listeners
  * then established, so the order is ss's): AF_INET records are yielded as the
- * walk reads them, AF_INET6 ones are kept as their 160-byte raw records and
+ * walk reads them, AF_INET6 ones are kept as their raw records and
  * decoded after it.
  * @throws FilterError, BtfError, BpfError (not root, verifier refusal with its log), NetlinkError (namespace)
  */
@@ -159,7 +187,15 @@ export function* runEbpfListing(filter: Filter | null, opts: EbpfListingOptions)
   const links: IterLink[] = []
   try {
     for (const p of programs) links.push(loadIter(p.program.bytes, p.attachBtfId))
-    for (const [i, p] of programs.entries()) yield* p.attach === 'iter/unix' ? runUnix(p, links[i]!, filter, opts) : runTcp(links[i]!, opts)
+    for (const [i, p] of programs.entries()) {
+      const link = links[i]!
+      if (p.attach === 'iter/unix') {
+        yield* runUnix(p, link, filter, opts)
+        continue
+      }
+      opts.onTable?.(p.attach === 'iter/udp' ? 'udp' : 'tcp')
+      yield* p.attach === 'iter/udp' ? runUdp(link, opts) : runTcp(link, opts)
+    }
   } finally {
     for (const link of links) link.close()
   }
@@ -172,6 +208,15 @@ function* runUnix(p: EbpfListingProgram, link: IterLink, filter: Filter | null, 
   const rest = p.userSpace
   const env = { localPortRange: opts.localPortRange }
   for (const rec of decodeIterUnixChunks(link.chunks(opts.netns), { uid })) if (rest === null || evaluate(rest, rec, env)) yield rec
+}
+
+/**
+ * The `iter/udp` program's records in udp_diag's order: the iterator walks
+ * another hash table, so the whole walk is read, then sorted by each
+ * record's place in udp_diag's walk (runtime/decode-iter.ts).
+ */
+function* runUdp(link: IterLink, opts: EbpfListingOptions): Generator<InetRecord> {
+  yield* decodeIterUdpInDiagOrder(link.read(opts.netns))
 }
 
 /** The `iter/tcp` program's records, AF_INET first. */

@@ -191,7 +191,9 @@ function generateIterInet(it: InetIter, filter: Filter | null, opts: IterCodegen
   // rest of the program). Read before the test only when the test reads them,
   // else only for the sockets the program writes (bench/ebpf-phases.ts:
   // walk CPU 440 → 280 ms at 213k sockets with a filter that matches nothing).
-  const testReads = fieldsTested(filter, opts)
+  // A UDP socket has no tcp_info: its tcp_info metrics fold to false.
+  const tcpInfo = it.proto === 'tcp'
+  const testReads = fieldsTested(filter, opts, tcpInfo)
   const early = CHASED.filter((f) => testReads.has(f))
   const late = CHASED.filter((f) => !testReads.has(f))
   const chase = (field: typeof CHASED[number]): void => {
@@ -223,7 +225,7 @@ function generateIterInet(it: InetIter, filter: Filter | null, opts: IterCodegen
   // --- gather -------------------------------------------------------------
   e.emit({ op: 'alu', alu: 'mov', wide: true, dst: CTX, src: { reg: 1 }, note: 'ctx' })
   // FULL stays 0 unless the socket is a full tcp_sock: the late reads test it.
-  if (late.length) e.emit({ op: 'alu', alu: 'mov', wide: true, dst: FULL, src: { imm: 0 }, note: 'no full socket yet' })
+  if (late.length && it.proto === 'tcp') e.emit({ op: 'alu', alu: 'mov', wide: true, dst: FULL, src: { imm: 0 }, note: 'no full socket yet' })
   if (it.proto === 'tcp') e.emit({ op: 'ldx', size: 'u64', dst: SK, src: CTX, off: it.layout.members.ctx_sk_common.off, note: 'ctx->sk_common' })
   else e.emit({ op: 'ldx', size: 'u64', dst: SK, src: CTX, off: it.layout.members.ctx_udp_sk.off, note: 'ctx->udp_sk' })
   // The last call of a walk has no socket: write nothing.
@@ -347,7 +349,7 @@ function generateIterInet(it: InetIter, filter: Filter | null, opts: IterCodegen
   }
 
   // --- test -----------------------------------------------------------------
-  emitTest(new FilterLowering(e, opts), filter, opts, accept, reject)
+  emitTest(new FilterLowering(e, opts, tcpInfo), filter, opts, accept, reject)
   e.place(accept)
   if (late.length) {
     const write = e.label('write')
@@ -413,9 +415,9 @@ function emitTest(lowering: FilterLowering, filter: Filter | null, opts: IterCod
 }
 
 /** The record fields the test reads (lowered once into a scratch emitter: the lowering is the one authority on that). */
-function fieldsTested(filter: Filter | null, opts: IterCodegenOptions): ReadonlySet<RecField> {
+function fieldsTested(filter: Filter | null, opts: IterCodegenOptions, tcpInfo: boolean): ReadonlySet<RecField> {
   const scratch = new Emitter()
-  const lowering = new FilterLowering(scratch, opts)
+  const lowering = new FilterLowering(scratch, opts, tcpInfo)
   emitTest(lowering, filter, opts, scratch.label('accept'), scratch.label('reject'))
   return lowering.read
 }
@@ -625,7 +627,8 @@ export function emitBoolean(e: Emitter, f: Filter, yes: Label, no: Label, leaf: 
 class FilterLowering {
   /** Every record field a load emitted so far reads. */
   readonly read = new Set<RecField>()
-  constructor(readonly e: Emitter, readonly opts: IterCodegenOptions) {}
+  /** `tcpInfo`: the sockets may have tcp_info (false for iter/udp: every tcp_info metric is false there). */
+  constructor(readonly e: Emitter, readonly opts: IterCodegenOptions, readonly tcpInfo = true) {}
 
   /** Emit code for `f` that continues at `yes` when it holds and at `no` when not. */
   branch(f: Filter, yes: Label, no: Label): void {
@@ -679,6 +682,7 @@ class FilterLowering {
       }
       case 'metric': {
         const where = METRIC_FIELD[f.field]
+        if (!this.tcpInfo && where?.needs !== 'full') return void e.emit({ op: 'ja', target: no, span: f.span })
         if (!where) throw new FilterError('E_EBPF_UNSUPPORTED', `the eBPF target cannot test ${f.field} (it is kept in jiffies and the kernel's HZ is not in BTF); use --target diag`, f.span)
         // No value (not a full socket / no tcp_info): the predicate is false, whatever the operator.
         this.loadRec(1, where.needs === 'tcp' ? 'tcp' : 'kind', f.span)

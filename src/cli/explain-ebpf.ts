@@ -15,6 +15,7 @@ import type { ExplainTarget } from './explain-render.js'
 /** What each iterator walks, for the section titles. */
 const WALKS: Readonly<Record<string, string>> = {
   'iter/unix': 'every AF_UNIX socket of the namespace',
+  'iter/udp': 'every UDP socket of the namespace, both families',
   'iter/tcp': 'every TCP socket of the namespace, both families, every state',
 }
 
@@ -30,7 +31,7 @@ export function ebpfTarget(opts: EbpfListingOptions): ExplainTarget {
         if (e instanceof FilterError || e instanceof BtfError) return [{ title: 'eBPF iterator programs', body: `none: ${e.message}` }]
         throw e
       }
-      if (programs.length === 0) return [{ title: 'eBPF iterator programs', body: 'none: the listing selects no TCP or unix socket' }]
+      if (programs.length === 0) return [{ title: 'eBPF iterator programs', body: 'none: the listing selects no TCP, UDP or unix socket' }]
       return programs.map((p) => {
         const lines = [
           formatEbpfListing(p.program, input.source).trimEnd(),

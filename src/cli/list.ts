@@ -15,7 +15,7 @@ import { unixRow } from './format-unix.js'
 import { packetRow } from './format-packet.js'
 import { netlinkRow } from './format-netlink.js'
 import { lazyProtocols, lazyServices } from '../services.js'
-import { runQuery, readLocalPortRange, type QueryOptions } from '../query.js'
+import { runQuery, readLocalPortRange, type QueryOptions, type QueryRun } from '../query.js'
 import { runEbpfListing } from '../ebpf-query.js'
 import { BpfError } from '../../runtime/bpf-iter.js'
 import { BtfError } from '../../runtime/btf.js'
@@ -295,13 +295,15 @@ export async function runList(argv: readonly string[], io: ListIo): Promise<numb
  * instead; with `--target ebpf` the refusal is the error (exit 1), with the
  * verifier's log under --verbose.
  */
-function* ebpfRecords(c: Awaited<ReturnType<typeof compileSelected>>, qopts: QueryOptions, fallback: Iterable<SocketRecord>, io: ListIo): Iterable<SocketRecord> {
+function* ebpfRecords(c: Awaited<ReturnType<typeof compileSelected>>, qopts: QueryOptions, fallback: QueryRun, io: ListIo): Iterable<SocketRecord> {
   // A generator: the work (and its errors) happens inside the listing's loop, which reports them.
   const recs = runEbpfListing(c.filter, {
     selection: { ...c.selection, families: c.families },
     localPortRange: qopts.localPortRange ?? readLocalPortRange(qopts.netns),
     plan: c.plan,
     ...(qopts.netns !== undefined ? { netns: qopts.netns } : {}),
+    // The rows name the protocol by the request being read: the one the iterator stands for.
+    onTable: (table) => { fallback.current = c.plan.requests.find((r) => r.table === table) ?? null },
   })
   let first: IteratorResult<SocketRecord>
   try {

@@ -1,4 +1,4 @@
-// iter/tcp code generation, pure: a fixed made-up kernel layout (so the
+// iter/tcp and iter/udp code generation, pure: a fixed made-up kernel layout (so the
 // listings do not depend on the machine), golden listings for a few filters,
 // and structural checks every program must pass before the verifier sees it.
 import t from 'tap'
@@ -6,10 +6,10 @@ import fc from 'fast-check'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { ITER_TCP_BTF } from '../../uapi/bpf.js'
-import type { IterLayout, MemberSlot } from '../../uapi/bpf.js'
+import { ITER_TCP_BTF, ITER_UDP_BTF } from '../../uapi/bpf.js'
+import type { IterLayout, MemberSlot, UdpIterLayout } from '../../uapi/bpf.js'
 import type { Filter } from '../../compiler/filter.js'
-import { compileIterTcp, dropUnreachable, generateIterTcp } from '../../compiler/ebpf/codegen.js'
+import { compileIterTcp, compileIterUdp, dropUnreachable, generateIterTcp, generateIterUdp } from '../../compiler/ebpf/codegen.js'
 import { decode, formatListing } from '../../compiler/ebpf/disasm.js'
 import type { Insn } from '../../compiler/ebpf/ir.js'
 import { filterTree } from '../props/expr-tree.js'
@@ -18,16 +18,30 @@ const GOLDEN = join(dirname(fileURLToPath(import.meta.url)), '..', 'golden', 'eb
 const UPDATE = process.env.UPDATE_GOLDEN === '1'
 const SPAN = { start: 0, end: 0 }
 
-/** A layout with made-up offsets: member i at 8·i (bitfields none), helpers 200+. */
+/** Made-up member slots: member i at 8·i (bitfields none), pointers and u64 members 8 bytes. */
+const fakeMembers = (keys: readonly string[]): Record<string, MemberSlot> => Object.fromEntries(keys.map((k, i): [string, MemberSlot] => [k, {
+  off: 8 * i,
+  size: /addr|saddr|daddr/.test(k) ? 4 : /^(ctx_meta|ctx_sk_common|ctx_udp_sk|meta_seq|sk_socket|socket_file|file_inode|inode_ino|sk_cgroup|cgroup_kn|kn_id|skc_cookie|bytes_|skc_net|net_udp_table|node_next|hlist_next)/.test(k) ? 8 : 4,
+  bitShift: 0,
+  bitSize: 0,
+}]))
+
+/** A layout with made-up offsets, helpers 200+. */
 const layout: IterLayout = {
   attachBtfId: 4242,
   helpers: { seq_write: 201, skc_to_tcp_sock: 202, skc_to_tcp_timewait_sock: 203 },
-  members: Object.fromEntries(Object.keys(ITER_TCP_BTF.members).map((k, i): [string, MemberSlot] => [k, { off: 8 * i, size: /addr|saddr|daddr/.test(k) ? 4 : /^(ctx_meta|ctx_sk_common|meta_seq|sk_socket|socket_file|file_inode|inode_ino|sk_cgroup|cgroup_kn|kn_id|skc_cookie|bytes_)/.test(k) ? 8 : 4, bitShift: 0, bitSize: 0 }])) as IterLayout['members'],
+  members: fakeMembers(Object.keys(ITER_TCP_BTF.members)) as IterLayout['members'],
+}
+const udpLayout: UdpIterLayout = {
+  attachBtfId: 4343,
+  helpers: { seq_write: 201 },
+  members: fakeMembers(Object.keys(ITER_UDP_BTF.members)) as UdpIterLayout['members'],
 }
 const env = { localPortRange: [32768, 60999] as const }
 
-const listing = (f: Filter | null, source?: string, opts = {}): string => {
-  const p = compileIterTcp(f, layout, { ...env, ...opts })
+const listing = (f: Filter | null, source?: string, opts: { udp?: boolean } = {}): string => {
+  const { udp, ...rest } = opts
+  const p = udp ? compileIterUdp(f, udpLayout, { ...env, ...rest }) : compileIterTcp(f, layout, { ...env, ...rest })
   return formatListing(decode(p.bytes), { placed: p.insns, ...(source ? { source } : {}) })
 }
 
@@ -42,6 +56,13 @@ t.test('golden listings', async (t) => {
       right: { kind: 'hostcond', dir: 'dst', cond: { family: 'inet', af: 2, addrs: [{ af: 2, bytes: Uint8Array.from([127, 0, 0, 0]), prefixLen: 8 }], port: -1 }, span: { start: 14, end: 29 } },
     }, 'rtt > 50ms or dst 127.0.0.0/8'],
     ['established-v6', null, '', { states: 1 << 1, families: 1 << 10 }],
+    // iter/udp: no tcp_info (rtt folds to false), udp_diag's queues, the walk-order keys after the test.
+    ['udp-unfiltered', null, '', { udp: true }],
+    ['udp-rtt-or-v4-mapped', {
+      kind: 'or', span: { start: 0, end: 29 },
+      left: { kind: 'metric', field: 'rtt', op: 'gt', value: 50000, span: { start: 0, end: 10 } },
+      right: { kind: 'hostcond', dir: 'dst', cond: { family: 'inet', af: 2, addrs: [{ af: 2, bytes: Uint8Array.from([127, 0, 0, 0]), prefixLen: 8 }], port: -1 }, span: { start: 14, end: 29 } },
+    }, 'rtt > 50ms or dst 127.0.0.0/8', { udp: true }],
   ]
   for (const [name, f, source, opts] of cases) {
     const text = listing(f, source || undefined, opts)
@@ -65,9 +86,11 @@ const leaf: fc.Arbitrary<Filter> = fc.oneof(
 const tree = filterTree(leaf, SPAN)
 
 t.test('every generated program: assembles, no unreachable instruction, ends in exit, stack in bounds, deterministic', async (t) => {
-  fc.assert(fc.property(fc.option(tree, { nil: null }), fc.option(fc.integer({ min: 0, max: 0xffff }), { nil: undefined }), (f, states) => {
-    const ir = generateIterTcp(f, layout, { ...env, ...(states !== undefined ? { states } : {}) })
-    const p = compileIterTcp(f, layout, { ...env, ...(states !== undefined ? { states } : {}) })
+  fc.assert(fc.property(fc.option(tree, { nil: null }), fc.option(fc.integer({ min: 0, max: 0xffff }), { nil: undefined }), fc.boolean(), (f, states, udp) => {
+    const generate = udp ? (g: Filter | null, o: object): Insn[] => generateIterUdp(g, udpLayout, { ...env, ...o }) : (g: Filter | null, o: object): Insn[] => generateIterTcp(g, layout, { ...env, ...o })
+    const compile = udp ? (g: Filter | null, o: object) => compileIterUdp(g, udpLayout, { ...env, ...o }) : (g: Filter | null, o: object) => compileIterTcp(g, layout, { ...env, ...o })
+    const ir = generate(f, states !== undefined ? { states } : {})
+    const p = compile(f, states !== undefined ? { states } : {})
     if (dropUnreachable(ir).length !== ir.length) throw new Error('unreachable instructions left in')
     const last = p.insns.at(-1)!.insn
     if (last.op !== 'exit') throw new Error('the program does not end in exit')
@@ -76,7 +99,7 @@ t.test('every generated program: assembles, no unreachable instruction, ends in 
         if (insn.off >= 0 || insn.off < -512) throw new Error(`stack access at r10${insn.off}`)
       }
     }
-    const again = compileIterTcp(f, layout, { ...env, ...(states !== undefined ? { states } : {}) })
+    const again = compile(f, states !== undefined ? { states } : {})
     if (Buffer.compare(Buffer.from(again.bytes), Buffer.from(p.bytes)) !== 0) throw new Error('not deterministic')
   }), { numRuns: 1000 })
   t.pass('1000 programs')
@@ -88,4 +111,14 @@ t.test('jiffies-based metrics are refused with a typed error pointing at them', 
   }
   const ok: Insn[] = generateIterTcp(null, layout, env)
   t.ok(ok.length > 50)
+})
+
+t.test('iter/udp: every tcp_info metric, jiffies-based ones too, is false on a UDP socket (no load, a jump to "no")', async (t) => {
+  for (const field of ['rto', 'lastsnd', 'rtt', 'cwnd'] as const) {
+    const yes = compileIterUdp({ kind: 'metric', field, op: 'ge', value: 0, span: SPAN }, udpLayout, env)
+    const no = compileIterUdp({ kind: 'not', operand: { kind: 'hostcond', dir: 'src', cond: { family: 'inet', af: 0, addrs: [], port: -1 }, span: SPAN }, span: SPAN }, udpLayout, env)
+    t.equal(Buffer.from(yes.bytes).toString('hex'), Buffer.from(no.bytes).toString('hex'), `${field} >= 0 compiles as a filter nothing passes`)
+    const not = compileIterUdp({ kind: 'not', operand: { kind: 'metric', field, op: 'ge', value: 0, span: SPAN }, span: SPAN }, udpLayout, env)
+    t.equal(Buffer.from(not.bytes).toString('hex'), Buffer.from(compileIterUdp(null, udpLayout, env).bytes).toString('hex'), `not ${field} >= 0 compiles as no filter`)
+  }
 })

@@ -7,6 +7,7 @@ import { promisify } from 'node:util'
 import { fileURLToPath } from 'node:url'
 import { runList } from '../../src/cli/list.js'
 import { canUseNetns, createNetns } from '../helpers/netns.js'
+import { startUdpCrowd } from '../helpers/udp-crowd.js'
 
 const run = promisify(execFile)
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
@@ -25,12 +26,16 @@ if (!netnsOk && process.env.CI !== 'true') {
   const ns = await createNetns('ebpfcli')
   t.teardown(() => ns.destroy())
   await ns.startZoo()
+  // UDP sockets whose udp_diag order differs from the iterator's walk (test/helpers/udp-crowd.py).
+  const crowd = await startUdpCrowd(ns.name)
+  t.teardown(() => crowd.stop())
   const filters: string[][] = [
     [], ['sport', '=', ':5000'], ['dst', '127.0.0.1'], ['src', '[::1]'], ['rtt', '>', '0'], ['rtt', '<', '1ms', 'or', 'cwnd', '>', '9'],
     ['not', 'dport', '>', ':1024'], ['state', 'established', 'bytes_acked', '>=', '1'], ['state', 'listening'], ['exclude', 'time-wait', 'uid', '=', '0'],
     ['autobound'], ['fwmark', '=', '0x1234'], ['rqueue', '=', '0', 'and', 'wqueue', '=', '0'],
+    ['sport', '>', ':20200', 'and', 'not', 'src', '127.0.0.2'], ['rqueue', '>', '0', 'or', 'dport', '=', ':20501'], ['not', 'rtt', '>', '5ms'],
   ]
-  for (const opts of [['-tan'], ['-tn'], ['-t4an'], ['-t6an'], ['-tanp']]) {
+  for (const opts of [['-tan'], ['-tn'], ['-t4an'], ['-t6an'], ['-tanp'], ['-uan'], ['-tuan'], ['-ul'], ['-u6n'], ['-uanp']]) {
     t.test(`${opts.join(' ')}: ebpf = diag`, async (t) => {
       for (const f of filters) {
         const diag = await list(['-N', ns.name, ...opts, '--target', 'diag', ...f])

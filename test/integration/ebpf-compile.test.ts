@@ -27,13 +27,25 @@ if (!existsSync(VMLINUX_BTF)) {
     t.equal(json.program.length, json.insns * 16)
   })
 
+  t.test('UDP: an iter/udp program, before iter/tcp (ss\'s order)', async (t) => {
+    const f = ['sport', '=', ':53', 'or', 'rtt', '>', '1ms']
+    const asm = await runCompile(['--target', 'ebpf', '--format', 'asm', '-u', ...f])
+    const hex = await runCompile(['--target', 'ebpf', '--format', 'hex', '-u', ...f])
+    t.equal(asm.exitCode, 0, asm.stderr)
+    t.match(asm.stdout, /^; iter\/udp\n/, 'named')
+    t.equal(Buffer.from(assemble(parseListing(asm.stdout.replace(/^; iter\/udp\n/, ''))).bytes).toString('hex'), hex.stdout.trim(), 'listing = bytes')
+    t.match(asm.stdout, /ctx->udp_sk/, 'the UDP context')
+    const both = (await runCompile(['--target', 'ebpf', '--format', 'json', '-tu'])).stdout.trim().split('\n').map((l) => (JSON.parse(l) as { attach: string }).attach)
+    t.same(both, ['iter/udp', 'iter/tcp'])
+  })
+
   t.test('refusals', async (t) => {
     const rto = await runCompile(['--target', 'ebpf', '--format', 'asm', '-t', 'dport', '=', ':22', 'and', 'rto', '>', '5'])
     t.equal(rto.exitCode, 1)
     t.match(rto.stderr, /cannot test rto[^\n]*\n[^\n]*\n\s+\^+/, 'points at the predicate')
-    const udp = await runCompile(['--target', 'ebpf', '--format', 'asm', '-u'])
-    t.equal(udp.exitCode, 1)
-    t.match(udp.stderr, /TCP and unix sockets only/)
+    const raw = await runCompile(['--target', 'ebpf', '--format', 'asm', '-w'])
+    t.equal(raw.exitCode, 1)
+    t.match(raw.stderr, /TCP, UDP and unix sockets only/)
     const fmt = await runCompile(['--target', 'ebpf', '--format', 'ddd', '-t'])
     t.equal(fmt.exitCode, 255)
   })

@@ -15,8 +15,6 @@
 //    with the verifier's log).
 import t from 'tap'
 import fc from 'fast-check'
-import { spawn } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
 import { AF, IPPROTO } from '../../uapi/inet-diag.js'
 import type { Filter } from '../../compiler/filter.js'
 import type { MetricName } from '../../grammar/metrics.js'
@@ -32,11 +30,11 @@ import type { InetRecord } from '../../runtime/decode-inet.js'
 import { openDiag } from '../../runtime/netns.js'
 import { readLocalPortRange } from '../../src/query.js'
 import { canUseNetns, createNetns } from '../helpers/netns.js'
+import { startUdpCrowd } from '../helpers/udp-crowd.js'
 import { filterTree } from '../props/expr-tree.js'
 import { inetFilterLeaf } from '../props/inet-leaf.js'
 
 const SPAN = { start: 0, end: 0 }
-const CROWD = fileURLToPath(new URL('../helpers/udp-crowd.py', import.meta.url))
 const key = (r: InetRecord): string => `${r.family}/${Buffer.from(r.localAddr).toString('hex')}:${r.localPort}/${r.remotePort}/${r.cookie}`
 const show = (f: Filter): string => JSON.stringify(f, (_, v) => (typeof v === 'bigint' ? `${v}n` : v instanceof Uint8Array ? [...v].join('.') : v))
 
@@ -47,16 +45,9 @@ if (!netnsOk && process.env.CI !== 'true') {
   const ns = await createNetns('ebpfudp')
   t.teardown(() => ns.destroy())
   await ns.startZoo()
-  const crowd = spawn('ip', ['netns', 'exec', ns.name, 'python3', CROWD], { stdio: ['pipe', 'pipe', 'inherit'] })
-  t.teardown(() => { crowd.stdin.end(); crowd.kill() })
-  const manifest = await new Promise<{ marked: { port: number, mark: number }, queued: number, shared: number }>((resolve, reject) => {
-    let out = ''
-    crowd.once('exit', (code) => reject(new Error(`udp-crowd.py exited (${code})`)))
-    crowd.stdout.on('data', (d: Buffer) => {
-      out += d.toString()
-      if (out.includes('\nready')) resolve(JSON.parse(out.split('\n')[0]!))
-    })
-  })
+  const crowd = await startUdpCrowd(ns.name)
+  t.teardown(() => crowd.stop())
+  const manifest = crowd.manifest
   const sock = openDiag({ netns: ns.name })
   t.teardown(() => sock.close())
   const env = { localPortRange: readLocalPortRange(ns.name) }

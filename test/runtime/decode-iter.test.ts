@@ -5,7 +5,7 @@
 import t from 'tap'
 import fc from 'fast-check'
 import { ssx_iter_tcp_rec } from '../../uapi/bpf.js'
-import { decodeIterTcp, decodeIterTcpChunks } from '../../runtime/decode-iter.js'
+import { decodeIterTcp, decodeIterTcpChunks, decodeIterUdpInDiagOrder } from '../../runtime/decode-iter.js'
 
 const size = ssx_iter_tcp_rec.size
 function records(families: readonly number[]): Uint8Array {
@@ -34,4 +34,17 @@ t.test('chunks split anywhere decode like the whole', async (t) => {
 t.test('trailing bytes that are not a record: DecodeError', async (t) => {
   const bytes = records([2, 10])
   t.throws(() => [...decodeIterTcpChunks([bytes.subarray(0, size + 7)])], { name: 'DecodeError' })
+})
+
+t.test('iter/udp records come out in udp_diag\'s order: AF_INET first, by hash slot, from the head of the slot\'s list, ties in walk order', async (t) => {
+  const rec = fc.record({ family: fc.constantFrom(2, 10), hash_slot: fc.integer({ min: 0, max: 5 }), hash_depth: fc.integer({ min: 0, max: 3 }) })
+  fc.assert(fc.property(fc.array(rec, { maxLength: 20 }), (recs) => {
+    const bytes = new Uint8Array(recs.length * size)
+    const view = new DataView(bytes.buffer)
+    recs.forEach((r, i) => ssx_iter_tcp_rec.encode({ ...r, state: 7, sport: 1000 + i }, view, i * size))
+    const got = decodeIterUdpInDiagOrder(bytes).map((r) => r.localPort - 1000)
+    const want = recs.map((r, i) => ({ ...r, i })).sort((a, b) => (a.family === b.family ? 0 : a.family === 2 ? -1 : 1) || a.hash_slot - b.hash_slot || b.hash_depth - a.hash_depth || a.i - b.i).map((r) => r.i)
+    return JSON.stringify(got) === JSON.stringify(want)
+  }), { numRuns: 500 })
+  t.throws(() => decodeIterUdpInDiagOrder(new Uint8Array(size + 1)), { name: 'DecodeError' })
 })
