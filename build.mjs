@@ -35,18 +35,24 @@ async function bundle(options) {
 // CPU less, bench/) and node:child_process (~14 ms; only -N reads files
 // through nsenter). Every use of them is inside a function, and esbuild
 // reads their exports at each call (`(0, m.execFileSync)(…)`), so a proxy
-// that loads the module on the first property access is enough.
-const LAZY = ['koffi', 'node:child_process']
+// that loads the module on the first property access is enough. Named
+// imports go through esbuild's `__toESM`, which copies the names the module
+// lists as getters: the proxy lists them (without loading anything).
+// node:worker_threads: the dump reader thread (runtime/prefetch.ts), only
+// for long dumps.
+const LAZY = { koffi: [], 'node:child_process': ['execFileSync'], 'node:worker_threads': ['Worker'] }
 const lazyModules = {
   name: 'lazy-modules',
   setup(b) {
-    b.onResolve({ filter: /^(koffi|node:child_process)$/ }, (a) => (a.namespace === 'lazy' ? { path: a.path, external: true } : { path: a.path, namespace: 'lazy' }))
+    b.onResolve({ filter: /^(koffi|node:child_process|node:worker_threads)$/ }, (a) => (a.namespace === 'lazy' ? { path: a.path, external: true } : { path: a.path, namespace: 'lazy' }))
     b.onLoad({ filter: /.*/, namespace: 'lazy' }, (a) => {
-      if (!LAZY.includes(a.path)) throw new TypeError(`not a lazy module: ${a.path}`)
+      const names = LAZY[a.path]
+      if (!names) throw new TypeError(`not a lazy module: ${a.path}`)
       return {
         loader: 'js',
-        contents: `let m; const load = () => (m ??= require(${JSON.stringify(a.path)}));` +
-          "module.exports = new Proxy({}, { get: (_, k) => { const v = load()[k]; return typeof v === 'function' ? v.bind(m) : v }, has: (_, k) => k in load(), ownKeys: () => [] })",
+        contents: `let m; const load = () => (m ??= require(${JSON.stringify(a.path)})); const names = ${JSON.stringify(names)};` +
+          "module.exports = new Proxy({}, { get: (_, k) => { const v = load()[k]; return typeof v === 'function' && !/^[A-Z]/.test(String(k)) ? v.bind(m) : v }, has: (_, k) => k in load(), " +
+          'ownKeys: () => names, getOwnPropertyDescriptor: (_, k) => (names.includes(k) ? { configurable: true, enumerable: true, writable: false, value: undefined } : undefined) })',
       }
     })
   },

@@ -8,12 +8,9 @@
  *     --external:koffi --outfile=node_modules/.cache/ssx-bench/decode-micro.mjs
  *   ip netns exec NS node node_modules/.cache/ssx-bench/decode-micro.mjs [--ext 0] [--rounds 20]
  */
-import { DiagSocket, createDiagFd } from '../runtime/netlink.js'
 import { ReplyReader } from '../runtime/dump.js'
-import { encodeRequest } from '../runtime/requests.js'
-import { splitMessages } from '../runtime/message.js'
+import { captureTcpDump } from './capture.js'
 
-const endsReply = (d: Uint8Array): boolean => [...splitMessages(d)].some((m) => m.type === 3 || m.type === 2)
 
 const arg = (name: string, dflt: number): number => {
   const i = process.argv.indexOf(name)
@@ -22,19 +19,7 @@ const arg = (name: string, dflt: number): number => {
 const ext = arg('--ext', 0)
 const rounds = arg('--rounds', 20)
 
-const sock = new DiagSocket(createDiagFd())
-const datagrams: Uint8Array[][] = []
-for (const family of [2, 10]) {
-  const got: Uint8Array[] = []
-  sock.send(encodeRequest({ kind: 'inet', family, protocol: 6, states: 0xfff, ext, bytecode: null }))
-  for (;;) {
-    const d = sock.receive().slice()
-    got.push(d)
-    if (endsReply(d)) break
-  }
-  datagrams.push(got)
-}
-sock.close()
+const datagrams = captureTcpDump(ext)
 
 let records = 0
 const times: number[] = []

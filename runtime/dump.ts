@@ -5,10 +5,12 @@
  * constant in the number of sockets and the kernel (which fills the next
  * datagram on each read) is held back by a slow consumer.
  */
-import { NLM_F, NLMSG } from '../uapi/netlink.js'
+import { NLM_F, NLMSG, nlmsghdr } from '../uapi/netlink.js'
 import { SOCK_DIAG } from '../uapi/inet-diag.js'
 import { DecodeError, NetlinkError } from './errors.js'
-import { SS_SEQ, decodeDone, decodeError, splitMessages } from './message.js'
+import { SS_SEQ, decodeDone, decodeError, messageAt, messageLength, splitMessages } from './message.js'
+import { align } from './attributes.js'
+import type { InetMessageView } from './inet-view.js'
 import type { DiagSocket } from './netlink.js'
 import { decodeRecord } from './record.js'
 import type { SocketRecord } from './record.js'
@@ -42,25 +44,45 @@ export class ReplyReader {
    * @throws NetlinkError for NLMSG_ERROR (not an ACK) and NLMSG_DONE carrying an errno
    * @throws DecodeError for malformed bytes or a message answering another sequence number
    */
-  *read(datagram: Uint8Array): Generator<SocketRecord> {
-    for (const msg of splitMessages(datagram)) {
-      if (this.finished) throw new DecodeError('nlmsghdr', msg.offset, `message of type ${msg.type} after the end of the reply`)
+  read(datagram: Uint8Array): Generator<SocketRecord> {
+    return this.scan(datagram, null)
+  }
+
+  /**
+   * Like {@link ReplyReader.read}, but an inet reply's sockets come as `view`
+   * re-pointed at each message (valid until the next one; nothing is copied).
+   */
+  readViews(datagram: Uint8Array, view: InetMessageView): Generator<SocketRecord | InetMessageView> {
+    return this.scan(datagram, view)
+  }
+
+  private *scan<V extends InetMessageView | null>(datagram: Uint8Array, view: V): Generator<SocketRecord | NonNullable<V>> {
+    const dv = new DataView(datagram.buffer, datagram.byteOffset, datagram.byteLength)
+    const inetView = this.kind === 'inet' ? view : null
+    for (let pos = 0; pos < datagram.length;) {
+      const len = messageLength(dv, pos)
+      const at = pos
+      pos += align(len)
+      if (this.finished) throw new DecodeError('nlmsghdr', at, `message of type ${dv.getUint16(at + 4, true)} after the end of the reply`)
       this.messages++
-      if (msg.seq !== this.seq) throw new DecodeError('nlmsghdr', msg.offset, `nlmsg_seq ${msg.seq} does not answer request ${this.seq}`)
-      if (msg.flags & NLM_F.NLM_F_DUMP_INTR) this.interrupted = true
-      if (msg.type === NLMSG.NLMSG_DONE) {
+      const seq = dv.getUint32(at + 8, true)
+      if (seq !== this.seq) throw new DecodeError('nlmsghdr', at, `nlmsg_seq ${seq} does not answer request ${this.seq}`)
+      if (dv.getUint16(at + 6, true) & NLM_F.NLM_F_DUMP_INTR) this.interrupted = true
+      const type = dv.getUint16(at + 4, true)
+      if (type === this.replyType) {
+        const start = at + nlmsghdr.size
+        if (inetView) yield inetView.bind(datagram, start, at + len) as NonNullable<V>
+        else yield decodeRecord(this.kind, datagram.subarray(start, at + len), this.protocol, start)
+      } else if (type === NLMSG.NLMSG_DONE) {
         this.finished = true
-        const e = decodeDone(msg)
+        const e = decodeDone(messageAt(datagram, dv, at, len))
         if (e !== 0) throw new NetlinkError('dump', e)
-        continue
-      }
-      if (msg.type === NLMSG.NLMSG_ERROR) {
-        const e = decodeError(msg)
+      } else if (type === NLMSG.NLMSG_ERROR) {
+        const e = decodeError(messageAt(datagram, dv, at, len))
         if (e.errno === 0) continue // an ACK, if the caller asked for one
         this.finished = true
         throw new NetlinkError('dump', e.errno, e.extAck)
       }
-      if (msg.type === this.replyType) yield decodeRecord(this.kind, msg.payload, this.protocol, msg.offset + 16)
       // NLMSG_NOOP and anything else: nothing to report.
     }
   }
@@ -100,15 +122,23 @@ export class Dump implements Iterable<SocketRecord>, AsyncIterable<SocketRecord>
 
   /** Records one at a time, blocking on each receive. */
   [Symbol.iterator](): Iterator<SocketRecord> {
-    return this.run()
+    return this.run(null)
   }
 
   /** The same records for `for await`; receives stay synchronous (the kernel answers a dump at once). */
   async *[Symbol.asyncIterator](): AsyncIterator<SocketRecord> {
-    yield* this.run()
+    yield* this.run(null)
   }
 
-  private *run(): Generator<SocketRecord> {
+  /**
+   * The records, inet sockets as `view` re-pointed at each message
+   * ({@link InetMessageView}: valid until the next step of the iteration).
+   */
+  views(view: InetMessageView): Iterable<SocketRecord | InetMessageView> {
+    return { [Symbol.iterator]: () => this.run(view) }
+  }
+
+  private *run<V extends InetMessageView | null>(view: V): Generator<SocketRecord | NonNullable<V>> {
     if (this.started) throw new NetlinkError('dump', 16 /* EBUSY: a dump is iterated once */)
     this.started = true
     const sock = this.socket
@@ -121,7 +151,7 @@ export class Dump implements Iterable<SocketRecord>, AsyncIterable<SocketRecord>
       while (!this.reader.finished) {
         current = sock.receive()
         this.datagrams++
-        yield* this.reader.read(current)
+        yield* view ? this.reader.readViews(current, view) as Generator<SocketRecord | NonNullable<V>> : this.reader.read(current)
       }
     } finally {
       if (sent && !this.reader.finished && !(current && endsReply(current))) this.drain()

@@ -31,20 +31,36 @@ export function* splitMessages(datagram: Uint8Array): Generator<Message> {
   const view = new DataView(datagram.buffer, datagram.byteOffset, datagram.byteLength)
   let pos = 0
   while (pos < datagram.length) {
-    const left = datagram.length - pos
-    if (left < nlmsghdr.size) throw new DecodeError('nlmsghdr', pos, `needs ${nlmsghdr.size} bytes, ${left} left`)
-    const len = view.getUint32(pos, true)
-    if (len < nlmsghdr.size) throw new DecodeError('nlmsghdr', pos, `nlmsg_len ${len} is shorter than the header`)
-    if (len > left) throw new DecodeError('nlmsghdr', pos, `nlmsg_len ${len} runs past the end of the datagram (${left} bytes left)`)
-    yield {
-      type: view.getUint16(pos + 4, true),
-      flags: view.getUint16(pos + 6, true),
-      seq: view.getUint32(pos + 8, true),
-      pid: view.getUint32(pos + 12, true),
-      payload: datagram.subarray(pos + nlmsghdr.size, pos + len),
-      offset: pos,
-    }
+    const len = messageLength(view, pos)
+    yield messageAt(datagram, view, pos, len)
     pos += align(len)
+  }
+}
+
+/**
+ * `nlmsg_len` of the message at `pos`, checked against the datagram (`view`
+ * spans exactly the datagram): the framing step of {@link splitMessages}, for
+ * readers that walk messages without building {@link Message} objects.
+ * @throws DecodeError when the header is truncated, too short, or runs past the end
+ */
+export function messageLength(view: DataView, pos: number): number {
+  const left = view.byteLength - pos
+  if (left < nlmsghdr.size) throw new DecodeError('nlmsghdr', pos, `needs ${nlmsghdr.size} bytes, ${left} left`)
+  const len = view.getUint32(pos, true)
+  if (len < nlmsghdr.size) throw new DecodeError('nlmsghdr', pos, `nlmsg_len ${len} is shorter than the header`)
+  if (len > left) throw new DecodeError('nlmsghdr', pos, `nlmsg_len ${len} runs past the end of the datagram (${left} bytes left)`)
+  return len
+}
+
+/** The {@link Message} at `pos` whose length {@link messageLength} returned. */
+export function messageAt(datagram: Uint8Array, view: DataView, pos: number, len: number): Message {
+  return {
+    type: view.getUint16(pos + 4, true),
+    flags: view.getUint16(pos + 6, true),
+    seq: view.getUint32(pos + 8, true),
+    pid: view.getUint32(pos + 12, true),
+    payload: datagram.subarray(pos + nlmsghdr.size, pos + len),
+    offset: pos,
   }
 }
 

@@ -12,6 +12,7 @@ import { NETLINK_OPT, NETLINK_SOCK_DIAG, SO, SOCK, SOL_NETLINK, SOL_SOCKET, sock
 import { NetlinkError } from './errors.js'
 import type { NetlinkOperation } from './errors.js'
 import { MSG, errno, libc } from './libc.js'
+import { Prefetcher } from './prefetch.js'
 
 const EINTR = 4
 const EBADF = 9
@@ -23,6 +24,11 @@ export interface DiagSocketOptions {
   readonly rcvbuf?: number
   /** Initial receive buffer in bytes (default 64 KiB, minimum 32 KiB). */
   readonly bufferSize?: number
+  /**
+   * Start a reader thread ({@link Prefetcher}) once a dump has gone on for
+   * this many datagrams (default 32, about ten thousand sockets; 0: never).
+   */
+  readonly readAheadAfter?: number
   /** Ask for extended-ack TLVs (default true). */
   readonly extAck?: boolean
   /** Do not echo the request inside NLMSG_ERROR (default true). */
@@ -65,6 +71,7 @@ export class DiagSocket {
   private buf: Uint8Array
   private fdOrClosed: number
   private inUse = false
+  private readonly prefetch: Prefetcher | null
 
   /**
    * Wrap a bound sock_diag fd (see {@link createDiagFd}) and tune it.
@@ -73,6 +80,8 @@ export class DiagSocket {
   constructor(fd: number, opts: DiagSocketOptions = {}) {
     this.fdOrClosed = fd
     this.buf = new Uint8Array(Math.max(32 * 1024, opts.bufferSize ?? 64 * 1024))
+    const after = opts.readAheadAfter ?? 32
+    this.prefetch = after > 0 ? new Prefetcher(fd, after) : null
     try {
       const rcvbuf = opts.rcvbuf ?? 1 << 20
       if (rcvbuf > 0) this.setOption(SOL_SOCKET, SO.SO_RCVBUF, rcvbuf)
@@ -90,6 +99,11 @@ export class DiagSocket {
   /** Create, bind and tune a socket in the current network namespace. */
   static open(opts: DiagSocketOptions = {}): DiagSocket {
     return new DiagSocket(createDiagFd(), opts)
+  }
+
+  /** Datagrams the reader thread has delivered ({@link DiagSocketOptions.readAheadAfter}). */
+  get readAhead(): number {
+    return this.prefetch?.delivered ?? 0
   }
 
   /** The file descriptor (-1 once closed). */
@@ -114,7 +128,10 @@ export class DiagSocket {
     const c = libc()
     for (;;) {
       const n = c.sendto(this.live('send'), message, message.length, 0, null, 0)
-      if (n >= 0) return
+      if (n >= 0) {
+        this.prefetch?.sent()
+        return
+      }
       const e = errno()
       if (e !== EINTR) throw new NetlinkError('send', e)
     }
@@ -127,16 +144,26 @@ export class DiagSocket {
    * {@link NetlinkError} with operation `'recv'`.
    */
   receive(): Uint8Array {
-    return this.receiveWith(0)!
+    return this.prefetch?.next() ?? this.received(this.receiveWith(0)!)
   }
 
   /** Like {@link DiagSocket.receive} but returns null instead of blocking when nothing is queued. */
   tryReceive(): Uint8Array | null {
-    return this.receiveWith(MSG.MSG_DONTWAIT)
+    // The reader thread only reads while a reply is open: the kernel has its next datagram.
+    const ahead = this.prefetch?.next()
+    if (ahead) return ahead
+    const d = this.receiveWith(MSG.MSG_DONTWAIT)
+    return d === null ? null : this.received(d)
+  }
+
+  private received(d: Uint8Array): Uint8Array {
+    this.prefetch?.received(d)
+    return d
   }
 
   private receiveWith(flags: number): Uint8Array | null {
-    const size = this.recv(this.buf, flags | MSG.MSG_PEEK | MSG.MSG_TRUNC)
+    // A zero-length peek: the datagram's size without copying it twice.
+    const size = this.recv(this.buf, flags | MSG.MSG_PEEK | MSG.MSG_TRUNC, 0)
     if (size < 0) return null
     if (size > this.buf.length) this.buf = new Uint8Array((size + 4095) & ~4095)
     const n = this.recv(this.buf, flags)
@@ -157,15 +184,16 @@ export class DiagSocket {
 
   /** Close the fd; further use throws EBADF. Idempotent. */
   close(): void {
+    this.prefetch?.close()
     if (this.fdOrClosed >= 0) libc().close(this.fdOrClosed)
     this.fdOrClosed = -1
   }
 
   /** recv(2) retrying on EINTR; -1 for EAGAIN under MSG_DONTWAIT. */
-  private recv(buf: Uint8Array, flags: number): number {
+  private recv(buf: Uint8Array, flags: number, len = buf.length): number {
     const c = libc()
     for (;;) {
-      const n = c.recv(this.live(), buf, buf.length, flags)
+      const n = c.recv(this.live(), buf, len, flags)
       if (n >= 0) return n
       const e = errno()
       if (e === EAGAIN && flags & MSG.MSG_DONTWAIT) return -1

@@ -23,6 +23,7 @@ import { TABLE, hasFamily, tableBit } from '../compiler/select.js'
 import type { TableName } from '../compiler/select.js'
 import { NetlinkError, dump, errnoInfo, netnsPath, openDiag } from '../runtime/index.js'
 import type { DiagSocket, SocketRecord, SockDiagRequest } from '../runtime/index.js'
+import { InetMessageView } from '../runtime/inet-view.js'
 import { replayTcpFile } from './record-replay.js'
 
 /** Inputs of {@link runQuery} besides the plan. */
@@ -155,14 +156,24 @@ export class QueryRun implements Iterable<SocketRecord>, AsyncIterable<SocketRec
   constructor(private readonly plan: QueryPlan, private readonly opts: QueryOptions) {}
 
   [Symbol.iterator](): Iterator<SocketRecord> {
-    return this.run()
+    return this.run(null)
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<SocketRecord> {
-    yield* this.run()
+    yield* this.run(null)
   }
 
-  private *run(): Generator<SocketRecord> {
+  /**
+   * The same sockets, each inet one as one reused {@link InetMessageView}
+   * over the reply (valid until the next step; `view.record()` decodes it
+   * whole). For listings that print a few fields of millions of sockets.
+   * Iterate either this or the run itself, once.
+   */
+  views(): Iterable<SocketRecord | InetMessageView> {
+    return { [Symbol.iterator]: () => this.run(new InetMessageView()) }
+  }
+
+  private *run<V extends InetMessageView | null>(view: V): Generator<SocketRecord | NonNullable<V>> {
     if (this.started) throw new NetlinkError('dump', 16 /* EBUSY: a query is iterated once */)
     this.started = true
     const { plan, opts } = this
@@ -208,10 +219,14 @@ export class QueryRun implements Iterable<SocketRecord>, AsyncIterable<SocketRec
           try {
             this.requestsSent++
             sock ??= openDiag(opts.netns === undefined ? {} : { netns: opts.netns })
-            for (const rec of dump(sock, wire)) {
-              if (!this.keep(rec, tablesOfReq, residual, env)) continue
+            const d = dump(sock, wire)
+            if (view) view.protocol = wire.protocolAttr ?? wire.protocol
+            for (const rec of view ? d.views(view) : d) {
+              if (rec instanceof InetMessageView) {
+                if (!hasFamily(opts.families, rec.family) || (residual !== null && !evaluate(residual, rec.record(), env))) continue
+              } else if (!this.keep(rec, tablesOfReq, residual, env)) continue
               yielded++
-              yield rec
+              yield rec as SocketRecord | NonNullable<V>
             }
             succeeded.set(req.table, true)
           } catch (e) {

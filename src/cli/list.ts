@@ -11,6 +11,8 @@ import { EXIT } from './report.js'
 import { createJsonListing, jsonMode, jsonOptionError } from './json.js'
 import { columnVisibility, Renderer, COL } from './render.js'
 import { inetRow, type InetFormatOptions } from './format-inet.js'
+import { InetRowWriter } from './format-inet-bytes.js'
+import { InetMessageView } from '../../runtime/inet-view.js'
 import { unixRow } from './format-unix.js'
 import { packetRow } from './format-packet.js'
 import { netlinkRow } from './format-netlink.js'
@@ -32,7 +34,7 @@ import { readSummary, formatSummary } from '../summary.js'
 import { createProcessIndex } from '../procs.js'
 import { cgroupPathLookup, hostsReverseLookup } from '../reverse-lookup.js'
 import { runEvents } from './events.js'
-import { inetExtras, netlinkExtras, packetExtras, unixExtras, type InetExtrasOptions, type OtherExtrasOptions } from './format-extras.js'
+import { inetExtras, netlinkExtras, packetExtras, unixExtras, usersExtra, type InetExtrasOptions, type OtherExtrasOptions } from './format-extras.js'
 
 /** Where the command writes; the CLI passes process streams, tests collect strings. */
 export interface ListIo extends CommandIo {
@@ -244,8 +246,17 @@ export async function runList(argv: readonly string[], io: ListIo): Promise<numb
   })
   // The renderer's end() prints the header: JSON output ends its own way.
   const finish = (): void => { if (json) json.end(); else renderer.end() }
+  // A plain inet listing reads the few fields it prints straight from the replies (format-inet-bytes.ts).
+  const plain = json === null && !flags.kill && target === 'diag' && !inetOpts.resolveHosts &&
+    !inet.showOptions && !inet.showDetails && !inet.showTos && !inet.showCgroup && !inet.showInetSockopt && !inet.showMem && !inet.showTcpInfo
+  const writer = plain ? new InetRowWriter(renderer, inetOpts) : null
   try {
-    for (const rec of records) {
+    for (const rec of writer ? run.views() : records) {
+      if (rec instanceof InetMessageView) {
+        const users = procs ? procs.lookup(rec.inode) : undefined
+        writer!.write(rec, INET_PROTOCOL[run.current?.table ?? 'tcp'] ?? IPPROTO.IPPROTO_TCP, users ? usersExtra(users) : '')
+        continue
+      }
       if (json) {
         json.record(rec, INET_PROTOCOL[run.current?.table ?? 'tcp'] ?? IPPROTO.IPPROTO_TCP)
         continue

@@ -154,6 +154,23 @@ export class TokenChunks {
     return stored
   }
 
+  /**
+   * A whole token at once: {@link TokenChunks.write} then
+   * {@link TokenChunks.flush}, with the common case (a short token that fits
+   * the current chunk) done in a few steps. Returns the stored length.
+   */
+  token(len: number): number {
+    if (this.curLen === 0 && this.chunks !== 0 && len <= MAX_TOKEN && len < this.cap - this.end) {
+      const end = this.end + len
+      if (this.cap - end - (len & 1) < LEN_FIELD) this.open()
+      else this.end = end + (len & 1) + LEN_FIELD
+      return len
+    }
+    const stored = this.write(len)
+    this.flush()
+    return stored
+  }
+
   /** Complete the current token (`field_flush`). */
   flush(): void {
     if (this.chunks === 0) this.open()
@@ -182,7 +199,7 @@ export class TokenChunks {
  * each to the rightmost columns of the line.
  * @param maxLen per column; disabled columns must be 0 and flagged in `enabled`
  */
-export function columnWidths(maxLen: readonly number[], enabled: readonly boolean[], screenWidth?: number): number[] {
+export function columnWidths(maxLen: ArrayLike<number>, enabled: readonly boolean[], screenWidth?: number): number[] {
   const screen = screenWidth !== undefined && screenWidth > 0 ? screenWidth : Infinity
   const width = new Array<number>(COLUMN_COUNT).fill(0)
   let first = true
@@ -252,6 +269,31 @@ function pad(out: Buffer, o: number, n: number): number {
   return o + n
 }
 
+/** Delimiter length and right alignment per column, as numbers for the render loop. */
+const DELIM = Int8Array.from(COLUMNS, (c) => c.delim.length)
+const RIGHT = Int8Array.from(COLUMNS, (c) => (c.right ? 1 : 0))
+
+/**
+ * Where the render loop goes after a token of each column: the next enabled
+ * column, wrapping after Process (or after the last column) with a newline.
+ */
+function columnSteps(enabled: readonly boolean[]): { next: Int8Array, newlines: Int8Array } {
+  const next = new Int8Array(COLUMN_COUNT)
+  const newlines = new Int8Array(COLUMN_COUNT)
+  if (!enabled.some((on, c) => on && c <= COL.PROC)) return { next, newlines: newlines.fill(1) }
+  for (let from = 0; from < COLUMN_COUNT; from++) {
+    let f = from
+    do {
+      if (f >= COL.PROC) {
+        newlines[from]!++
+        f = 0
+      } else f++
+    } while (!enabled[f])
+    next[from] = f
+  }
+  return { next, newlines }
+}
+
 /**
  * The streaming renderer. Call {@link Renderer.row} per socket and
  * {@link Renderer.end} once; for `-E` call {@link Renderer.flush} after each
@@ -266,7 +308,7 @@ export class Renderer {
   private readonly enabled: readonly boolean[]
   /** Enabled columns up to Process, in order: a row's tokens. */
   private readonly cols: readonly number[]
-  private readonly maxLen = new Array<number>(COLUMN_COUNT).fill(0)
+  private readonly maxLen = new Int32Array(COLUMN_COUNT)
   /** Token bytes of the current batch, `cols.length` tokens per row (the empty EXT token is implicit). */
   private tok: Buffer = Buffer.allocUnsafe(1 << 16)
   private tokEnd = 0
@@ -281,11 +323,14 @@ export class Renderer {
   private out: Buffer
   private outLen = 0
   private readonly extEnabled: boolean
+  /** Per column: the column of the next token, and the newlines printed before it. */
+  private readonly steps: { readonly next: Int8Array, readonly newlines: Int8Array }
 
   constructor(private readonly options: RenderOptions) {
     this.enabled = options.enabled
     this.cols = [...Array(COL.PROC + 1).keys()].filter((c) => options.enabled[c])
     this.extEnabled = options.enabled[COL.EXT] ?? false
+    this.steps = columnSteps(options.enabled)
     this.buffer = new TokenChunks(options.chunkBytes)
     this.maxChunks = options.maxChunks ?? BUF_CHUNKS_MAX
     this.writeBytes = options.writeBytes ?? 65536
@@ -300,23 +345,36 @@ export class Renderer {
   /** Store a token's bytes (its first `stored` chars: binary strings, one byte each); returns its length. */
   private push(c: number, text: string, complete: boolean): number {
     const len = this.buffer.write(text.length)
-    let end = this.tokEnd
-    if (end + len > this.tok.length) {
-      const grown = Buffer.allocUnsafe(Math.max(this.tok.length * 2, end + len))
-      this.tok.copy(grown, 0, 0, end)
-      this.tok = grown
-    }
+    let end = this.room(len)
     const tok = this.tok
     if (len < SHORT_TOKEN) {
       // A Uint8Array store keeps the low byte, as latin1 encoding does.
       for (let k = 0; k < len; k++) tok[end++] = text.charCodeAt(k)
     } else end += tok.write(text, end, len, 'latin1')
     this.tokEnd = end
-    if (this.count === this.lens.length) {
-      const grown = new Int32Array(this.lens.length * 2)
-      grown.set(this.lens)
-      this.lens = grown
+    return this.stored(c, len, complete)
+  }
+
+  /** Grow the token buffer for `len` more bytes; returns where they go. */
+  private room(len: number): number {
+    const end = this.tokEnd
+    if (end + len > this.tok.length) {
+      const grown = Buffer.allocUnsafe(Math.max(this.tok.length * 2, end + len))
+      this.tok.copy(grown, 0, 0, end)
+      this.tok = grown
     }
+    return end
+  }
+
+  private growLens(): void {
+    const grown = new Int32Array(this.lens.length * 2)
+    grown.set(this.lens)
+    this.lens = grown
+  }
+
+  /** Book a stored token of `len` bytes: its length, and its width when `complete`. */
+  private stored(c: number, len: number, complete: boolean): number {
+    if (this.count === this.lens.length) this.growLens()
     this.lens[this.count++] = len
     if (complete) {
       if (len > this.maxLen[c]!) this.maxLen[c] = len
@@ -334,6 +392,40 @@ export class Renderer {
       if (c === COL.PROC) this.pending = this.push(c, tokens[c] ?? '', false)
       else this.push(c, tokens[c] ?? '', true)
     }
+  }
+
+  /**
+   * {@link Renderer.row} with byte tokens, for the hot path: `beginRow()`,
+   * then `cell(c, …)` for every column from NETID to RSERV in order (the
+   * disabled ones are skipped here), then `endRow(process)`. Same output as
+   * `row()` with the same tokens as binary strings.
+   */
+  beginRow(): void {
+    this.startRow()
+  }
+
+  /** One token of the row begun with {@link Renderer.beginRow}. */
+  cell(c: number, src: Uint8Array): void {
+    if (!this.enabled[c]) return
+    const len = this.buffer.token(src.length)
+    let end = this.tokEnd
+    if (end + len > this.tok.length) end = this.room(len)
+    const tok = this.tok
+    if (len < SHORT_TOKEN) {
+      for (let k = 0; k < len; k++) tok[end++] = src[k]!
+    } else {
+      tok.set(len === src.length ? src : src.subarray(0, len), end)
+      end += len
+    }
+    this.tokEnd = end
+    if (this.count === this.lens.length) this.growLens()
+    this.lens[this.count++] = len
+    if (len > this.maxLen[c]!) this.maxLen[c] = len
+  }
+
+  /** The row's Process token (counted when the next row starts, as in {@link Renderer.row}). */
+  endRow(process = ''): void {
+    if (this.enabled[COL.PROC]) this.pending = this.push(COL.PROC, process, false)
   }
 
   /** ss's `field_set(COL_NETID)` at the start of a row: complete the previous row, maybe render. */
@@ -395,29 +487,36 @@ export class Renderer {
   private render(): void {
     const count = this.count
     if (count === 0) return
-    const width = columnWidths(this.maxLen, this.enabled, this.options.screenWidth)
+    const width = Int32Array.from(columnWidths(this.maxLen, this.enabled, this.options.screenWidth))
     // ss starts at the first column with a non-zero width (not the first enabled one).
     let f = 0
     while (f < COLUMN_COUNT && width[f] === 0) f++
     if (f === COLUMN_COUNT) f = this.cols[0] ?? 0
     const tok = this.tok
     const lens = this.lens
+    const { next, newlines } = this.steps
+    const writeBytes = this.writeBytes
+    let out = this.out
+    let o = this.outLen
     let at = 0
     let started = false
     for (let i = 0; i < count; i++) {
       const len = lens[i]!
-      const col = COLUMNS[f]!
       const w = width[f]!
-      const delim = started ? col.delim.length : 0
-      // At most: delimiter, padding up to the width, the token, a newline.
-      this.reserve(delim + w + len + 1)
-      const out = this.out
-      let o = this.outLen
+      const right = RIGHT[f] === 1
+      const delim = started ? DELIM[f]! : 0
+      // At most: delimiter, padding up to the width, the token, the newlines.
+      const most = delim + w + len + 2
+      if (o + most > out.length) {
+        this.outLen = o
+        this.reserve(most)
+        out = this.out
+        o = this.outLen
+      }
       // Delimiters are empty or one space.
       if (delim > 0) out[o++] = SPACE
       let printed = delim
-      started = true
-      if (w > 0 && col.right) {
+      if (w > 0 && right) {
         const s = w - len - printed
         if (s > 0) {
           o = pad(out, o, s)
@@ -429,18 +528,19 @@ export class Renderer {
       } else o += tok.copy(out, o, at, at + len)
       at += len
       printed += len
-      if (w > 0 && !col.right && w - printed > 0) o = pad(out, o, w - printed)
-      // Next enabled column; the EXT token of 6.1 is always empty and prints nothing.
-      do {
-        if (f >= COL.PROC) {
-          out[o++] = NEWLINE
-          f = 0
-          started = false
-        } else f++
-      } while (!this.enabled[f])
-      this.outLen = o
-      if (o >= this.writeBytes) this.drain()
+      if (w > 0 && !right && w - printed > 0) o = pad(out, o, w - printed)
+      // Next enabled column, after a newline when the row ends (the EXT token of 6.1 is always empty and prints nothing).
+      const nl = newlines[f]!
+      started = nl === 0
+      for (let k = 0; k < nl; k++) out[o++] = NEWLINE
+      f = next[f]!
+      if (o >= writeBytes) {
+        this.outLen = o
+        this.drain()
+        o = 0
+      }
     }
+    this.outLen = o
     if (started) {
       this.reserve(1)
       this.out[this.outLen++] = NEWLINE

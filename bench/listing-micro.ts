@@ -1,0 +1,76 @@
+/**
+ * Micro-benchmark of a plain listing's user-space path without the kernel:
+ * captures the datagrams of one TCP dump (both families) in the current
+ * namespace, then runs them again and again through what `ssx -tan` does
+ * with them (reply framing, {@link InetMessageView}, {@link InetRowWriter},
+ * {@link Renderer}) into a sink that keeps nothing, and reports the CPU time per
+ * socket (steadier than wall time on a shared machine). Used to measure hot-path changes before they stay.
+ *
+ *   npx esbuild bench/listing-micro.ts --bundle --platform=node --format=esm \
+ *     --external:koffi --outfile=node_modules/.cache/ssx-bench/listing-micro.mjs
+ *   ip netns exec NS node node_modules/.cache/ssx-bench/listing-micro.mjs [--rounds 10]
+ */
+import { DiagSocket, createDiagFd } from '../runtime/netlink.js'
+import { ReplyReader } from '../runtime/dump.js'
+import { encodeRequest } from '../runtime/requests.js'
+import { splitMessages } from '../runtime/message.js'
+import { InetMessageView } from '../runtime/inet-view.js'
+import { Renderer, columnVisibility } from '../src/cli/render.js'
+import { InetRowWriter } from '../src/cli/format-inet-bytes.js'
+import { lazyProtocols, lazyServices } from '../src/services.js'
+
+const endsReply = (d: Uint8Array): boolean => [...splitMessages(d)].some((m) => m.type === 3 || m.type === 2)
+const arg = (name: string, dflt: number): number => {
+  const i = process.argv.indexOf(name)
+  return i === -1 ? dflt : Number(process.argv[i + 1])
+}
+const rounds = arg('--rounds', 10)
+
+const sock = new DiagSocket(createDiagFd())
+const datagrams: Uint8Array[][] = []
+for (const family of [2, 10]) {
+  const got: Uint8Array[] = []
+  sock.send(encodeRequest({ kind: 'inet', family, protocol: 6, states: 0xfff, ext: 0, bytecode: null }))
+  for (;;) {
+    const d = sock.receive().slice()
+    got.push(d)
+    if (endsReply(d)) break
+  }
+  datagrams.push(got)
+}
+sock.close()
+
+let sockets = 0
+let bytes = 0
+const times: number[] = []
+for (let r = 0; r < rounds; r++) {
+  const c0 = process.cpuUsage()
+  let out = 0
+  const renderer = new Renderer({
+    enabled: columnVisibility({ tables: 1, states: 0xfff }),
+    header: true,
+    write: (chunk) => { out += chunk.length },
+  })
+  const writer = new InetRowWriter(renderer, {
+    numeric: true, localPortRange: [32768, 60999], services: lazyServices(), protocols: lazyProtocols(), ifname: () => undefined,
+  })
+  const view = new InetMessageView()
+  let n = 0
+  for (const group of datagrams) {
+    const reader = new ReplyReader('inet', 6)
+    for (const d of group) {
+      for (const v of reader.readViews(d, view)) {
+        writer.write(v as InetMessageView, 6)
+        n++
+      }
+    }
+  }
+  renderer.end()
+  const c = process.cpuUsage(c0)
+  times.push((c.user + c.system) / 1e3)
+  sockets = n
+  bytes = out
+}
+times.sort((a, b) => a - b)
+const med = times[times.length >> 1]!
+console.log(`${sockets} sockets, ${bytes} bytes out: median ${med.toFixed(1)} ms CPU per pass, ${(med * 1e6 / sockets).toFixed(0)} ns per socket (min ${times[0]!.toFixed(1)} ms)`)

@@ -1,0 +1,99 @@
+/**
+ * The inet row of {@link inetRow}, written as bytes straight from the reply
+ * ({@link InetMessageView}) into the {@link Renderer}: the hot path of a
+ * plain listing (`ssx -tan`, `-uan`, `-tanp`) at millions of sockets.
+ *
+ * Every token is the same text {@link inetRow} makes (the property test in
+ * test/cli/format-inet-bytes.test.ts compares them on arbitrary messages);
+ * what differs is that the texts are made once and kept as bytes: IPv4
+ * addresses by value, ports, queue sizes, states. A busy server has far
+ * fewer distinct addresses than sockets; the address cache is bounded.
+ */
+import type { InetMessageView } from '../../runtime/inet-view.js'
+import { COL, type Renderer } from './render.js'
+import { inetAddrText, inetNetid, portText, queueText, stateName, type InetFormatOptions } from './format-inet.js'
+
+const AF_INET = 2
+/** Entries of the IPv4 address cache before it starts over (a few MiB at most). */
+const MAX_CACHED_ADDRS = 1 << 16
+/** Queue sizes below this are cached (most sockets have empty queues). */
+const CACHED_QUEUES = 4096
+
+const latin1 = (s: string): Uint8Array => Buffer.from(s, 'latin1')
+
+/** Writes inet rows from reply messages; one per listing (its caches follow the listing's options). */
+export class InetRowWriter {
+  private readonly netid = new Map<number, Uint8Array>()
+  private readonly states: Uint8Array[] = []
+  private readonly queues: (Uint8Array | undefined)[] = new Array(CACHED_QUEUES)
+  /** Port text by protocol, then port. */
+  private readonly ports = new Map<number, (Uint8Array | undefined)[]>()
+  /** `a.b.c.d:` by address; local addresses with a device suffix are not cached. */
+  private readonly v4 = new Map<number, Uint8Array>()
+  private readonly addr16 = new Uint8Array(16)
+
+  constructor(private readonly renderer: Renderer, private readonly opts: InetFormatOptions) {
+    if (opts.resolveHosts) throw new TypeError('InetRowWriter prints numeric addresses; use inetRow with -r')
+  }
+
+  /**
+   * One socket's row.
+   * @param ipproto the protocol of the table the socket was dumped from
+   * @param process the Process column (extras), empty for a plain listing
+   */
+  write(v: InetMessageView, ipproto: number, process = ''): void {
+    const r = this.renderer
+    r.beginRow()
+    r.cell(COL.NETID, this.netidBytes(ipproto))
+    r.cell(COL.STATE, this.stateBytes(v.state))
+    r.cell(COL.RECVQ, this.queueBytes(v.rqueue))
+    r.cell(COL.SENDQ, this.queueBytes(v.wqueue))
+    const ifindex = v.ifindex
+    r.cell(COL.ADDR, this.addrBytes(v, v.localAt, ifindex))
+    r.cell(COL.SERV, this.portBytes(v.localPort, ipproto))
+    r.cell(COL.RADDR, this.addrBytes(v, v.remoteAt, 0))
+    r.cell(COL.RSERV, this.portBytes(v.remotePort, ipproto))
+    r.endRow(process)
+  }
+
+  private netidBytes(ipproto: number): Uint8Array {
+    let b = this.netid.get(ipproto)
+    if (b === undefined) this.netid.set(ipproto, b = latin1(inetNetid(ipproto)))
+    return b
+  }
+
+  private stateBytes(state: number): Uint8Array {
+    return this.states[state] ??= latin1(stateName(state))
+  }
+
+  private queueBytes(n: number): Uint8Array {
+    if (n < CACHED_QUEUES) return this.queues[n] ??= latin1(queueText(n))
+    return latin1(queueText(n))
+  }
+
+  private portBytes(port: number, ipproto: number): Uint8Array {
+    let byPort = this.ports.get(ipproto)
+    if (byPort === undefined) this.ports.set(ipproto, byPort = new Array(65536))
+    return byPort[port] ??= latin1(portText(port, ipproto, this.opts))
+  }
+
+  /** The address token (`addr[%dev]:`) at offset `at` of the view's bytes. */
+  private addrBytes(v: InetMessageView, at: number, ifindex: number): Uint8Array {
+    if (v.family === AF_INET && ifindex === 0) {
+      const key = v.v4(at)
+      let b = this.v4.get(key)
+      if (b === undefined) {
+        if (this.v4.size >= MAX_CACHED_ADDRS) this.v4.clear()
+        const x = v.bytes
+        this.v4.set(key, b = latin1(`${x[at]}.${x[at + 1]}.${x[at + 2]}.${x[at + 3]}:`))
+      }
+      return b
+    }
+    const family = v.family
+    const addr = family === AF_INET ? this.addr16.subarray(0, 4) : this.addr16
+    addr.set(v.bytes.subarray(at, at + addr.length))
+    let text = inetAddrText(family, addr, family !== AF_INET && v.v6only, this.opts)
+    if (ifindex !== 0) text += `%${this.opts.ifname(ifindex) ?? `if${ifindex}`}`
+    return latin1(text + ':')
+  }
+}

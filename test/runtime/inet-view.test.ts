@@ -1,0 +1,107 @@
+// The in-place reader of inet_diag replies (runtime/inet-view.ts) agrees
+// with the record decoder on arbitrary messages, and a reply read through
+// views yields the same sockets as one read into records (STYLE: a fast path
+// is property-tested against the table codec).
+import t from 'tap'
+import fc from 'fast-check'
+import { InetMessageView } from '../../runtime/inet-view.js'
+import { decodeInet } from '../../runtime/decode-inet.js'
+import { ReplyReader } from '../../runtime/dump.js'
+import { DecodeError } from '../../runtime/errors.js'
+import { INET_DIAG, inet_diag_msg } from '../../uapi/inet-diag.js'
+import { SS_SEQ } from '../../runtime/message.js'
+
+/** An inet_diag payload: the struct, then some attributes (SKV6ONLY among them, sometimes malformed). */
+const payload = fc.record({
+  head: fc.uint8Array({ minLength: inet_diag_msg.size, maxLength: inet_diag_msg.size }),
+  family: fc.constantFrom(2, 10, 0, 44),
+  attrs: fc.array(fc.record({
+    type: fc.constantFrom(INET_DIAG.INET_DIAG_SKV6ONLY, INET_DIAG.INET_DIAG_SHUTDOWN, INET_DIAG.INET_DIAG_MARK, 30),
+    body: fc.uint8Array({ minLength: 0, maxLength: 6 }),
+  }), { maxLength: 4 }),
+}).map(({ head, family, attrs }) => {
+  const parts: number[] = [...head]
+  parts[0] = family
+  for (const a of attrs) {
+    const len = 4 + a.body.length
+    parts.push(len & 0xff, len >> 8, a.type & 0xff, a.type >> 8, ...a.body)
+    while (parts.length % 4) parts.push(0)
+  }
+  return Uint8Array.from(parts)
+})
+
+t.test('every getter = decodeInet on the same bytes', async (t) => {
+  const v = new InetMessageView()
+  fc.assert(fc.property(payload, fc.nat(8), (p, pad) => {
+    // The message sits inside a larger datagram, as it does in a reply.
+    const d = new Uint8Array(pad + p.length + 3)
+    d.set(p, pad)
+    v.bind(d, pad, pad + p.length)
+    let r
+    try {
+      r = decodeInet(p)
+    } catch (e) {
+      // Malformed attributes: the record decoder reports them; so does view.record().
+      if (!(e instanceof DecodeError)) throw e
+      t.throws(() => v.record(), DecodeError)
+      return true
+    }
+    const n = r.family === 2 ? 4 : 16
+    return v.family === r.family && v.state === r.state && v.localPort === r.localPort && v.remotePort === r.remotePort &&
+      v.ifindex === r.ifindex && v.rqueue === r.rqueue && v.wqueue === r.wqueue && v.uid === r.uid && v.inode === r.inode &&
+      v.v6only === (r.v6only ?? false) &&
+      d.subarray(v.localAt, v.localAt + n).every((b, i) => b === r.localAddr[i]) &&
+      d.subarray(v.remoteAt, v.remoteAt + n).every((b, i) => b === r.remoteAddr[i]) &&
+      (n !== 4 || (v.v4(v.localAt) === new DataView(r.localAddr.buffer, r.localAddr.byteOffset).getUint32(0, false)))
+  }), { numRuns: 2000 })
+  t.pass('2000 random messages agree')
+})
+
+t.test('a malformed attribute list: the view reads the head, record() reports the error', async (t) => {
+  // 72-byte head, then an attribute whose length runs past the end.
+  const p = new Uint8Array(inet_diag_msg.size + 4)
+  p[0] = 10
+  p[inet_diag_msg.size] = 40
+  p[inet_diag_msg.size + 2] = INET_DIAG.INET_DIAG_SKV6ONLY
+  const v = new InetMessageView().bind(p, 0, p.length)
+  t.equal(v.family, 10)
+  t.equal(v.v6only, false, 'absent as far as the view can tell')
+  t.throws(() => v.record(), DecodeError)
+  t.throws(() => new InetMessageView().bind(p, 0, 71), DecodeError, 'shorter than inet_diag_msg')
+})
+
+t.test('readViews yields the sockets read yields, in order', async (t) => {
+  fc.assert(fc.property(fc.array(payload, { minLength: 0, maxLength: 12 }), (payloads) => {
+    // One datagram: the messages, then NLMSG_DONE.
+    const msgs = payloads.map((p) => frame(20, p))
+    msgs.push(frame(3, new Uint8Array(4)))
+    const d = Uint8Array.from(msgs.flatMap((m) => [...m]))
+    const outcome = (f: () => unknown[]): string => {
+      try {
+        return JSON.stringify(f(), big)
+      } catch (e) {
+        if (e instanceof DecodeError) return `DecodeError at ${e.offset}`
+        throw e
+      }
+    }
+    const view = new InetMessageView()
+    return outcome(() => [...new ReplyReader('inet', 6).read(d)]) ===
+      // A view is valid until the next step: decode each one before moving on.
+      outcome(() => Array.from(new ReplyReader('inet', 6).readViews(d, view), (x) => (x instanceof InetMessageView ? x.record() : x)))
+  }), { numRuns: 300 })
+})
+
+function frame(type: number, p: Uint8Array): Uint8Array {
+  const len = 16 + p.length
+  const m = new Uint8Array((len + 3) & ~3)
+  const dv = new DataView(m.buffer)
+  dv.setUint32(0, len, true)
+  dv.setUint16(4, type, true)
+  dv.setUint32(8, SS_SEQ, true)
+  m.set(p, 16)
+  return m
+}
+
+function big(_: string, v: unknown): unknown {
+  return typeof v === 'bigint' ? v.toString() : v instanceof Uint8Array ? [...v] : v
+}
