@@ -76,7 +76,7 @@ function log(msg) {
 async function main() {
   if (process.getuid?.() !== 0) throw new Error('needs root (it creates network namespaces)')
   if (opts.build) {
-    log('building dist/ssx.mjs')
+    log('building dist/')
     execFileSync(process.execPath, ['build.mjs'], { cwd: ROOT, stdio: 'inherit' })
   }
   const measureBin = join(tmp, 'measure')

@@ -200,6 +200,21 @@ export function formatG(x: number, precision = 6): string {
   return strip(x.toFixed(p - 1 - exp))
 }
 
+/** `%g` of microseconds as milliseconds, made once per value below this. */
+const MS_CACHED = 1 << 17
+const msCache: (string | undefined)[] = new Array(MS_CACHED)
+
+/**
+ * `formatG(us / 1000)`: the `-i` line's times. A busy server's sockets share
+ * few distinct values (loopback rtts of a few µs, rto 204 ms…), and `%g` was
+ * the largest single cost of `ssx -tain` (profile at 250k sockets), so the
+ * texts of whole microsecond counts are kept.
+ */
+export function msG(us: number): string {
+  if (us >= 0 && us < MS_CACHED && Number.isInteger(us)) return msCache[us] ??= formatG(us / 1000)
+  return formatG(us / 1000)
+}
+
 /** Trailing zeros of a fraction and a bare point removed (`%g` without `#`). */
 function stripFraction(s: string): string {
   if (!s.includes('.')) return s
@@ -318,11 +333,11 @@ export function tcpInfoExtra(x: TcpInfoExtraInput, showOptions: boolean, numeric
   if (x.congestion) s += ` ${x.congestion}`
   if (opts & TCPI_OPT.WSCALE) s += ` wscale:${i.sndWscale ?? 0},${i.rcvWscale ?? 0}`
   const rto = n(i.rto) / 1000
-  if (rto && rto !== 3000) s += ` rto:${formatG(rto)}`
+  if (rto && rto !== 3000) s += ` rto:${msG(n(i.rto))}`
   if (i.backoff) s += ` backoff:${i.backoff}`
   const rtt = n(i.rtt) / 1000
-  if (rtt) s += ` rtt:${formatG(rtt)}/${formatG(n(i.rttvar) / 1000)}`
-  if (i.ato) s += ` ato:${formatG(i.ato / 1000)}`
+  if (rtt) s += ` rtt:${msG(n(i.rtt))}/${msG(n(i.rttvar))}`
+  if (i.ato) s += ` ato:${msG(i.ato)}`
   if (i.sndMss) s += ` mss:${i.sndMss | 0}`
   if (i.pmtu) s += ` pmtu:${i.pmtu >>> 0}`
   if (i.rcvMss) s += ` rcvmss:${i.rcvMss | 0}`
@@ -344,7 +359,7 @@ export function tcpInfoExtra(x: TcpInfoExtraInput, showOptions: boolean, numeric
   }
   if (x.bbr) {
     const b = x.bbr
-    s += ` bbr:(bw:${bwText(n(b.bw) * 8, numeric)}bps,mrtt:${formatG(b.minRtt / 1000)}`
+    s += ` bbr:(bw:${bwText(n(b.bw) * 8, numeric)}bps,mrtt:${msG(b.minRtt)}`
     if (b.pacingGain) s += `,pacing_gain:${formatG(b.pacingGain / 256)}`
     if (b.cwndGain) s += `,cwnd_gain:${formatG(b.cwndGain / 256)}`
     s += ')'
@@ -379,12 +394,12 @@ export function tcpInfoExtra(x: TcpInfoExtraInput, showOptions: boolean, numeric
   if (i.fackets) s += ` fackets:${i.fackets}`
   if (i.reordering !== undefined && i.reordering !== 3) s += ` reordering:${i.reordering | 0}`
   if (i.reordSeen) s += ` reord_seen:${i.reordSeen | 0}`
-  if (i.rcvRtt) s += ` rcv_rtt:${formatG(i.rcvRtt / 1000)}`
+  if (i.rcvRtt) s += ` rcv_rtt:${msG(i.rcvRtt)}`
   if (i.rcvSpace) s += ` rcv_space:${i.rcvSpace | 0}`
   if (i.rcvSsthresh) s += ` rcv_ssthresh:${i.rcvSsthresh >>> 0}`
   if (i.notsentBytes) s += ` notsent:${i.notsentBytes}`
   // ~0U: no RTT sample yet (e.g. a listener announced by -E); ss 6.1 prints nothing then.
-  if (i.minRtt && i.minRtt !== 0xffffffff) s += ` minrtt:${formatG(i.minRtt / 1000)}`
+  if (i.minRtt && i.minRtt !== 0xffffffff) s += ` minrtt:${msG(i.minRtt)}`
   if (i.rcvOoopack) s += ` rcv_ooopack:${i.rcvOoopack}`
   if (i.sndWnd) s += ` snd_wnd:${i.sndWnd}`
   return s

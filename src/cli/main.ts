@@ -3,13 +3,21 @@
  * own command line. The only module that touches process and stdout.
  */
 import { readFileSync } from 'node:fs'
+import { isatty } from 'node:tty'
 import { runCompile, type CommandResult } from './compile.js'
 import { runDisasm } from './disasm-cmd.js'
 import { runExplain } from './explain.js'
 import { runList } from './list.js'
+import { EXIT_SIGPIPE, StdoutClosed, createStdout, type Stdout } from './stdout.js'
+
+/** Standard output (src/cli/stdout.ts); made on first use. */
+let out: Stdout | undefined
+const writeOut = (s: string, encoding: 'latin1' | 'utf8' = 'latin1'): void => (out ??= createStdout()).write(s, encoding)
+/** Is stdout a terminal? Asked of fd 1: `process.stdout` costs start-up time and is not needed otherwise. */
+const stdoutTty = (): boolean => isatty(1)
 
 function emit(r: CommandResult): number {
-  if (r.stdout) process.stdout.write(r.stdout)
+  if (r.stdout) writeOut(r.stdout, 'utf8')
   if (r.stderr) process.stderr.write(r.stderr)
   return r.exitCode
 }
@@ -25,16 +33,18 @@ export async function main(argv: readonly string[]): Promise<number> {
       case 'disasm':
         return emit(runDisasm(argv.slice(1), readStdin))
       case 'explain':
-        return emit(await runExplain(argv.slice(1), { stdin: readStdin, tty: process.stdout.isTTY === true && !process.env['NO_COLOR'] }))
+        return emit(await runExplain(argv.slice(1), { stdin: readStdin, tty: stdoutTty() && !process.env['NO_COLOR'] }))
       default:
         return await runList(argv, {
           stdin: readStdin,
-          write: (s) => { process.stdout.write(s, 'latin1') },
+          write: (s) => writeOut(s),
           writeErr: (s) => { process.stderr.write(s) },
-          ...(process.stdout.isTTY && process.stdout.columns > 0 ? { screenWidth: process.stdout.columns } : {}),
+          ...(stdoutTty() && process.stdout.columns > 0 ? { screenWidth: process.stdout.columns } : {}),
         })
     }
   } catch (e) {
+    // The reader of our output went away: ss dies of SIGPIPE there, silently.
+    if (e instanceof StdoutClosed) return EXIT_SIGPIPE
     // Typed errors are rendered by the commands; anything else is a bug. Say so, without a stack trace
     // unless asked for.
     process.stderr.write(`ssx: internal error: ${e instanceof Error ? e.message : String(e)}\n`)

@@ -4,7 +4,7 @@
 // digit, huge and tiny numbers, precisions 0–8.
 import t from 'tap'
 import fc from 'fast-check'
-import { formatG } from '../../src/cli/format-extras.js'
+import { formatG, msG } from '../../src/cli/format-extras.js'
 
 function reference(x: number, precision = 6): string {
   if (x === 0) return '0'
@@ -32,3 +32,11 @@ const cases: [number, number, string][] = [
   [0.042, 6, '0.042'], [9.9999996, 6, '10'], [0.00009999996, 6, '0.0001'], [999999.6, 6, '1e+06'], [123.0, 3, '123'], [1.5, 0, '2'],
 ]
 for (const [x, p, want] of cases) t.equal(formatG(x, p), want, `${x} %.${p}g`)
+
+t.test('msG(us) = formatG(us / 1000), cached or not', async (t) => {
+  fc.assert(fc.property(fc.oneof(fc.nat(1 << 17), fc.nat(), fc.double({ min: 0, max: 1e9, noNaN: true }), fc.integer({ min: -5, max: -1 })), (us) => {
+    // Twice: the second answer comes from the cache.
+    return msG(us) === formatG(us / 1000) && msG(us) === formatG(us / 1000)
+  }), { numRuns: 5000 })
+  t.pass('5000 values')
+})

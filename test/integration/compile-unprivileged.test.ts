@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url'
 const root = fileURLToPath(new URL('../..', import.meta.url))
 const ssx = `${root}bin/ssx.js`
 const isRoot = process.getuid?.() === 0
-const built = existsSync(`${root}dist/ssx.mjs`)
+const built = existsSync(`${root}dist/ssx.cjs`)
 
 const cases = [
   ['-t', 'sport = :22 or dport = :443'],

@@ -162,7 +162,7 @@ function runCmd(cmd: string, args: readonly string[]): Promise<Run> {
   })
 }
 
-/** Newest mtime of the sources bundled into dist/ssx.mjs. */
+/** Newest mtime of the sources bundled into dist/ssx.cjs. */
 async function newestSource(): Promise<number> {
   let newest = 0
   const walk = async (dir: string): Promise<void> => {
@@ -177,7 +177,7 @@ async function newestSource(): Promise<number> {
 }
 
 async function ensureBuilt(): Promise<void> {
-  const built = await stat(join(ROOT, 'dist/ssx.mjs')).then((s) => s.mtimeMs, () => 0)
+  const built = await stat(join(ROOT, 'dist/ssx.cjs')).then((s) => s.mtimeMs, () => 0)
   if (built >= await newestSource()) return
   const r = await runCmd(process.execPath, ['build.mjs'])
   if (r.code !== 0) throw new Error(`node build.mjs failed (${r.code}): ${r.stderr}`)
