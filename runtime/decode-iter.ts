@@ -4,8 +4,8 @@
  * {@link InetRecord}s the netlink runtime yields, so listing, formatting and
  * the evaluator cannot tell which target produced them.
  *
- * Fields inet_diag has and the iterator does not read (timer, expires,
- * `idiag_retrans`) are 0; `tcpInfo` carries the members the program read,
+ * The timer fields (timer, expires, `idiag_retrans`) are 0 unless the
+ * program read them (iter/tcp with timers) and the kernel's HZ is given; `tcpInfo` carries the members the program read,
  * for full TCP sockets only (as INET_DIAG_INFO is sent for those only);
  * `shutdown` is present for full sockets only (UDP ones too), as
  * INET_DIAG_SHUTDOWN is.
@@ -14,6 +14,7 @@ import { ssx_iter_tcp_rec } from '../uapi/bpf.js'
 import { AF, TCP_STATE } from '../uapi/inet-diag.js'
 import type { InetRecord, TcpInfo } from './decode-inet.js'
 import { DecodeError } from './errors.js'
+import { jiffiesToMsecs } from './kernel-hz.js'
 
 /** States whose AF_INET6 sockets get INET_DIAG_SKV6ONLY (UNCONN UDP sockets are in CLOSE). */
 const V6ONLY_STATES = (1 << TCP_STATE.TCP_LISTEN) | (1 << TCP_STATE.TCP_CLOSE)
@@ -21,15 +22,21 @@ const V6ONLY_STATES = (1 << TCP_STATE.TCP_LISTEN) | (1 << TCP_STATE.TCP_CLOSE)
 /** Size of one record. */
 export const ITER_TCP_RECORD_SIZE = ssx_iter_tcp_rec.size
 
+/** Options of the decoders. */
+export interface IterDecodeOptions {
+  /** The kernel's HZ: the records' timer deadlines (in jiffies) become `expires` milliseconds. */
+  readonly hz?: number
+}
+
 /**
  * Decode every record in `bytes`.
  * @throws DecodeError when the length is not a whole number of records or a family is not inet
  */
-export function decodeIterTcp(bytes: Uint8Array): InetRecord[] {
+export function decodeIterTcp(bytes: Uint8Array, opts: IterDecodeOptions = {}): InetRecord[] {
   if (bytes.length % ssx_iter_tcp_rec.size !== 0) throw new DecodeError(ssx_iter_tcp_rec.name, bytes.length - (bytes.length % ssx_iter_tcp_rec.size), `${bytes.length} bytes are not a whole number of ${ssx_iter_tcp_rec.size}-byte records`)
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   const out: InetRecord[] = []
-  for (let o = 0; o < bytes.length; o += ssx_iter_tcp_rec.size) out.push(decodeOne(view, o))
+  for (let o = 0; o < bytes.length; o += ssx_iter_tcp_rec.size) out.push(decodeOne(view, o, opts))
   return out
 }
 
@@ -39,7 +46,7 @@ export function decodeIterTcp(bytes: Uint8Array): InetRecord[] {
  * rely on it).
  * @throws DecodeError on a malformed record or trailing bytes at the end
  */
-export function* decodeIterTcpChunks(chunks: Iterable<Uint8Array>): Generator<InetRecord> {
+export function* decodeIterTcpChunks(chunks: Iterable<Uint8Array>, opts: IterDecodeOptions = {}): Generator<InetRecord> {
   const size = ssx_iter_tcp_rec.size
   let carry = new Uint8Array(0)
   for (let chunk of chunks) {
@@ -51,13 +58,13 @@ export function* decodeIterTcpChunks(chunks: Iterable<Uint8Array>): Generator<In
     }
     const whole = chunk.length - (chunk.length % size)
     const view = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength)
-    for (let o = 0; o < whole; o += size) yield decodeOne(view, o)
+    for (let o = 0; o < whole; o += size) yield decodeOne(view, o, opts)
     carry = chunk.slice(whole)
   }
   if (carry.length > 0) throw new DecodeError(ssx_iter_tcp_rec.name, 0, `${carry.length} trailing bytes are not a whole ${size}-byte record`)
 }
 
-function decodeOne(view: DataView, o: number): InetRecord {
+function decodeOne(view: DataView, o: number, opts: IterDecodeOptions = {}): InetRecord {
   const r = ssx_iter_tcp_rec.decode(view, o)
   if (r.family !== AF.AF_INET && r.family !== AF.AF_INET6) throw new DecodeError(ssx_iter_tcp_rec.name, o, `family ${r.family} is neither AF_INET nor AF_INET6`)
   const len = r.family === AF.AF_INET ? 4 : 16
@@ -66,15 +73,15 @@ function decodeOne(view: DataView, o: number): InetRecord {
     kind: 'inet',
     family: r.family,
     state: r.state,
-    timer: 0,
-    retrans: 0,
+    timer: opts.hz === undefined ? 0 : r.timer,
+    retrans: opts.hz === undefined ? 0 : r.timer_retrans,
     localAddr: r.src.slice(0, len),
     remoteAddr: r.dst.slice(0, len),
     localPort: r.sport,
     remotePort: r.dport,
     ifindex: r.ifindex,
     cookie: r.cookie,
-    expires: 0,
+    expires: opts.hz === undefined ? 0 : jiffiesToMsecs(r.timer_jiffies, opts.hz),
     rqueue: r.rqueue,
     wqueue: r.wqueue,
     uid: r.uid,

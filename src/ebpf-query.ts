@@ -30,12 +30,14 @@ import { iterSupport, loadIter, readIterLayout, readUdpIterLayout, type IterLink
 import { EBPF_UNSUPPORTED_METRICS, compileIterUdp } from '../compiler/ebpf/codegen.js'
 import { metricsOf, needsTcpInfo } from '../compiler/metrics.js'
 import { decodeIterTcpChunks, decodeIterUdpInDiagOrder } from '../runtime/decode-iter.js'
+import { kernelHz } from '../runtime/kernel-hz.js'
 import type { InetRecord } from '../runtime/decode-inet.js'
 import { compileIterUnix, unixUserSpaceFilter } from '../compiler/ebpf/codegen-unix.js'
+import { evaluate } from '../compiler/evaluate.js'
 import type { IterUnixLayout } from '../uapi/bpf-unix.js'
 import { readIterUnixLayout } from '../runtime/bpf-iter-unix.js'
+import { decodeIterUnixChunks } from '../runtime/decode-iter-unix.js'
 import type { UnixRecord } from '../runtime/decode-unix.js'
-import { runUnixListing } from './ebpf-unix.js'
 
 /** Options of {@link compileEbpfListing} and {@link runEbpfListing}. */
 export interface EbpfListingOptions {
@@ -56,6 +58,11 @@ export interface EbpfListingOptions {
    * `--target diag` lists.
    */
   readonly plan?: QueryPlan
+  /**
+   * Read the TCP timers (`-o`, `-e`): iter/tcp writes them in jiffies, the
+   * decoder turns them into milliseconds with the kernel's HZ (runtime/kernel-hz.ts).
+   */
+  readonly timers?: boolean
   /** Called before the records of each inet program: which table they belong to (the CLI names the protocol by it). */
   readonly onTable?: (table: 'udp' | 'tcp') => void
 }
@@ -161,7 +168,7 @@ export function compileEbpfListing(filter: Filter | null, opts: EbpfListingOptio
   if (issue) throw new FilterError('E_EBPF_UNSUPPORTED', issue)
   const layout = opts.layout ?? readIterLayout()
   const kernel = opts.plan ? tcpKernelOps(opts.plan) : undefined
-  const program = compileIterTcp(filter, layout, { localPortRange: opts.localPortRange, states: opts.selection.states, families: opts.selection.families, ...(kernel ? { kernel } : {}) })
+  const program = compileIterTcp(filter, layout, { localPortRange: opts.localPortRange, states: opts.selection.states, families: opts.selection.families, ...(kernel ? { kernel } : {}), ...(opts.timers ? { timers: true } : {}) })
   return { program, layout }
 }
 
@@ -202,8 +209,11 @@ export function* runEbpfListing(filter: Filter | null, opts: EbpfListingOptions)
 
 /** The `iter/unix` program's records, with its user-space part applied. */
 function* runUnix(p: EbpfListingProgram, link: IterLink, filter: Filter | null, opts: EbpfListingOptions): Generator<UnixRecord> {
-  // Over netlink instead when the walk took more than one read (src/ebpf-unix.ts: the kernel skips the rest of a bucket then).
-  yield* runUnixListing(p, link, filter, opts)
+  // A netlink reply carries UNIX_DIAG_UID only when the request asks, which it does for a uid predicate.
+  const uid = metricsOf(filter).includes('uid')
+  const rest = p.userSpace
+  const env = { localPortRange: opts.localPortRange }
+  for (const rec of decodeIterUnixChunks(link.chunks(opts.netns), { uid })) if (rest === null || evaluate(rest, rec, env)) yield rec
 }
 
 /**
@@ -218,8 +228,10 @@ function* runUdp(link: IterLink, opts: EbpfListingOptions): Generator<InetRecord
 /** The `iter/tcp` program's records, AF_INET first. */
 function* runTcp(link: IterLink, opts: EbpfListingOptions): Generator<InetRecord> {
   const later: Uint8Array[] = []
-  for (const rec of decodeIterTcpChunks(rawV4First(link.chunks(opts.netns), later))) yield rec
-  yield* decodeIterTcpChunks(later)
+  const hz = opts.timers ? kernelHz() : null
+  const dopts = hz === null ? {} : { hz }
+  for (const rec of decodeIterTcpChunks(rawV4First(link.chunks(opts.netns), later), dopts)) yield rec
+  yield* decodeIterTcpChunks(later, dopts)
 }
 
 /** The chunks with every AF_INET6 record moved (copied) into `later`; AF_INET ones pass through. */
@@ -238,7 +250,7 @@ function* rawV4First(chunks: Iterable<Uint8Array>, later: Uint8Array[]): Generat
   }
 }
 
-/** Output options a listing asked for that need fields the iterator does not read yet (timers, -i beyond the metrics, memory, TOS…). */
+/** Output options a listing asked for; some need fields the iterator does not read yet (-i beyond the metrics, memory, TOS…). */
 export interface ListingExtras {
   readonly extended?: number | boolean
   readonly showOptions?: boolean
@@ -250,7 +262,7 @@ export interface ListingExtras {
 }
 
 const EXTRA_FLAGS: readonly [keyof ListingExtras, string][] = [
-  ['extended', '-e'], ['showOptions', '-o'], ['info', '-i'], ['memory', '-m'], ['tos', '--tos'], ['inetSockopt', '--inet-sockopt'], ['kill', '-K'],
+  ['info', '-i'], ['memory', '-m'], ['tos', '--tos'], ['inetSockopt', '--inet-sockopt'], ['kill', '-K'],
 ]
 
 /**
@@ -264,6 +276,8 @@ export function ebpfTargetIssue(filter: Filter | null, selection: Selection, ext
   // A unix socket has no tcp_info: the iter/unix program folds such predicates to false.
   const bad = listsTcp(selection) ? metricsOf(filter).filter((m) => EBPF_UNSUPPORTED_METRICS.includes(m)) : []
   if (bad.length) return `the iterator cannot test ${bad.join(', ')} (kept in jiffies; the kernel's HZ is not in BTF)`
+  // -e and -o print the TCP timers: iter/tcp reads their deadlines in jiffies, user space needs HZ for milliseconds.
+  if ((extras.extended || extras.showOptions) && listsTcp(selection) && kernelHz() === null) return `${extras.extended ? '-e' : '-o'} needs the kernel's HZ for the TCP timers (read from /proc/timer_list or /proc/config.gz), which this machine does not show`
   const flags = EXTRA_FLAGS.filter(([k]) => extras[k]).map(([, f]) => f)
   if (flags.length) return `${flags.join(' ')} need${flags.length === 1 ? 's' : ''} fields the iterator does not read yet`
   const support = iterSupport()

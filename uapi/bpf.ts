@@ -262,6 +262,8 @@ export const ITER_TCP_BTF = {
     seq_write: 'BPF_FUNC_seq_write',
     skc_to_tcp_sock: 'BPF_FUNC_skc_to_tcp_sock',
     skc_to_tcp_timewait_sock: 'BPF_FUNC_skc_to_tcp_timewait_sock',
+    skc_to_tcp_request_sock: 'BPF_FUNC_skc_to_tcp_request_sock',
+    jiffies64: 'BPF_FUNC_jiffies64',
   },
   members: {
     ctx_meta: ['bpf_iter__tcp', 'meta'],
@@ -311,6 +313,16 @@ export const ITER_TCP_BTF = {
     copied_seq: ['tcp_sock', 'copied_seq'],
     write_seq: ['tcp_sock', 'write_seq'],
     snd_una: ['tcp_sock', 'snd_una'],
+    // The timer inet_diag reports (inet_sk_diag_fill(), inet_twsk_diag_fill(), inet_req_diag_fill()).
+    icsk_pending: ['tcp_sock', 'inet_conn.icsk_pending'],
+    icsk_retransmits: ['tcp_sock', 'inet_conn.icsk_retransmits'],
+    icsk_probes_out: ['tcp_sock', 'inet_conn.icsk_probes_out'],
+    icsk_timeout: ['tcp_sock', 'inet_conn.icsk_retransmit_timer.expires'],
+    sk_timer_pprev: ['tcp_sock', 'inet_conn.icsk_inet.sk.sk_timer.entry.pprev'],
+    sk_timer_expires: ['tcp_sock', 'inet_conn.icsk_inet.sk.sk_timer.expires'],
+    tw_timer_expires: ['tcp_timewait_sock', 'tw_sk.tw_timer.expires'],
+    rsk_timer_expires: ['tcp_request_sock', 'req.req.rsk_timer.expires'],
+    rsk_num_retrans: ['tcp_request_sock', 'req.req.num_retrans'],
   },
 } as const
 
@@ -369,6 +381,19 @@ export const ITER_UDP_BTF = {
   },
 } as const
 
+/**
+ * `icsk_pending` values (`include/net/inet_connection_sock.h`, `#define`s:
+ * not in BTF): the timer inet_sk_diag_fill() reports as 1 (retransmit) or 4
+ * (zero-window probe).
+ */
+export const ICSK_TIME = {
+  ICSK_TIME_RETRANS: 1,
+  ICSK_TIME_DACK: 2,
+  ICSK_TIME_PROBE0: 3,
+  ICSK_TIME_LOSS_PROBE: 5,
+  ICSK_TIME_REO_TIMEOUT: 6,
+} as const
+
 /** Where one member is: byte offset, size, and bitfield position (bitSize 0 = whole member). */
 export interface MemberSlot {
   readonly off: number
@@ -407,8 +432,13 @@ export type UdpIterLayout = IterLayoutOf<typeof ITER_UDP_BTF>
  * the `udp_table.hash` slot, then the distance to the end of that slot's
  * list), so the user-space side can put the records in the order netlink
  * reports them. 0 in `iter/tcp` records.
+ *
+ * `timer`, `timer_retrans` and `timer_jiffies` are inet_diag's `idiag_timer`,
+ * `idiag_retrans` and `idiag_expires` before the jiffies → ms conversion
+ * (the kernel's HZ is not in BTF: user space knows it), written by iter/tcp
+ * programs generated with timers.
  */
-export const ssx_iter_tcp_rec = defineStruct('ssx_iter_tcp_rec', 168, [
+export const ssx_iter_tcp_rec = defineStruct('ssx_iter_tcp_rec', 176, [
   { name: 'family', kind: 'u8' },
   { name: 'state', kind: 'u8' },
   { name: 'kind', kind: 'u8' },
@@ -444,4 +474,8 @@ export const ssx_iter_tcp_rec = defineStruct('ssx_iter_tcp_rec', 168, [
   { name: 'bytes_received', kind: 'u64' },
   { name: 'hash_slot', kind: 'u32' },
   { name: 'hash_depth', kind: 'u32' },
+  { name: 'timer_jiffies', kind: 'u32' },
+  { name: 'timer', kind: 'u8' },
+  { name: 'timer_retrans', kind: 'u8' },
+  { name: 'pad', kind: 'u16' },
 ] as const)

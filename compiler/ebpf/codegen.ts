@@ -24,7 +24,7 @@ import type { Span } from '../../grammar/ast.js'
 import type { CmpOp } from '../../grammar/ast.js'
 import { FilterError } from '../../grammar/errors.js'
 import type { MetricName } from '../../grammar/metrics.js'
-import { MAX_BPF_STACK, ssx_iter_tcp_rec } from '../../uapi/bpf.js'
+import { ICSK_TIME, MAX_BPF_STACK, ssx_iter_tcp_rec } from '../../uapi/bpf.js'
 import type { IterLayout, MemberSlot, SizeName, UdpIterLayout } from '../../uapi/bpf.js'
 import { AF, SOCK_BINDPORT_LOCK, TCP_STATE } from '../../uapi/inet-diag.js'
 import type { EvaluateEnv } from '../evaluate.js'
@@ -39,7 +39,7 @@ export type RecField = keyof typeof ssx_iter_tcp_rec.offsetOf
 
 /** Where the record sits: the bottom of the stack frame, 8-byte aligned. */
 const REC = -Math.ceil(ssx_iter_tcp_rec.size / 8) * 8
-if (-REC > MAX_BPF_STACK) throw new TypeError('ssx_iter_tcp_rec does not fit in the eBPF stack')
+if (-REC + 8 > MAX_BPF_STACK) throw new TypeError('ssx_iter_tcp_rec and a scratch slot do not fit in the eBPF stack')
 
 const FIELD_SIZE = new Map(ssx_iter_tcp_rec.fields.map((f) => [f.name as RecField, typeof f.kind === 'object' ? f.kind.bytes : f.kind]))
 
@@ -69,6 +69,9 @@ function recSize(field: RecField): SizeName {
 
 // Registers: r6 ctx, r7 seq, r8 sk_common, r9 the cast full/time-wait socket; r0–r5 scratch.
 const CTX = 6, SEQ = 7, SK = 8, FULL = 9
+
+/** An 8-byte stack slot below the record: a value kept across a helper call. */
+const SCRATCH = REC - 8
 
 /** Where a metric's value sits in the record, and which sockets have one. */
 const METRIC_FIELD: Readonly<Partial<Record<MetricName, { readonly field: RecField, readonly needs: 'tcp' | 'full' }>>> = {
@@ -115,6 +118,12 @@ export interface IterCodegenOptions extends EvaluateEnv {
    * Absent: no plan; `autobound` then tests the port lock itself.
    */
   readonly kernel?: readonly AssembledOp[]
+  /**
+   * iter/tcp: also read the timer inet_diag reports (`-o`, `-e`): the record's
+   * `timer`, `timer_retrans` and `timer_jiffies` (left to user space to turn
+   * into milliseconds). Off by default: a helper call per socket with a timer.
+   */
+  readonly timers?: boolean
 }
 
 /** The emitter: an instruction list and a label counter (shared by the iterator code generators). */
@@ -222,6 +231,21 @@ function generateIterInet(it: InetIter, filter: Filter | null, opts: IterCodegen
     for (const field of early) chase(field)
   }
 
+  /** record.timer_jiffies = max(0, expires - jiffies), `expires` read from `base` before the helper call clobbers r0–r5. */
+  const timerLeft = (base: Reg, slot: MemberSlot, note: string): void => {
+    if (it.proto !== 'tcp') return
+    const ahead = e.label('timer ahead')
+    load(1, base, slot, note)
+    e.emit({ op: 'stx', size: 'u64', dst: 10, src: 1, off: SCRATCH })
+    e.emit({ op: 'call', helper: it.layout.helpers.jiffies64, name: 'bpf_jiffies64' })
+    e.emit({ op: 'ldx', size: 'u64', dst: 1, src: 10, off: SCRATCH })
+    e.emit({ op: 'alu', alu: 'sub', wide: true, dst: 1, src: { reg: 0 }, note: 'jiffies left' })
+    e.emit({ op: 'jmp', cond: 'jsgt', wide: true, dst: 1, src: { imm: 0 }, target: ahead })
+    e.emit({ op: 'alu', alu: 'mov', wide: true, dst: 1, src: { imm: 0 } })
+    e.place(ahead)
+    store('timer_jiffies', 1)
+  }
+
   // --- gather -------------------------------------------------------------
   e.emit({ op: 'alu', alu: 'mov', wide: true, dst: CTX, src: { reg: 1 }, note: 'ctx' })
   // FULL stays 0 unless the socket is a full tcp_sock: the late reads test it.
@@ -276,6 +300,34 @@ function generateIterInet(it: InetIter, filter: Filter | null, opts: IterCodegen
     e.emit({ op: 'alu', alu: 'mov', wide: true, dst: FULL, src: { reg: 0 } })
     e.emit({ op: 'st', size: 'u8', dst: 10, off: at('tcp'), imm: 1, note: 'tcp fields valid' })
     fullSocket()
+    if (opts.timers) {
+      // inet_sk_diag_fill(): icsk_pending picks the timer; else the keepalive timer (sk_timer) when pending.
+      const retransmit = e.label('retransmit timer')
+      const probe = e.label('probe timer')
+      const keepalive = e.label('keepalive timer')
+      const timed = e.label('timer done')
+      load(1, FULL, T.members.icsk_pending, 'icsk_pending')
+      for (const v of [ICSK_TIME.ICSK_TIME_RETRANS, ICSK_TIME.ICSK_TIME_REO_TIMEOUT, ICSK_TIME.ICSK_TIME_LOSS_PROBE]) e.emit({ op: 'jmp', cond: 'jeq', wide: true, dst: 1, src: { imm: v }, target: retransmit })
+      e.emit({ op: 'jmp', cond: 'jeq', wide: true, dst: 1, src: { imm: ICSK_TIME.ICSK_TIME_PROBE0 }, target: probe })
+      load(1, FULL, T.members.sk_timer_pprev, 'sk_timer pending')
+      e.emit({ op: 'jmp', cond: 'jne', wide: true, dst: 1, src: { imm: 0 }, target: keepalive })
+      e.emit({ op: 'ja', target: timed })
+      e.place(retransmit)
+      e.emit({ op: 'st', size: 'u8', dst: 10, off: at('timer'), imm: 1 })
+      copy('timer_retrans', FULL, T.members.icsk_retransmits, 'icsk_retransmits')
+      timerLeft(FULL, T.members.icsk_timeout, 'icsk_retransmit_timer.expires')
+      e.emit({ op: 'ja', target: timed })
+      e.place(probe)
+      e.emit({ op: 'st', size: 'u8', dst: 10, off: at('timer'), imm: 4 })
+      copy('timer_retrans', FULL, T.members.icsk_probes_out, 'icsk_probes_out')
+      timerLeft(FULL, T.members.icsk_timeout, 'icsk_retransmit_timer.expires')
+      e.emit({ op: 'ja', target: timed })
+      e.place(keepalive)
+      e.emit({ op: 'st', size: 'u8', dst: 10, off: at('timer'), imm: 2 })
+      copy('timer_retrans', FULL, T.members.icsk_probes_out, 'icsk_probes_out')
+      timerLeft(FULL, T.members.sk_timer_expires, 'sk_timer.expires')
+      e.place(timed)
+    }
     // Queues and unacked as tcp_diag_get_info()/tcp_get_info() report them;
     // for a listener tcp_get_info() reports the backlog and cwnd only (the rest stays 0).
     const notListen = e.label('not listening')
@@ -327,11 +379,25 @@ function generateIterInet(it: InetIter, filter: Filter | null, opts: IterCodegen
     e.emit({ op: 'jmp', cond: 'jeq', wide: true, dst: 0, src: { imm: 0 }, target: gathered })
     copy('state', 0, T.members.tw_substate, 'tw_substate')
     copy('mark', 0, T.members.tw_mark, 'tw_mark')
+    if (opts.timers) {
+      // inet_twsk_diag_fill(): timer 3, no retransmits.
+      e.emit({ op: 'st', size: 'u8', dst: 10, off: at('timer'), imm: 3 })
+      timerLeft(0, T.members.tw_timer_expires, 'tw_timer.expires')
+    }
     e.emit({ op: 'ja', target: gathered })
     // Request socket: inet_diag reports SYN-RECV.
     e.place(req)
     e.emit({ op: 'st', size: 'u8', dst: 10, off: at('kind'), imm: 2 })
     e.emit({ op: 'st', size: 'u8', dst: 10, off: at('state'), imm: TCP_STATE.TCP_SYN_RECV })
+    if (opts.timers) {
+      // inet_req_diag_fill(): timer 1, the SYN-ACK retransmits.
+      e.emit({ op: 'alu', alu: 'mov', wide: true, dst: 1, src: { reg: SK } })
+      e.emit({ op: 'call', helper: T.helpers.skc_to_tcp_request_sock, name: 'bpf_skc_to_tcp_request_sock' })
+      e.emit({ op: 'jmp', cond: 'jeq', wide: true, dst: 0, src: { imm: 0 }, target: gathered })
+      e.emit({ op: 'st', size: 'u8', dst: 10, off: at('timer'), imm: 1 })
+      copy('timer_retrans', 0, T.members.rsk_num_retrans, 'num_retrans')
+      timerLeft(0, T.members.rsk_timer_expires, 'rsk_timer.expires')
+    }
     e.place(gathered)
   } else {
     // A UDP socket is always a full one (inet_sk_diag_fill() with no icsk).

@@ -313,6 +313,8 @@ function* ebpfRecords(c: Awaited<ReturnType<typeof compileSelected>>, qopts: Que
     localPortRange: qopts.localPortRange ?? readLocalPortRange(qopts.netns),
     plan: c.plan,
     ...(qopts.netns !== undefined ? { netns: qopts.netns } : {}),
+    // -o and -e print the TCP timers (-e implies -o).
+    ...(c.args.flags.showOptions || c.args.flags.extended > 0 ? { timers: true } : {}),
     // The rows name the protocol by the request being read: the one the iterator stands for.
     onTable: (table) => { fallback.current = c.plan.requests.find((r) => r.table === table) ?? null },
   })

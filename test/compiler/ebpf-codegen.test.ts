@@ -21,7 +21,7 @@ const SPAN = { start: 0, end: 0 }
 /** Made-up member slots: member i at 8·i (bitfields none), pointers and u64 members 8 bytes. */
 const fakeMembers = (keys: readonly string[]): Record<string, MemberSlot> => Object.fromEntries(keys.map((k, i): [string, MemberSlot] => [k, {
   off: 8 * i,
-  size: /addr|saddr|daddr/.test(k) ? 4 : /^(ctx_meta|ctx_sk_common|ctx_udp_sk|meta_seq|sk_socket|socket_file|file_inode|inode_ino|sk_cgroup|cgroup_kn|kn_id|skc_cookie|bytes_|skc_net|net_udp_table|node_next|hlist_next)/.test(k) ? 8 : 4,
+  size: /addr|saddr|daddr/.test(k) ? 4 : /^(ctx_meta|ctx_sk_common|ctx_udp_sk|meta_seq|sk_socket|socket_file|file_inode|inode_ino|sk_cgroup|cgroup_kn|kn_id|skc_cookie|bytes_|skc_net|net_udp_table|node_next|hlist_next|icsk_timeout|sk_timer_|tw_timer_|rsk_timer_)/.test(k) ? 8 : 4,
   bitShift: 0,
   bitSize: 0,
 }]))
@@ -29,7 +29,7 @@ const fakeMembers = (keys: readonly string[]): Record<string, MemberSlot> => Obj
 /** A layout with made-up offsets, helpers 200+. */
 const layout: IterLayout = {
   attachBtfId: 4242,
-  helpers: { seq_write: 201, skc_to_tcp_sock: 202, skc_to_tcp_timewait_sock: 203 },
+  helpers: { seq_write: 201, skc_to_tcp_sock: 202, skc_to_tcp_timewait_sock: 203, skc_to_tcp_request_sock: 204, jiffies64: 205 },
   members: fakeMembers(Object.keys(ITER_TCP_BTF.members)) as IterLayout['members'],
 }
 const udpLayout: UdpIterLayout = {
@@ -39,7 +39,7 @@ const udpLayout: UdpIterLayout = {
 }
 const env = { localPortRange: [32768, 60999] as const }
 
-const listing = (f: Filter | null, source?: string, opts: { udp?: boolean } = {}): string => {
+const listing = (f: Filter | null, source?: string, opts: { udp?: boolean, timers?: boolean } = {}): string => {
   const { udp, ...rest } = opts
   const p = udp ? compileIterUdp(f, udpLayout, { ...env, ...rest }) : compileIterTcp(f, layout, { ...env, ...rest })
   return formatListing(decode(p.bytes), { placed: p.insns, ...(source ? { source } : {}) })
@@ -56,6 +56,8 @@ t.test('golden listings', async (t) => {
       right: { kind: 'hostcond', dir: 'dst', cond: { family: 'inet', af: 2, addrs: [{ af: 2, bytes: Uint8Array.from([127, 0, 0, 0]), prefixLen: 8 }], port: -1 }, span: { start: 14, end: 29 } },
     }, 'rtt > 50ms or dst 127.0.0.0/8'],
     ['established-v6', null, '', { states: 1 << 1, families: 1 << 10 }],
+    // -o/-e: the timer inet_diag reports, its deadline in jiffies (bpf_jiffies64).
+    ['timers', null, '', { timers: true }],
     // iter/udp: no tcp_info (rtt folds to false), udp_diag's queues, the walk-order keys after the test.
     ['udp-unfiltered', null, '', { udp: true }],
     ['udp-rtt-or-v4-mapped', {
@@ -86,11 +88,12 @@ const leaf: fc.Arbitrary<Filter> = fc.oneof(
 const tree = filterTree(leaf, SPAN)
 
 t.test('every generated program: assembles, no unreachable instruction, ends in exit, stack in bounds, deterministic', async (t) => {
-  fc.assert(fc.property(fc.option(tree, { nil: null }), fc.option(fc.integer({ min: 0, max: 0xffff }), { nil: undefined }), fc.boolean(), (f, states, udp) => {
+  fc.assert(fc.property(fc.option(tree, { nil: null }), fc.option(fc.integer({ min: 0, max: 0xffff }), { nil: undefined }), fc.boolean(), fc.boolean(), (f, states, udp, timers) => {
     const generate = udp ? (g: Filter | null, o: object): Insn[] => generateIterUdp(g, udpLayout, { ...env, ...o }) : (g: Filter | null, o: object): Insn[] => generateIterTcp(g, layout, { ...env, ...o })
     const compile = udp ? (g: Filter | null, o: object) => compileIterUdp(g, udpLayout, { ...env, ...o }) : (g: Filter | null, o: object) => compileIterTcp(g, layout, { ...env, ...o })
-    const ir = generate(f, states !== undefined ? { states } : {})
-    const p = compile(f, states !== undefined ? { states } : {})
+    const o = { timers, ...(states !== undefined ? { states } : {}) }
+    const ir = generate(f, o)
+    const p = compile(f, o)
     if (dropUnreachable(ir).length !== ir.length) throw new Error('unreachable instructions left in')
     const last = p.insns.at(-1)!.insn
     if (last.op !== 'exit') throw new Error('the program does not end in exit')
@@ -99,7 +102,7 @@ t.test('every generated program: assembles, no unreachable instruction, ends in 
         if (insn.off >= 0 || insn.off < -512) throw new Error(`stack access at r10${insn.off}`)
       }
     }
-    const again = compile(f, states !== undefined ? { states } : {})
+    const again = compile(f, o)
     if (Buffer.compare(Buffer.from(again.bytes), Buffer.from(p.bytes)) !== 0) throw new Error('not deterministic')
   }), { numRuns: 1000 })
   t.pass('1000 programs')

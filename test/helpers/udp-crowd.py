@@ -11,7 +11,10 @@ autobound sockets.
 Prints one line of JSON (ports and marks used), then "ready", and keeps every
 socket open until stdin closes or SIGTERM arrives.
 
-Usage:  ip netns exec NS python3 udp-crowd.py [--base-port 20000]
+With --tcp-timers, also TCP sockets whose timers -o prints: a connection
+with a keepalive timer (both ends) and a fresh TIME-WAIT socket.
+
+Usage:  ip netns exec NS python3 udp-crowd.py [--base-port 20000] [--tcp-timers]
 """
 import json
 import signal
@@ -75,7 +78,25 @@ auto6 = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
 auto6.sendto(b'y', ('::1', BASE + 505))
 keep += [auto4, auto6]
 
-print(json.dumps({'ports': sorted(set(ports)), 'shared': shared, 'queued': BASE + 501, 'dual': BASE + 503, 'marked': {'port': BASE + 504, 'mark': 0x5a5a}, 'bound': BASE + 505}))
+timers = None
+if '--tcp-timers' in sys.argv:
+    lt = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    lt.bind(('127.0.0.1', BASE + 600))
+    lt.listen(8)
+    ka = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    ka.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+    ka.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 3000)
+    ka.connect(('127.0.0.1', BASE + 600))
+    kb, _ = lt.accept()
+    tw = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    tw.connect(('127.0.0.1', BASE + 600))
+    tb, _ = lt.accept()
+    tw.close()  # the active closer ends in TIME-WAIT
+    tb.close()
+    keep += [lt, ka, kb]
+    timers = {'listener': BASE + 600, 'keepalive': ka.getsockname()[1]}
+
+print(json.dumps({'ports': sorted(set(ports)), 'shared': shared, 'queued': BASE + 501, 'dual': BASE + 503, 'marked': {'port': BASE + 504, 'mark': 0x5a5a}, 'bound': BASE + 505, 'tcpTimers': timers}))
 print('ready', flush=True)
 signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 try:

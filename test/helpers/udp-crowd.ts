@@ -17,6 +17,8 @@ export interface UdpCrowdManifest {
   readonly marked: { readonly port: number, readonly mark: number }
   /** Bound to lo. */
   readonly bound: number
+  /** With `tcpTimers`: the listener's port and the keepalive client's port. */
+  readonly tcpTimers: { readonly listener: number, readonly keepalive: number } | null
 }
 
 /** A running crowd. */
@@ -28,9 +30,9 @@ export interface UdpCrowd {
 
 const SCRIPT = fileURLToPath(new URL('./udp-crowd.py', import.meta.url))
 
-/** Run udp-crowd.py in `netns` (an `ip netns` name) until {@link UdpCrowd.stop}. */
-export function startUdpCrowd(netns: string): Promise<UdpCrowd> {
-  const child = spawn('ip', ['netns', 'exec', netns, 'python3', SCRIPT], { stdio: ['pipe', 'pipe', 'inherit'] })
+/** Run udp-crowd.py in `netns` (an `ip netns` name) until {@link UdpCrowd.stop}; `tcpTimers` adds TCP sockets with timers. */
+export function startUdpCrowd(netns: string, opts: { readonly tcpTimers?: boolean } = {}): Promise<UdpCrowd> {
+  const child = spawn('ip', ['netns', 'exec', netns, 'python3', SCRIPT, ...(opts.tcpTimers ? ['--tcp-timers'] : [])], { stdio: ['pipe', 'pipe', 'inherit'] })
   const stop = (): void => {
     child.stdin.end()
     if (child.exitCode === null) child.kill()

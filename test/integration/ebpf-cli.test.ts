@@ -19,6 +19,16 @@ async function list(argv: string[]): Promise<{ code: number, out: string, err: s
   return { code, out, err }
 }
 
+/** `timer:(name,TIME,retrans)`: TIME counts down between two listings. */
+const TIMER = /timer:\((\w+),([^,)]+),(\d+)\)/g
+const maskTimers = (out: string): string => out.replace(TIMER, 'timer:($1,*,$3)')
+/** Every timer's time in ms (`1min13sec`, `57sec`, `1.432sec`, `200ms`). */
+const timersMs = (out: string): number[] => [...out.matchAll(TIMER)].map((m) => {
+  let ms = 0
+  for (const [, n, unit] of m[2]!.matchAll(/([\d.]+)(min|sec|ms)/g)) ms += Number(n) * (unit === 'min' ? 60_000 : unit === 'sec' ? 1000 : 1)
+  return ms
+})
+
 const netnsOk = await canUseNetns()
 if (!netnsOk && process.env.CI !== 'true') {
   t.plan(0, 'skip: needs root and ip(8) for a private namespace with the socket zoo (CI=true makes this a failure)')
@@ -27,7 +37,7 @@ if (!netnsOk && process.env.CI !== 'true') {
   t.teardown(() => ns.destroy())
   await ns.startZoo()
   // UDP sockets whose udp_diag order differs from the iterator's walk (test/helpers/udp-crowd.py).
-  const crowd = await startUdpCrowd(ns.name)
+  const crowd = await startUdpCrowd(ns.name, { tcpTimers: true })
   t.teardown(() => crowd.stop())
   const filters: string[][] = [
     [], ['sport', '=', ':5000'], ['dst', '127.0.0.1'], ['src', '[::1]'], ['rtt', '>', '0'], ['rtt', '<', '1ms', 'or', 'cwnd', '>', '9'],
@@ -35,15 +45,25 @@ if (!netnsOk && process.env.CI !== 'true') {
     ['autobound'], ['fwmark', '=', '0x1234'], ['rqueue', '=', '0', 'and', 'wqueue', '=', '0'],
     ['sport', '>', ':20200', 'and', 'not', 'src', '127.0.0.2'], ['rqueue', '>', '0', 'or', 'dport', '=', ':20501'], ['not', 'rtt', '>', '5ms'],
   ]
-  for (const opts of [['-tan'], ['-tn'], ['-t4an'], ['-t6an'], ['-tanp'], ['-uan'], ['-tuan'], ['-ul'], ['-u6n'], ['-uanp']]) {
+  // -o and -e: timers (keepalive, TIME-WAIT) read in jiffies and converted with the kernel's HZ.
+  const optionSets = [['-tan'], ['-tn'], ['-t4an'], ['-t6an'], ['-tanp'], ['-uan'], ['-tuan'], ['-ul'], ['-u6n'], ['-uanp'], ['-toan'], ['-tean'], ['-tuoen']]
+  for (const opts of optionSets) {
     t.test(`${opts.join(' ')}: ebpf = diag`, async (t) => {
       for (const f of filters) {
-        const diag = await list(['-N', ns.name, ...opts, '--target', 'diag', ...f])
+        const before = await list(['-N', ns.name, ...opts, '--target', 'diag', ...f])
         const ebpf = await list(['-N', ns.name, ...opts, '--target', 'ebpf', ...f])
+        // A TIME-WAIT socket can expire between two listings: then compare with a listing after it.
+        const after = ebpf.out === before.out ? before : await list(['-N', ns.name, ...opts, '--target', 'diag', ...f])
+        const diag = maskTimers(ebpf.out) === maskTimers(before.out) ? before : after
         t.equal(ebpf.err, diag.err, `${f.join(' ')}: stderr`)
         t.equal(ebpf.code, diag.code, `${f.join(' ')}: exit code`)
-        // Row order is the kernel's walk order in both (hash tables, the same walk).
-        t.equal(ebpf.out, diag.out, `${f.join(' ') || '(no filter)'}: stdout`)
+        // Row order is the kernel's walk order in both (hash tables, the same walk); timers count down
+        // between the listings (a second or more here): each lies between the diag listings around it.
+        t.equal(maskTimers(ebpf.out), maskTimers(diag.out), `${f.join(' ') || '(no filter)'}: stdout`)
+        const [hi, mid, lo] = [before, ebpf, after].map((r) => timersMs(r.out))
+        if (mid!.length === hi!.length && mid!.length === lo!.length) {
+          mid!.forEach((v, i) => { if (v > hi![i]! + 1000 || v < lo![i]! - 1000) t.fail(`${f.join(' ')}: timer ${i} ${v} ms not within [${lo![i]}, ${hi![i]}]`) })
+        }
       }
     })
   }
