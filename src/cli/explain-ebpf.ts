@@ -41,6 +41,7 @@ export function ebpfTarget(opts: EbpfListingOptions): ExplainTarget {
         if (!input.filter) lines.push('decides  the listing\'s selection (tables, states) in the kernel; there is no filter')
         else if (p.userSpace) lines.push('decides  part of the filter in the kernel;', `  user space: ${USER_SPACE_NOTE}`)
         else lines.push('decides  the whole filter in the kernel: sockets it rejects never reach user space')
+        if (p.attach === 'iter/unix') lines.push('falls back  to netlink when the records need more than one read of the iterator (32 KiB): the kernel\'s unix iterator would skip the rest of a hash bucket')
         return { title: `eBPF ${p.attach} program (BPF_TRACE_ITER, run once per socket: ${WALKS[p.attach]})`, body: lines.join('\n') }
       })
     },
