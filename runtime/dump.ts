@@ -44,47 +44,89 @@ export class ReplyReader {
    * @throws NetlinkError for NLMSG_ERROR (not an ACK) and NLMSG_DONE carrying an errno
    * @throws DecodeError for malformed bytes or a message answering another sequence number
    */
-  read(datagram: Uint8Array): Generator<SocketRecord> {
-    return this.scan(datagram, null)
+  *read(datagram: Uint8Array): Generator<SocketRecord> {
+    const n = this.frame(datagram)
+    const spans = this.spans
+    for (let i = 0; i < 2 * n; i += 2) yield this.record(datagram, spans[i]!, spans[i + 1]!)
+    this.rethrow()
   }
 
   /**
    * Like {@link ReplyReader.read}, but an inet reply's sockets come as `view`
    * re-pointed at each message (valid until the next one; nothing is copied).
    */
-  readViews(datagram: Uint8Array, view: InetMessageView): Generator<SocketRecord | InetMessageView> {
-    return this.scan(datagram, view)
+  *readViews(datagram: Uint8Array, view: InetMessageView): Generator<SocketRecord | InetMessageView> {
+    const n = this.frame(datagram)
+    const spans = this.spans
+    for (let i = 0; i < 2 * n; i += 2) yield this.kind === 'inet' ? view.bind(datagram, spans[i]!, spans[i + 1]!) : this.record(datagram, spans[i]!, spans[i + 1]!)
+    this.rethrow()
   }
 
-  private *scan<V extends InetMessageView | null>(datagram: Uint8Array, view: V): Generator<SocketRecord | NonNullable<V>> {
+  /** `[start, end)` of each data message's payload in the datagram last {@link ReplyReader.frame}d, in pairs. */
+  spans = new Int32Array(2048)
+  /** What framing the datagram found wrong, thrown by {@link ReplyReader.rethrow} once the messages before it are used. */
+  private failure: Error | null = null
+
+  /** Decode the payload `[start, end)` of a data message. */
+  record(datagram: Uint8Array, start: number, end: number): SocketRecord {
+    return decodeRecord(this.kind, datagram.subarray(start, end), this.protocol, start)
+  }
+
+  /**
+   * Walk one datagram's messages: control ones are handled (DONE and
+   * ERROR end the reply), data ones are listed in {@link ReplyReader.spans};
+   * returns how many. A malformed message or a failing DONE/ERROR stops the
+   * walk, and is thrown by {@link ReplyReader.rethrow}, after the caller has
+   * used the sockets before it, as they came.
+   */
+  frame(datagram: Uint8Array): number {
     const dv = new DataView(datagram.buffer, datagram.byteOffset, datagram.byteLength)
-    const inetView = this.kind === 'inet' ? view : null
-    for (let pos = 0; pos < datagram.length;) {
-      const len = messageLength(dv, pos)
-      const at = pos
-      pos += align(len)
-      if (this.finished) throw new DecodeError('nlmsghdr', at, `message of type ${dv.getUint16(at + 4, true)} after the end of the reply`)
-      this.messages++
-      const seq = dv.getUint32(at + 8, true)
-      if (seq !== this.seq) throw new DecodeError('nlmsghdr', at, `nlmsg_seq ${seq} does not answer request ${this.seq}`)
-      if (dv.getUint16(at + 6, true) & NLM_F.NLM_F_DUMP_INTR) this.interrupted = true
-      const type = dv.getUint16(at + 4, true)
-      if (type === this.replyType) {
-        const start = at + nlmsghdr.size
-        if (inetView) yield inetView.bind(datagram, start, at + len) as NonNullable<V>
-        else yield decodeRecord(this.kind, datagram.subarray(start, at + len), this.protocol, start)
-      } else if (type === NLMSG.NLMSG_DONE) {
-        this.finished = true
-        const e = decodeDone(messageAt(datagram, dv, at, len))
-        if (e !== 0) throw new NetlinkError('dump', e)
-      } else if (type === NLMSG.NLMSG_ERROR) {
-        const e = decodeError(messageAt(datagram, dv, at, len))
-        if (e.errno === 0) continue // an ACK, if the caller asked for one
-        this.finished = true
-        throw new NetlinkError('dump', e.errno, e.extAck)
+    let n = 0
+    try {
+      for (let pos = 0; pos < datagram.length;) {
+        const len = messageLength(dv, pos)
+        const at = pos
+        pos += align(len)
+        if (this.finished) throw new DecodeError('nlmsghdr', at, `message of type ${dv.getUint16(at + 4, true)} after the end of the reply`)
+        this.messages++
+        const seq = dv.getUint32(at + 8, true)
+        if (seq !== this.seq) throw new DecodeError('nlmsghdr', at, `nlmsg_seq ${seq} does not answer request ${this.seq}`)
+        if (dv.getUint16(at + 6, true) & NLM_F.NLM_F_DUMP_INTR) this.interrupted = true
+        const type = dv.getUint16(at + 4, true)
+        if (type === this.replyType) {
+          if (2 * n + 2 > this.spans.length) {
+            const grown = new Int32Array(this.spans.length * 2)
+            grown.set(this.spans)
+            this.spans = grown
+          }
+          this.spans[2 * n] = at + nlmsghdr.size
+          this.spans[2 * n + 1] = at + len
+          n++
+        } else if (type === NLMSG.NLMSG_DONE) {
+          this.finished = true
+          const e = decodeDone(messageAt(datagram, dv, at, len))
+          if (e !== 0) throw new NetlinkError('dump', e)
+        } else if (type === NLMSG.NLMSG_ERROR) {
+          const e = decodeError(messageAt(datagram, dv, at, len))
+          if (e.errno === 0) continue // an ACK, if the caller asked for one
+          this.finished = true
+          throw new NetlinkError('dump', e.errno, e.extAck)
+        }
+        // NLMSG_NOOP and anything else: nothing to report.
       }
-      // NLMSG_NOOP and anything else: nothing to report.
+    } catch (e) {
+      if (!(e instanceof DecodeError || e instanceof NetlinkError)) throw e
+      this.failure = e
     }
+    return n
+  }
+
+  /** Throw what the last {@link ReplyReader.frame} found wrong, if anything. */
+  rethrow(): void {
+    const e = this.failure
+    if (e === null) return
+    this.failure = null
+    throw e
   }
 }
 
@@ -98,7 +140,7 @@ export class Dump implements Iterable<SocketRecord>, AsyncIterable<SocketRecord>
   constructor(
     private readonly socket: DiagSocket,
     private readonly bytes: Uint8Array,
-    kind: DiagKind,
+    private readonly kind: DiagKind,
     protocol: number,
     replyType: number,
     seq: number,
@@ -151,7 +193,16 @@ export class Dump implements Iterable<SocketRecord>, AsyncIterable<SocketRecord>
       while (!this.reader.finished) {
         current = sock.receive()
         this.datagrams++
-        yield* view ? this.reader.readViews(current, view) as Generator<SocketRecord | NonNullable<V>> : this.reader.read(current)
+        // One generator for the whole reply (each layer of generators costs a resume per socket).
+        const reader = this.reader
+        const n = reader.frame(current)
+        const spans = reader.spans
+        if (view && this.kind === 'inet') {
+          for (let i = 0; i < 2 * n; i += 2) yield view.bind(current, spans[i]!, spans[i + 1]!) as NonNullable<V>
+        } else {
+          for (let i = 0; i < 2 * n; i += 2) yield reader.record(current, spans[i]!, spans[i + 1]!)
+        }
+        reader.rethrow()
       }
     } finally {
       if (sent && !this.reader.finished && !(current && endsReply(current))) this.drain()

@@ -215,6 +215,13 @@ export function msG(us: number): string {
   return formatG(us / 1000)
 }
 
+const gainCache: (string | undefined)[] = []
+
+/** `formatG(gain / 256)`: BBR's pacing and cwnd gains (u32s that take a few values), cached. */
+function gainG(gain: number): string {
+  return gain < 4096 ? gainCache[gain] ??= formatG(gain / 256) : formatG(gain / 256)
+}
+
 /** Trailing zeros of a fraction and a bare point removed (`%g` without `#`). */
 function stripFraction(s: string): string {
   if (!s.includes('.')) return s
@@ -360,8 +367,8 @@ export function tcpInfoExtra(x: TcpInfoExtraInput, showOptions: boolean, numeric
   if (x.bbr) {
     const b = x.bbr
     s += ` bbr:(bw:${bwText(n(b.bw) * 8, numeric)}bps,mrtt:${msG(b.minRtt)}`
-    if (b.pacingGain) s += `,pacing_gain:${formatG(b.pacingGain / 256)}`
-    if (b.cwndGain) s += `,cwnd_gain:${formatG(b.cwndGain / 256)}`
+    if (b.pacingGain) s += `,pacing_gain:${gainG(b.pacingGain)}`
+    if (b.cwndGain) s += `,cwnd_gain:${gainG(b.cwndGain)}`
     s += ')'
   }
   if (i.rtt) {

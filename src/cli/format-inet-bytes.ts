@@ -14,6 +14,7 @@ import { COL, type Renderer } from './render.js'
 import { inetAddrText, inetNetid, portText, queueText, stateName, type InetFormatOptions } from './format-inet.js'
 
 const AF_INET = 2
+const AF_INET6 = 10
 /** Entries of the IPv4 address cache before it starts over (a few MiB at most). */
 const MAX_CACHED_ADDRS = 1 << 16
 /** Queue sizes below this are cached (most sockets have empty queues). */
@@ -30,6 +31,8 @@ export class InetRowWriter {
   private readonly ports = new Map<number, (Uint8Array | undefined)[]>()
   /** `a.b.c.d:` by address; local addresses with a device suffix are not cached. */
   private readonly v4 = new Map<number, Uint8Array>()
+  /** IPv6 tokens by a hash of the address; each entry keeps its address (and v6only) to check against. */
+  private readonly v6 = new Map<number, { readonly addr: Uint8Array, readonly v6only: boolean, readonly text: Uint8Array }>()
   private readonly addr16 = new Uint8Array(16)
 
   constructor(private readonly renderer: Renderer, private readonly opts: InetFormatOptions) {
@@ -90,10 +93,28 @@ export class InetRowWriter {
       return b
     }
     const family = v.family
+    if (family === AF_INET6 && ifindex === 0) return this.v6Bytes(v, at)
     const addr = family === AF_INET ? this.addr16.subarray(0, 4) : this.addr16
     addr.set(v.bytes.subarray(at, at + addr.length))
     let text = inetAddrText(family, addr, family !== AF_INET && v.v6only, this.opts)
     if (ifindex !== 0) text += `%${this.opts.ifname(ifindex) ?? `if${ifindex}`}`
     return latin1(text + ':')
+  }
+
+  /** An IPv6 address token without a device suffix, cached. */
+  private v6Bytes(v: InetMessageView, at: number): Uint8Array {
+    const x = v.bytes
+    let h = 0
+    for (let k = 0; k < 16; k += 4) h = (Math.imul(h, 0x9e3779b1) + (x[at + k]! | (x[at + k + 1]! << 8) | (x[at + k + 2]! << 16) | (x[at + k + 3]! << 24))) | 0
+    // v6only changes only the text of the zero address; read it only there.
+    const zero = h === 0 && x.subarray(at, at + 16).every((b) => b === 0)
+    const v6only = zero && v.v6only
+    const hit = this.v6.get(h)
+    if (hit && hit.v6only === v6only && hit.addr.every((b, k) => b === x[at + k])) return hit.text
+    const addr = x.slice(at, at + 16)
+    const text = latin1(inetAddrText(AF_INET6, addr, v6only, this.opts) + ':')
+    if (this.v6.size >= MAX_CACHED_ADDRS) this.v6.clear()
+    this.v6.set(h, { addr, v6only, text })
+    return text
   }
 }

@@ -7,7 +7,7 @@ import fc from 'fast-check'
 import { InetMessageView } from '../../runtime/inet-view.js'
 import { decodeInet } from '../../runtime/decode-inet.js'
 import { ReplyReader } from '../../runtime/dump.js'
-import { DecodeError } from '../../runtime/errors.js'
+import { DecodeError, NetlinkError } from '../../runtime/errors.js'
 import { INET_DIAG, inet_diag_msg } from '../../uapi/inet-diag.js'
 import { SS_SEQ } from '../../runtime/message.js'
 
@@ -105,3 +105,16 @@ function frame(type: number, p: Uint8Array): Uint8Array {
 function big(_: string, v: unknown): unknown {
   return typeof v === 'bigint' ? v.toString() : v instanceof Uint8Array ? [...v] : v
 }
+
+t.test('sockets before a failing NLMSG_DONE in the same datagram still come, then the error', async (t) => {
+  const head = new Uint8Array(inet_diag_msg.size)
+  head[0] = 2
+  const done = new Uint8Array(4)
+  new DataView(done.buffer).setInt32(0, -2, true)
+  const d = Uint8Array.from([...frame(20, head), ...frame(20, head), ...frame(3, done)])
+  for (const read of [(r: ReplyReader) => r.read(d), (r: ReplyReader) => r.readViews(d, new InetMessageView())]) {
+    let got = 0
+    t.throws(() => { for (const _ of read(new ReplyReader('inet', 6))) got++ }, NetlinkError)
+    t.equal(got, 2)
+  }
+})
