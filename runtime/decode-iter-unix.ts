@@ -1,17 +1,16 @@
 /**
- * Decoder for what an `iter/unix` program wrote: a run of fixed-size
- * `ssx_iter_unix_rec` records (uapi/bpf-unix.ts) → the same
+ * Decoder for what an `iter/unix` program wrote: a run of
+ * `ssx_iter_unix_rec` records (uapi/bpf-unix.ts), each cut after its name, → the same
  * {@link UnixRecord}s the netlink runtime yields for ss's unix request
  * (NAME, PEER, RQLEN, SHUTDOWN, and UID when asked for), so listing,
  * formatting and the evaluator cannot tell which target produced them.
  * `-e` and `-m` attributes (VFS, ICONS, MEMINFO) are not read by the program.
  */
-import { ssx_iter_unix_rec } from '../uapi/bpf-unix.js'
+import { ssx_iter_unix_rec, UNIX_REC_HEAD } from '../uapi/bpf-unix.js'
 import { AF } from '../uapi/inet-diag.js'
 import { unixName } from './decode-unix.js'
 import type { UnixRecord } from './decode-unix.js'
 import { DecodeError } from './errors.js'
-import { fixedRecords } from './iter-records.js'
 
 /** Options of {@link decodeIterUnix}. */
 export interface DecodeIterUnixOptions {
@@ -21,25 +20,53 @@ export interface DecodeIterUnixOptions {
 
 /**
  * Decode records from chunks as the iterator yields them, keeping a record
- * split across two chunks (the kernel does not split them; this does not rely on it).
+ * split across two chunks (the kernel does not split them; this does not
+ * rely on it). Each record is the struct's first `UNIX_REC_HEAD` bytes and
+ * `name_len` bytes of name.
  * @throws DecodeError on a malformed record or trailing bytes at the end
  */
-export function decodeIterUnixChunks(chunks: Iterable<Uint8Array>, opts: DecodeIterUnixOptions = {}): Generator<UnixRecord> {
-  return fixedRecords(chunks, ssx_iter_unix_rec.size, ssx_iter_unix_rec.name, (view, o) => decodeOne(view, o, opts))
+export function* decodeIterUnixChunks(chunks: Iterable<Uint8Array>, opts: DecodeIterUnixOptions = {}): Generator<UnixRecord> {
+  // Each record is decoded from a zero-padded full-size copy, by the struct's own codec.
+  const whole = new Uint8Array(ssx_iter_unix_rec.size)
+  const view = new DataView(whole.buffer)
+  let carry = new Uint8Array(0)
+  for (let chunk of chunks) {
+    if (carry.length > 0) {
+      const joined = new Uint8Array(carry.length + chunk.length)
+      joined.set(carry)
+      joined.set(chunk, carry.length)
+      chunk = joined
+    }
+    let o = 0
+    for (;;) {
+      if (chunk.length - o < UNIX_REC_HEAD) break
+      const len = UNIX_REC_HEAD + chunk[o + NAME_LEN_AT]!
+      if (len > ssx_iter_unix_rec.size) throw new DecodeError(ssx_iter_unix_rec.name, o + NAME_LEN_AT, `name length ${len - UNIX_REC_HEAD} is longer than sun_path`)
+      if (chunk.length - o < len) break
+      whole.fill(0)
+      whole.set(chunk.subarray(o, o + len))
+      yield decodeOne(view, o, opts)
+      o += len
+    }
+    carry = chunk.slice(o)
+  }
+  if (carry.length > 0) throw new DecodeError(ssx_iter_unix_rec.name, 0, `${carry.length} trailing bytes are not a whole record`)
 }
+
+const NAME_LEN_AT = ssx_iter_unix_rec.offsetOf.name_len
 
 /**
  * Decode every record in `bytes`.
- * @throws DecodeError when the length is not a whole number of records or a family is not AF_UNIX
+ * @throws DecodeError on a malformed record, trailing bytes, or a family that is not AF_UNIX
  */
 export function decodeIterUnix(bytes: Uint8Array, opts: DecodeIterUnixOptions = {}): UnixRecord[] {
   return [...decodeIterUnixChunks([bytes], opts)]
 }
 
-function decodeOne(view: DataView, o: number, opts: DecodeIterUnixOptions): UnixRecord {
-  const r = ssx_iter_unix_rec.decode(view, o)
-  if (r.family !== AF.AF_UNIX) throw new DecodeError(ssx_iter_unix_rec.name, o, `family ${r.family} is not AF_UNIX`)
-  if (r.name_len > r.name.length) throw new DecodeError(ssx_iter_unix_rec.name, o + ssx_iter_unix_rec.offsetOf.name_len, `name length ${r.name_len} is longer than sun_path`)
+/** One record from the padded copy in `view`; `at` is where it was in the output, for errors. */
+function decodeOne(view: DataView, at: number, opts: DecodeIterUnixOptions): UnixRecord {
+  const r = ssx_iter_unix_rec.decode(view, 0)
+  if (r.family !== AF.AF_UNIX) throw new DecodeError(ssx_iter_unix_rec.name, at, `family ${r.family} is not AF_UNIX`)
   const rec: UnixRecord = {
     kind: 'unix',
     family: r.family,

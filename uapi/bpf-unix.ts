@@ -68,9 +68,11 @@ export interface IterUnixLayout {
 export const UNIX_PATH_MAX = 108
 
 /**
- * The record an `iter/unix` program writes for each selected socket: ssx's
+ * The record an `iter/unix` program builds for each selected socket: ssx's
  * own format, shared by the code generator and the decoder. Naturally
- * aligned (built on the program's stack). It carries what `unix_diag`
+ * aligned (built on the program's stack); written as its first
+ * {@link UNIX_REC_HEAD} bytes and then `name_len` bytes of `name`, so records
+ * in the output are of varying length. It carries what `unix_diag`
  * replies with for ss's request (NAME, PEER, RQLEN, SHUTDOWN, UID):
  * `named` is 1 when the socket has an address, `name_len` bytes of `name`
  * being UNIX_DIAG_NAME (`addr->len` minus the `sun_family` field); `has_peer`
@@ -94,3 +96,6 @@ export const ssx_iter_unix_rec = defineStruct('ssx_iter_unix_rec', 152, [
   { name: 'name', kind: { bytes: UNIX_PATH_MAX } },
   { name: 'pad2', kind: { bytes: 4 } },
 ] as const)
+
+/** Bytes of {@link ssx_iter_unix_rec} written before the name: everything up to it. */
+export const UNIX_REC_HEAD = ssx_iter_unix_rec.offsetOf.name

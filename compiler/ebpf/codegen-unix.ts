@@ -27,7 +27,7 @@ import type { Span } from '../../grammar/ast.js'
 import { FilterError } from '../../grammar/errors.js'
 import { MAX_BPF_STACK } from '../../uapi/bpf.js'
 import type { MemberSlot, SizeName } from '../../uapi/bpf.js'
-import { ssx_iter_unix_rec, UNIX_PATH_MAX } from '../../uapi/bpf-unix.js'
+import { ssx_iter_unix_rec, UNIX_PATH_MAX, UNIX_REC_HEAD } from '../../uapi/bpf-unix.js'
 import type { IterUnixLayout } from '../../uapi/bpf-unix.js'
 import { TCP_STATE } from '../../uapi/inet-diag.js'
 import { SOCK } from '../../uapi/netlink.js'
@@ -230,7 +230,13 @@ export function generateIterUnix(filter: Filter | null, layout: IterUnixLayout, 
   e.emit({ op: 'alu', alu: 'mov', wide: true, dst: 1, src: { reg: SEQ } })
   e.emit({ op: 'alu', alu: 'mov', wide: true, dst: 2, src: { reg: 10 } })
   e.emit({ op: 'alu', alu: 'add', wide: true, dst: 2, src: { imm: REC } })
-  e.emit({ op: 'alu', alu: 'mov', wide: true, dst: 3, src: { imm: ssx_iter_unix_rec.size } })
+  // Only the name's bytes are written after the fixed part (most sockets are unnamed): more records per read.
+  loadRec(3, 'name_len')
+  const lenOk = e.label('name length ok')
+  e.emit({ op: 'jmp', cond: 'jle', wide: true, dst: 3, src: { imm: UNIX_PATH_MAX }, target: lenOk, note: 'bound for the verifier' })
+  e.emit({ op: 'alu', alu: 'mov', wide: true, dst: 3, src: { imm: UNIX_PATH_MAX } })
+  e.place(lenOk)
+  e.emit({ op: 'alu', alu: 'add', wide: true, dst: 3, src: { imm: UNIX_REC_HEAD } })
   e.emit({ op: 'call', helper: H.seq_write, name: 'bpf_seq_write', note: 'write the record' })
   e.place(reject)
   e.emit({ op: 'alu', alu: 'mov', wide: false, dst: 0, src: { imm: 0 } })

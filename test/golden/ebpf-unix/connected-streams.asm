@@ -1,6 +1,6 @@
     0: (bf) r6 = r1                         ; ctx
     1: (79) r8 = *(u64 *)(r6 +8)            ; ctx->unix_sk
-    2: (15) if r8 == 0x0 goto pc+100        ; end of the walk
+    2: (15) if r8 == 0x0 goto pc+103        ; end of the walk
     3: (79) r7 = *(u64 *)(r6 +0)            ; ctx->meta
     4: (79) r7 = *(u64 *)(r7 +24)           ; meta->seq
     5: (7a) *(u64 *)(r10 -152) = 0          ; record = {}
@@ -28,17 +28,17 @@
    27: (73) *(u8 *)(r10 -151) = r3
    28: (69) r4 = *(u16 *)(r8 +48)           ; sk_type
    29: (6b) *(u16 *)(r10 -150) = r4
-   30: (55) if r4 != 0x1 goto pc+72         ; table selection
+   30: (55) if r4 != 0x1 goto pc+75         ; table selection
    31: (b7) r1 = 1                          ; state selection
    32: (6f) r1 <<= r3
    33: (57) r1 &= 2
-   34: (15) if r1 == 0x0 goto pc+68
+   34: (15) if r1 == 0x0 goto pc+71
    35: (71) r1 = *(u8 *)(r8 +56)            ; sk_shutdown
    36: (73) *(u8 *)(r10 -145) = r1
    37: (61) r1 = *(u32 *)(r6 +16)           ; ctx->uid
    38: (63) *(u32 *)(r10 -128) = r1
    39: (79) r1 = *(u64 *)(r8 +64)           ; sk_ino
-   40: (15) if r1 == 0x0 goto pc+62         ; no inode: unix_diag skips it
+   40: (15) if r1 == 0x0 goto pc+65         ; no inode: unix_diag skips it
    41: (63) *(u32 *)(r10 -144) = r1
    42: (bf) r1 = r8
    43: (85) call bpf_get_socket_cookie#303
@@ -99,7 +99,10 @@
    98: (bf) r1 = r7
    99: (bf) r2 = r10
   100: (07) r2 += -152
-  101: (b7) r3 = 152
-  102: (85) call bpf_seq_write#301          ; write the record
-  103: (b4) w0 = 0
-  104: (95) exit
+  101: (71) r3 = *(u8 *)(r10 -146)          ; record.name_len
+  102: (b5) if r3 <= 0x6c goto pc+1         ; bound for the verifier
+  103: (b7) r3 = 108
+  104: (07) r3 += 40
+  105: (85) call bpf_seq_write#301          ; write the record
+  106: (b4) w0 = 0
+  107: (95) exit

@@ -1,6 +1,6 @@
     0: (bf) r6 = r1                         ; ctx
     1: (79) r8 = *(u64 *)(r6 +8)            ; ctx->unix_sk
-    2: (15) if r8 == 0x0 goto pc+145        ; end of the walk
+    2: (15) if r8 == 0x0 goto pc+148        ; end of the walk
     3: (79) r7 = *(u64 *)(r6 +0)            ; ctx->meta
     4: (79) r7 = *(u64 *)(r7 +24)           ; meta->seq
     5: (7a) *(u64 *)(r10 -152) = 0          ; record = {}
@@ -33,7 +33,7 @@
    32: (61) r1 = *(u32 *)(r6 +16)           ; ctx->uid
    33: (63) *(u32 *)(r10 -128) = r1
    34: (79) r1 = *(u64 *)(r8 +64)           ; sk_ino
-   35: (15) if r1 == 0x0 goto pc+112        ; no inode: unix_diag skips it
+   35: (15) if r1 == 0x0 goto pc+115        ; no inode: unix_diag skips it
    36: (63) *(u32 *)(r10 -144) = r1
    37: (bf) r1 = r8
    38: (85) call bpf_get_socket_cookie#303
@@ -109,42 +109,45 @@
   108: (71) r1 = *(u8 *)(r10 -108)          ; record.name[4]  src /RUN/*
   109: (15) if r1 == 0x2f goto pc+33        ; src /RUN/*
   110: (71) r1 = *(u8 *)(r10 -148)          ; record.named  src @in@ner
-  111: (15) if r1 == 0x0 goto pc+36         ; src @in@ner
+  111: (15) if r1 == 0x0 goto pc+39         ; src @in@ner
   112: (71) r2 = *(u8 *)(r10 -146)          ; record.name_len  src @in@ner
-  113: (a5) if r2 < 0x7 goto pc+34          ; shorter than the pattern  src @in@ner
+  113: (a5) if r2 < 0x7 goto pc+37          ; shorter than the pattern  src @in@ner
   114: (71) r1 = *(u8 *)(r10 -112)          ; record.name[0]  src @in@ner
   115: (15) if r1 == 0x40 goto pc+1         ; src @in@ner
-  116: (55) if r1 != 0x0 goto pc+31         ; src @in@ner
+  116: (55) if r1 != 0x0 goto pc+34         ; src @in@ner
   117: (71) r1 = *(u8 *)(r10 -111)          ; record.name[1]  src @in@ner
   118: (15) if r1 == 0x69 goto pc+1         ; src @in@ner
-  119: (55) if r1 != 0x49 goto pc+28        ; src @in@ner
+  119: (55) if r1 != 0x49 goto pc+31        ; src @in@ner
   120: (71) r1 = *(u8 *)(r10 -110)          ; record.name[2]  src @in@ner
   121: (15) if r1 == 0x6e goto pc+1         ; src @in@ner
-  122: (55) if r1 != 0x4e goto pc+25        ; src @in@ner
+  122: (55) if r1 != 0x4e goto pc+28        ; src @in@ner
   123: (71) r1 = *(u8 *)(r10 -109)          ; record.name[3]  src @in@ner
   124: (15) if r1 == 0x40 goto pc+3         ; src @in@ner
-  125: (55) if r1 != 0x0 goto pc+22         ; src @in@ner
+  125: (55) if r1 != 0x0 goto pc+25         ; src @in@ner
   126: (71) r1 = *(u8 *)(r10 -112)          ; record.name[0]  src @in@ner
-  127: (55) if r1 != 0x0 goto pc+20         ; src @in@ner
+  127: (55) if r1 != 0x0 goto pc+23         ; src @in@ner
   128: (71) r1 = *(u8 *)(r10 -108)          ; record.name[4]  src @in@ner
   129: (15) if r1 == 0x6e goto pc+1         ; src @in@ner
-  130: (55) if r1 != 0x4e goto pc+17        ; src @in@ner
+  130: (55) if r1 != 0x4e goto pc+20        ; src @in@ner
   131: (71) r1 = *(u8 *)(r10 -107)          ; record.name[5]  src @in@ner
   132: (15) if r1 == 0x65 goto pc+1         ; src @in@ner
-  133: (55) if r1 != 0x45 goto pc+14        ; src @in@ner
+  133: (55) if r1 != 0x45 goto pc+17        ; src @in@ner
   134: (71) r1 = *(u8 *)(r10 -106)          ; record.name[6]  src @in@ner
   135: (15) if r1 == 0x72 goto pc+1         ; src @in@ner
-  136: (55) if r1 != 0x52 goto pc+11        ; src @in@ner
+  136: (55) if r1 != 0x52 goto pc+14        ; src @in@ner
   137: (71) r2 = *(u8 *)(r10 -146)          ; record.name_len  src @in@ner
   138: (15) if r2 == 0x7 goto pc+4          ; src @in@ner
   139: (71) r1 = *(u8 *)(r10 -112)          ; record.name[0]  src @in@ner
-  140: (15) if r1 == 0x0 goto pc+7          ; abstract: longer  src @in@ner
+  140: (15) if r1 == 0x0 goto pc+10         ; abstract: longer  src @in@ner
   141: (71) r1 = *(u8 *)(r10 -105)          ; record.name[7]  src @in@ner
-  142: (55) if r1 != 0x0 goto pc+5          ; src @in@ner
+  142: (55) if r1 != 0x0 goto pc+8          ; src @in@ner
   143: (bf) r1 = r7
   144: (bf) r2 = r10
   145: (07) r2 += -152
-  146: (b7) r3 = 152
-  147: (85) call bpf_seq_write#301          ; write the record
-  148: (b4) w0 = 0
-  149: (95) exit
+  146: (71) r3 = *(u8 *)(r10 -146)          ; record.name_len
+  147: (b5) if r3 <= 0x6c goto pc+1         ; bound for the verifier
+  148: (b7) r3 = 108
+  149: (07) r3 += 40
+  150: (85) call bpf_seq_write#301          ; write the record
+  151: (b4) w0 = 0
+  152: (95) exit

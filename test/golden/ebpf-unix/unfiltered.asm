@@ -1,6 +1,6 @@
     0: (bf) r6 = r1                         ; ctx
     1: (79) r8 = *(u64 *)(r6 +8)            ; ctx->unix_sk
-    2: (15) if r8 == 0x0 goto pc+95         ; end of the walk
+    2: (15) if r8 == 0x0 goto pc+98         ; end of the walk
     3: (79) r7 = *(u64 *)(r6 +0)            ; ctx->meta
     4: (79) r7 = *(u64 *)(r7 +24)           ; meta->seq
     5: (7a) *(u64 *)(r10 -152) = 0          ; record = {}
@@ -33,7 +33,7 @@
    32: (61) r1 = *(u32 *)(r6 +16)           ; ctx->uid
    33: (63) *(u32 *)(r10 -128) = r1
    34: (79) r1 = *(u64 *)(r8 +64)           ; sk_ino
-   35: (15) if r1 == 0x0 goto pc+62         ; no inode: unix_diag skips it
+   35: (15) if r1 == 0x0 goto pc+65         ; no inode: unix_diag skips it
    36: (63) *(u32 *)(r10 -144) = r1
    37: (bf) r1 = r8
    38: (85) call bpf_get_socket_cookie#303
@@ -94,7 +94,10 @@
    93: (bf) r1 = r7
    94: (bf) r2 = r10
    95: (07) r2 += -152
-   96: (b7) r3 = 152
-   97: (85) call bpf_seq_write#301          ; write the record
-   98: (b4) w0 = 0
-   99: (95) exit
+   96: (71) r3 = *(u8 *)(r10 -146)          ; record.name_len
+   97: (b5) if r3 <= 0x6c goto pc+1         ; bound for the verifier
+   98: (b7) r3 = 108
+   99: (07) r3 += 40
+  100: (85) call bpf_seq_write#301          ; write the record
+  101: (b4) w0 = 0
+  102: (95) exit
