@@ -5,9 +5,10 @@
  *
  * Every token is the same text {@link inetRow} makes (the property test in
  * test/cli/format-inet-bytes.test.ts compares them on arbitrary messages);
- * what differs is that the texts are made once and kept as bytes: IPv4
- * addresses by value, ports, queue sizes, states. A busy server has far
- * fewer distinct addresses than sockets; the address cache is bounded.
+ * what differs is that no string is made per socket: IPv4 addresses and
+ * numeric ports are written in place as digits, and the few texts that
+ * repeat (states, queue sizes, service names, IPv6 addresses) are made once
+ * and kept as bytes.
  */
 import type { InetMessageView } from '../../runtime/inet-view.js'
 import { COL, type Renderer } from './render.js'
@@ -15,7 +16,11 @@ import { inetAddrText, inetNetid, portText, queueText, stateName, type InetForma
 
 const AF_INET = 2
 const AF_INET6 = 10
-/** Entries of the IPv4 address cache before it starts over (a few MiB at most). */
+/** IPPROTO_RAW: its "ports" are protocol numbers, printed by name. */
+const RAW = 255
+const DOT = 0x2e
+const COLON = 0x3a
+/** Entries of the IPv6 address cache before it starts over. */
 const MAX_CACHED_ADDRS = 1 << 16
 /** Queue sizes below this are cached (most sockets have empty queues). */
 const CACHED_QUEUES = 4096
@@ -29,8 +34,6 @@ export class InetRowWriter {
   private readonly queues: (Uint8Array | undefined)[] = new Array(CACHED_QUEUES)
   /** Port text by protocol, then port. */
   private readonly ports = new Map<number, (Uint8Array | undefined)[]>()
-  /** `a.b.c.d:` by address; local addresses with a device suffix are not cached. */
-  private readonly v4 = new Map<number, Uint8Array>()
   /** IPv6 tokens by a hash of the address; each entry keeps its address (and v6only) to check against. */
   private readonly v6 = new Map<number, { readonly addr: Uint8Array, readonly v6only: boolean, readonly text: Uint8Array }>()
   private readonly addr16 = new Uint8Array(16)
@@ -52,11 +55,51 @@ export class InetRowWriter {
     r.cell(COL.RECVQ, this.queueBytes(v.rqueue))
     r.cell(COL.SENDQ, this.queueBytes(v.wqueue))
     const ifindex = v.ifindex
-    r.cell(COL.ADDR, this.addrBytes(v, v.localAt, ifindex))
-    r.cell(COL.SERV, this.portBytes(v.localPort, ipproto))
-    r.cell(COL.RADDR, this.addrBytes(v, v.remoteAt, 0))
-    r.cell(COL.RSERV, this.portBytes(v.remotePort, ipproto))
+    const v4 = v.family === AF_INET
+    if (v4 && ifindex === 0) this.v4Cell(COL.ADDR, v.bytes, v.localAt)
+    else r.cell(COL.ADDR, this.addrBytes(v, v.localAt, ifindex))
+    this.portCell(COL.SERV, v.localPort, ipproto)
+    if (v4) this.v4Cell(COL.RADDR, v.bytes, v.remoteAt)
+    else r.cell(COL.RADDR, this.addrBytes(v, v.remoteAt, 0))
+    this.portCell(COL.RSERV, v.remotePort, ipproto)
     r.endRow(process)
+  }
+
+  /**
+   * `a.b.c.d:` written in place: on a busy server most client addresses
+   * appear once or twice, so making and keeping a text per address (the
+   * first version, with a cache) cost more than it saved.
+   */
+  private v4Cell(c: number, x: Uint8Array, at: number): void {
+    const r = this.renderer
+    let o = r.startCell(c, 16)
+    if (o < 0) return
+    const start = o
+    const t = r.tokens
+    for (let k = 0; k < 4; k++) {
+      const b = x[at + k]!
+      if (b >= 100) t[o++] = 48 + ((b / 100) | 0)
+      if (b >= 10) t[o++] = 48 + (((b / 10) | 0) % 10)
+      t[o++] = 48 + (b % 10)
+      t[o++] = k === 3 ? COLON : DOT
+    }
+    r.endCell(c, o - start)
+  }
+
+  /** A port: decimal in place when {@link portText} would print it as a number, else its (cached) name. */
+  private portCell(c: number, port: number, ipproto: number): void {
+    const o = this.opts
+    if (port === 0 || !(o.numeric || (ipproto !== RAW && port >= o.localPortRange[0] && port <= o.localPortRange[1]))) {
+      this.renderer.cell(c, this.portBytes(port, ipproto))
+      return
+    }
+    const r = this.renderer
+    const at = r.startCell(c, 5)
+    if (at < 0) return
+    const t = r.tokens
+    const len = port >= 10000 ? 5 : port >= 1000 ? 4 : port >= 100 ? 3 : port >= 10 ? 2 : 1
+    for (let k = at + len - 1, p = port; k >= at; k--, p = (p / 10) | 0) t[k] = 48 + (p % 10)
+    r.endCell(c, len)
   }
 
   private netidBytes(ipproto: number): Uint8Array {
@@ -82,16 +125,6 @@ export class InetRowWriter {
 
   /** The address token (`addr[%dev]:`) at offset `at` of the view's bytes. */
   private addrBytes(v: InetMessageView, at: number, ifindex: number): Uint8Array {
-    if (v.family === AF_INET && ifindex === 0) {
-      const key = v.v4(at)
-      let b = this.v4.get(key)
-      if (b === undefined) {
-        if (this.v4.size >= MAX_CACHED_ADDRS) this.v4.clear()
-        const x = v.bytes
-        this.v4.set(key, b = latin1(`${x[at]}.${x[at + 1]}.${x[at + 2]}.${x[at + 3]}:`))
-      }
-      return b
-    }
     const family = v.family
     if (family === AF_INET6 && ifindex === 0) return this.v6Bytes(v, at)
     const addr = family === AF_INET ? this.addr16.subarray(0, 4) : this.addr16

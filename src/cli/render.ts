@@ -423,6 +423,32 @@ export class Renderer {
     if (len > this.maxLen[c]!) this.maxLen[c] = len
   }
 
+  /**
+   * A token written in place, for texts not worth keeping (an address seen
+   * once): `at = startCell(c, max)`, write at most `max` bytes into
+   * {@link Renderer.tokens} from `at`, then `endCell(c, length)`. Returns -1
+   * when column `c` is disabled (write nothing, call nothing else).
+   * `max` must be small (a token never needs moving to a new chunk's start).
+   */
+  startCell(c: number, max: number): number {
+    if (!this.enabled[c]) return -1
+    return this.tokEnd + max > this.tok.length ? this.room(max) : this.tokEnd
+  }
+
+  /** The bytes of the batch's tokens (valid until the next {@link Renderer.startCell}). */
+  get tokens(): Buffer {
+    return this.tok
+  }
+
+  /** End the in-place token begun with {@link Renderer.startCell}: `len` bytes were written. */
+  endCell(c: number, len: number): void {
+    const stored = this.buffer.token(len)
+    this.tokEnd += stored
+    if (this.count === this.lens.length) this.growLens()
+    this.lens[this.count++] = stored
+    if (stored > this.maxLen[c]!) this.maxLen[c] = stored
+  }
+
   /** The row's Process token (counted when the next row starts, as in {@link Renderer.row}). */
   endRow(process = ''): void {
     if (this.enabled[COL.PROC]) this.pending = this.push(COL.PROC, process, false)
