@@ -240,13 +240,21 @@ function* rawV4First(chunks: Iterable<Uint8Array>, later: Uint8Array[]): Generat
   const familyAt = ssx_iter_tcp_rec.offsetOf.family
   for (const chunk of chunks) {
     if (chunk.length % size !== 0) { yield chunk; continue } // let the decoder report it
-    const v4: Uint8Array[] = []
+    let v4 = 0
+    for (let o = 0; o < chunk.length; o += size) if (chunk[o + familyAt] === AF.AF_INET) v4++
+    // Most chunks hold one family only: passed on as read, or kept in one copy.
+    if (v4 * size === chunk.length) { yield chunk; continue }
+    if (v4 === 0) { later.push(chunk.slice()); continue }
+    const mine = new Uint8Array(v4 * size)
+    const rest = new Uint8Array(chunk.length - mine.length)
+    let a = 0
+    let b = 0
     for (let o = 0; o < chunk.length; o += size) {
       const rec = chunk.subarray(o, o + size)
-      if (rec[familyAt] === AF.AF_INET) v4.push(rec)
-      else later.push(rec.slice())
+      if (rec[familyAt] === AF.AF_INET) { mine.set(rec, a); a += size } else { rest.set(rec, b); b += size }
     }
-    for (const r of v4) yield r
+    later.push(rest)
+    yield mine
   }
 }
 
