@@ -12,6 +12,12 @@
  * never resumes, so it is complete; one that needs a second read is
  * dropped and the unix sockets are listed over netlink (the diag target's
  * request, the filter in user space), which prints the same rows.
+ *
+ * Not detected: a read also ends after a million sockets (bpf_seq_read's
+ * object limit); with a namespace holding more unix sockets than that and a
+ * filter selecting few of them, such a boundary can pass unseen (an EAGAIN
+ * read, retried by IterLink.chunks, or an end of data that looks like the
+ * end of the walk), and the rest of that bucket is missed.
  */
 import type { Filter } from '../compiler/filter.js'
 import { compilePlan } from '../compiler/compile.js'
