@@ -33,11 +33,10 @@ import { decodeIterTcpChunks, decodeIterUdpInDiagOrder } from '../runtime/decode
 import { kernelHz } from '../runtime/kernel-hz.js'
 import type { InetRecord } from '../runtime/decode-inet.js'
 import { compileIterUnix, unixUserSpaceFilter } from '../compiler/ebpf/codegen-unix.js'
-import { evaluate } from '../compiler/evaluate.js'
 import type { IterUnixLayout } from '../uapi/bpf-unix.js'
 import { readIterUnixLayout } from '../runtime/bpf-iter-unix.js'
-import { decodeIterUnixChunks } from '../runtime/decode-iter-unix.js'
 import type { UnixRecord } from '../runtime/decode-unix.js'
+import { runUnixListing } from './ebpf-unix.js'
 
 /** Options of {@link compileEbpfListing} and {@link runEbpfListing}. */
 export interface EbpfListingOptions {
@@ -209,11 +208,8 @@ export function* runEbpfListing(filter: Filter | null, opts: EbpfListingOptions)
 
 /** The `iter/unix` program's records, with its user-space part applied. */
 function* runUnix(p: EbpfListingProgram, link: IterLink, filter: Filter | null, opts: EbpfListingOptions): Generator<UnixRecord> {
-  // A netlink reply carries UNIX_DIAG_UID only when the request asks, which it does for a uid predicate.
-  const uid = metricsOf(filter).includes('uid')
-  const rest = p.userSpace
-  const env = { localPortRange: opts.localPortRange }
-  for (const rec of decodeIterUnixChunks(link.chunks(opts.netns), { uid })) if (rest === null || evaluate(rest, rec, env)) yield rec
+  // Over netlink instead when the walk took more than one read (src/ebpf-unix.ts: the kernel skips the rest of a bucket then).
+  yield* runUnixListing(p, link, filter, opts)
 }
 
 /**
