@@ -282,6 +282,8 @@ export function ebpfTargetIssue(filter: Filter | null, selection: Selection, ext
   if (bad.length) return `the iterator cannot test ${bad.join(', ')} (kept in jiffies; the kernel's HZ is not in BTF)`
   // -e and -o print the TCP timers: iter/tcp reads their deadlines in jiffies, user space needs HZ for milliseconds.
   if ((extras.extended || extras.showOptions) && listsTcp(selection) && kernelHz() === null) return `${extras.extended ? '-e' : '-o'} needs the kernel's HZ for the TCP timers (read from /proc/timer_list or /proc/config.gz), which this machine does not show`
+  // -e on unix sockets prints UNIX_DIAG_VFS and UNIX_DIAG_ICONS (the pending connections' peers), which iter/unix does not read.
+  if (extras.extended && listsUnix(selection)) return '-e needs the bound inode and pending peers of unix sockets, which the iter/unix program does not read yet'
   const flags = EXTRA_FLAGS.filter(([k]) => extras[k]).map(([, f]) => f)
   if (flags.length) return `${flags.join(' ')} need${flags.length === 1 ? 's' : ''} fields the iterator does not read yet`
   const support = iterSupport()

@@ -6,6 +6,7 @@ import t from 'tap'
 import { existsSync } from 'node:fs'
 import { runCompile } from '../../src/cli/compile.js'
 import { runExplain } from '../../src/cli/explain.js'
+import { runList } from '../../src/cli/list.js'
 import { assemble } from '../../compiler/ebpf/assemble.js'
 import { parseListing } from '../../compiler/ebpf/disasm.js'
 import { VMLINUX_BTF } from '../../runtime/btf.js'
@@ -36,5 +37,12 @@ if (!existsSync(VMLINUX_BTF)) {
     const part = await runExplain(['--target', 'ebpf', '-x', 'src', '/run/?.sock', 'or', 'autobound'])
     t.match(part.stdout, /decides {2}part of the filter in the kernel;\n\s+user space: src name globs/)
     t.match(part.stdout, /falls back {2}to netlink/)
+  })
+
+  t.test('-e on unix sockets is refused (VFS and ICONS are not read), before anything runs', async (t) => {
+    let err = ''
+    const code = await runList(['-xae', '--target', 'ebpf'], { stdin: () => '', write: () => undefined, writeErr: (s) => { err += s } })
+    t.not(code, 0)
+    t.match(err, /--target ebpf: -e needs the bound inode and pending peers of unix sockets/)
   })
 }
