@@ -46,7 +46,7 @@ if (!netnsOk && process.env.CI !== 'true') {
     ['sport', '>', ':20200', 'and', 'not', 'src', '127.0.0.2'], ['rqueue', '>', '0', 'or', 'dport', '=', ':20501'], ['not', 'rtt', '>', '5ms'],
   ]
   // -o and -e: timers (keepalive, TIME-WAIT) read in jiffies and converted with the kernel's HZ.
-  const optionSets = [['-tan'], ['-tn'], ['-t4an'], ['-t6an'], ['-tanp'], ['-uan'], ['-tuan'], ['-ul'], ['-u6n'], ['-uanp'], ['-toan'], ['-tean'], ['-tuoen']]
+  const optionSets = [['-tan'], ['-tn'], ['-t4an'], ['-t6an'], ['-tanp'], ['-uan'], ['-tuan'], ['-ul'], ['-u6n'], ['-toan'], ['-tean'], ['-tuoen']]
   for (const opts of optionSets) {
     t.test(`${opts.join(' ')}: ebpf = diag`, async (t) => {
       for (const f of filters) {
