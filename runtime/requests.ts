@@ -35,6 +35,12 @@ export interface SockDiagRequest {
   readonly ext: number
   /** Audited inet_diag bytecode (inet only), or null. */
   readonly bytecode: Uint8Array | null
+  /**
+   * inet only: ports for the request's sockid (0 or absent: any). TCP and
+   * UDP dumps skip a socket whose port differs before running the bytecode
+   * (`inet_diag_dump_icsk`, `udp_dump`).
+   */
+  readonly ports?: { readonly sport?: number, readonly dport?: number }
 }
 
 /** Header options; defaults reproduce ss. */
@@ -67,7 +73,7 @@ function bytecodeAttribute(bytecode: Uint8Array): Uint8Array {
   return encodeAttribute(INET_DIAG_REQ.INET_DIAG_REQ_BYTECODE, bytecode)
 }
 
-/** `inet_diag_req_v2` (56 bytes) with a zero sockid, plus the optional attributes. */
+/** `inet_diag_req_v2` (56 bytes) with a sockid that is zero but for the optional ports, plus the optional attributes. */
 function inetBody(req: SockDiagRequest): Uint8Array[] {
   if (!Number.isInteger(req.protocol) || req.protocol < 0 || req.protocol > 0xffff) throw new RequestError('protocol', `must be an integer 0..65535, got ${req.protocol}`)
   const protocolAttr = req.protocolAttr ?? (req.protocol > 0xff ? req.protocol : undefined)
@@ -77,7 +83,7 @@ function inetBody(req: SockDiagRequest): Uint8Array[] {
     idiag_ext: u8('ext', req.ext),
     idiag_states: u32('states', req.states),
   })
-  const parts = [head, new Uint8Array(inet_diag_sockid.size)]
+  const parts = [head, inet_diag_sockid.bytes({ idiag_sport: port('ports.sport', req.ports?.sport ?? 0), idiag_dport: port('ports.dport', req.ports?.dport ?? 0) })]
   if (req.bytecode !== null) parts.push(bytecodeAttribute(req.bytecode))
   if (protocolAttr !== undefined) parts.push(encodeU32Attribute(INET_DIAG_REQ.INET_DIAG_REQ_PROTOCOL, u32('protocolAttr', protocolAttr)))
   return parts

@@ -109,6 +109,30 @@ export function hasMarkCond(f: Filter | null): boolean {
   }
 }
 
+/**
+ * Ports every socket the filter accepts must have: `sport = :P` / `dport = :P`
+ * (a host condition with a port and any address) among the filter's
+ * top-level conjuncts. They go into the request's sockid, where TCP and UDP
+ * dumps compare them before running the bytecode (which still runs, so the
+ * result cannot change): bench/RESULTS.md. ss leaves the sockid zero;
+ * `ssx compile` prints ss's request, this is a query-time rewrite.
+ */
+export function exactPorts(f: Filter | null): { sport?: number, dport?: number } {
+  const out: { sport?: number, dport?: number } = {}
+  const conjuncts: Filter[] = f ? [f] : []
+  while (conjuncts.length) {
+    const c = conjuncts.pop()!
+    if (c.kind === 'and') conjuncts.push(c.left, c.right)
+    else if (c.kind === 'hostcond' && c.cond.family === 'inet' && c.cond.addrs.length === 0 && c.cond.port > 0 && c.cond.port <= 0xffff) {
+      out[c.dir === 'src' ? 'sport' : 'dport'] = c.cond.port
+    }
+  }
+  return out
+}
+
+/** Tables whose kernel dump compares the sockid's ports (inet_diag_dump_icsk, udp_dump). */
+const PORT_NARROWED = new Set(['tcp', 'udp'])
+
 /** Does this error mean "the kernel has no handler for this protocol" (ss §5.5: skipped)? */
 function isMissingProtocol(e: unknown, req: DiagRequest): e is NetlinkError {
   if (!(e instanceof NetlinkError) || e.operation !== 'dump') return false
@@ -199,6 +223,7 @@ export class QueryRun implements Iterable<SocketRecord>, AsyncIterable<SocketRec
     // Per inet protocol: did the previous request succeed (gates `afterSuccess`)?
     const succeeded = new Map<string, boolean>()
     const residual = plan.residual
+    const narrowed = exactPorts(plan.kernel)
     let replayed = false
     try {
       for (const req of plan.requests) {
@@ -214,7 +239,10 @@ export class QueryRun implements Iterable<SocketRecord>, AsyncIterable<SocketRec
         let bytecode = req.program && !userSpaceOnly ? req.program.bytes : null
         const tablesOfReq = requestTables(req.table)
         for (;;) {
-          const wire: SockDiagRequest = { ...wireRequest(req), bytecode }
+          const wire: SockDiagRequest = {
+            ...wireRequest(req), bytecode,
+            ...(bytecode !== null && PORT_NARROWED.has(req.table) ? { ports: narrowed } : {}),
+          }
           let yielded = 0
           try {
             this.requestsSent++
