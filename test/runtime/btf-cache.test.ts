@@ -4,11 +4,13 @@
 import t from 'tap'
 import type { Test } from 'tap'
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { cachedBtfTable, kernelIdentity } from '../../runtime/btf-cache.js'
 import { readIterLayout } from '../../runtime/bpf-iter.js'
 import { VMLINUX_BTF, vmlinuxBtf } from '../../runtime/btf.js'
+import { canUseNetns, createNetns } from '../helpers/netns.js'
 
 const TABLE = { attach: 'bpf_iter_thing', helpers: { write: 'BPF_FUNC_seq_write' }, members: { port: ['sock_common', 'skc_num'], flag: ['sock', 'sk_flag'] } } as const
 const ANSWER = { attachBtfId: 77, helpers: { write: 127 }, members: { port: { off: 14, size: 2, bitShift: 0, bitSize: 0 }, flag: { off: 8, size: 1, bitShift: 3, bitSize: 1 } } }
@@ -103,4 +105,19 @@ t.test('the running kernel', { skip: existsSync(VMLINUX_BTF) ? false : 'no /sys/
   t.equal(kernelIdentity('/nonexistent/btf'), null)
   // The cached layout (from the user's cache or written now) is what BTF says.
   t.same(readIterLayout(), readIterLayout(vmlinuxBtf()))
+})
+
+const netnsOk = await canUseNetns()
+const netnsSkip = !existsSync(VMLINUX_BTF) ? 'no /sys/kernel/btf/vmlinux (kernel without CONFIG_DEBUG_INFO_BTF)'
+  : !netnsOk && process.env.CI !== 'true' ? 'needs root and ip(8) for a private namespace (CI=true makes this a failure)' : false
+t.test('the identity is the same inside `ip netns exec` (a fresh sysfs mount: its mtimes change every run)', { skip: netnsSkip }, async (t) => {
+  const ns = await createNetns('btfcache')
+  t.teardown(() => ns.destroy())
+  // The same module, loaded by a child in the namespace with this test's TypeScript loader.
+  const mod = fileURLToPath(new URL('../../runtime/btf-cache.ts', import.meta.url))
+  const code = `const m = await import(${JSON.stringify(mod)}); process.stdout.write(String(m.kernelIdentity(${JSON.stringify(VMLINUX_BTF)})))`
+  const identity = async (): Promise<string> => (await ns.exec(process.execPath, [...process.execArgv, '--input-type=module', '-e', code])).stdout
+  const here = kernelIdentity(VMLINUX_BTF)
+  t.equal(await identity(), here)
+  t.equal(await identity(), here, 'and again')
 })
