@@ -246,15 +246,18 @@ export async function runList(argv: readonly string[], io: ListIo): Promise<numb
   })
   // The renderer's end() prints the header: JSON output ends its own way.
   const finish = (): void => { if (json) json.end(); else renderer.end() }
-  // A plain inet listing reads the few fields it prints straight from the replies (format-inet-bytes.ts).
-  const plain = json === null && !flags.kill && target === 'diag' && !inetOpts.resolveHosts &&
-    !inet.showOptions && !inet.showDetails && !inet.showTos && !inet.showCgroup && !inet.showInetSockopt && !inet.showMem && !inet.showTcpInfo
-  const writer = plain ? new InetRowWriter(renderer, inetOpts) : null
+  // Inet rows are written straight from the replies (format-inet-bytes.ts); a socket is
+  // decoded whole only when its Process column needs more than -p's users.
+  const viewed = json === null && !flags.kill && target === 'diag' && !inetOpts.resolveHosts
+  const extras = inet.showOptions || inet.showDetails || inet.showTos || inet.showCgroup || inet.showInetSockopt || inet.showMem || inet.showTcpInfo
+  const writer = viewed ? new InetRowWriter(renderer, inetOpts) : null
   try {
     for (const rec of writer ? run.views() : records) {
       if (rec instanceof InetMessageView) {
+        const proto = INET_PROTOCOL[run.current?.table ?? 'tcp'] ?? IPPROTO.IPPROTO_TCP
         const users = procs ? procs.lookup(rec.inode) : undefined
-        writer!.write(rec, INET_PROTOCOL[run.current?.table ?? 'tcp'] ?? IPPROTO.IPPROTO_TCP, users ? usersExtra(users) : '')
+        const process = extras ? inetExtras(rec.record(), proto, users ? { ...inet, users } : inet) : users ? usersExtra(users) : ''
+        writer!.write(rec, proto, process)
         continue
       }
       if (json) {
