@@ -41,12 +41,21 @@ async function bundle(options) {
 // imports go through esbuild's `__toESM`, which copies the names the module
 // lists as getters: the proxy lists them (without loading anything).
 // node:worker_threads: the dump reader thread (runtime/prefetch.ts), only
-// for long dumps.
-const LAZY = { koffi: [], 'node:child_process': ['execFileSync'], 'node:worker_threads': ['Worker'] }
+// for long dumps; node:zlib (/proc/config.gz, eBPF timers), node:dns/promises
+// (host names in filters) and node:tty (stdout on a character device other
+// than /dev/null) cost 1-5 ms each to load and most runs never use them.
+const LAZY = {
+  koffi: [],
+  'node:child_process': ['execFileSync'],
+  'node:worker_threads': ['Worker'],
+  'node:zlib': ['gunzipSync'],
+  'node:dns/promises': ['lookup'],
+  'node:tty': ['isatty'],
+}
 const lazyModules = {
   name: 'lazy-modules',
   setup(b) {
-    b.onResolve({ filter: /^(koffi|node:child_process|node:worker_threads)$/ }, (a) => (a.namespace === 'lazy' ? { path: a.path, external: true } : { path: a.path, namespace: 'lazy' }))
+    b.onResolve({ filter: new RegExp(`^(${Object.keys(LAZY).join('|')})$`) }, (a) => (a.namespace === 'lazy' ? { path: a.path, external: true } : { path: a.path, namespace: 'lazy' }))
     b.onLoad({ filter: /.*/, namespace: 'lazy' }, (a) => {
       const names = LAZY[a.path]
       if (!names) throw new TypeError(`not a lazy module: ${a.path}`)

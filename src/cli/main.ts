@@ -2,7 +2,7 @@
  * The `ssx` command: subcommands (`compile`, `disasm`) or, otherwise, ss's
  * own command line. The only module that touches process and stdout.
  */
-import { readFileSync } from 'node:fs'
+import { fstatSync, readFileSync } from 'node:fs'
 import { isatty } from 'node:tty'
 import { runCompile, type CommandResult } from './compile.js'
 import { runDisasm } from './disasm-cmd.js'
@@ -13,8 +13,23 @@ import { EXIT_SIGPIPE, StdoutClosed, createStdout, type Stdout } from './stdout.
 /** Standard output (src/cli/stdout.ts); made on first use. */
 let out: Stdout | undefined
 const writeOut = (s: string, encoding: 'latin1' | 'utf8' = 'latin1'): void => (out ??= createStdout()).write(s, encoding)
-/** Is stdout a terminal? Asked of fd 1: `process.stdout` costs start-up time and is not needed otherwise. */
-const stdoutTty = (): boolean => isatty(1)
+/** `st_rdev` of /dev/null (major 1, minor 3). */
+const DEV_NULL_RDEV = 0x103
+
+/**
+ * Is stdout a terminal? Asked of fd 1 (`process.stdout` costs start-up time
+ * and is not needed otherwise); a pipe, a file or /dev/null is answered
+ * without loading node:tty (a few ms: the bundle loads it lazily).
+ */
+function stdoutTty(): boolean {
+  try {
+    const st = fstatSync(1)
+    if (!st.isCharacterDevice() || st.rdev === DEV_NULL_RDEV) return false
+  } catch {
+    return false
+  }
+  return isatty(1)
+}
 
 function emit(r: CommandResult): number {
   if (r.stdout) writeOut(r.stdout, 'utf8')
