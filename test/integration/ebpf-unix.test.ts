@@ -164,7 +164,13 @@ if (!netnsOk && process.env.CI !== 'true') {
     const crowd = spawn('ip', ['netns', 'exec', ns.name, 'python3', '-c', [
       'import socket, sys', 'keep = [socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM) for _ in range(1500)]', 'print("ready", flush=True)', 'sys.stdin.read()',
     ].join('\n')], { stdio: ['pipe', 'pipe', 'inherit'] })
-    t.teardown(() => { crowd.stdin.end(); if (crowd.exitCode === null) crowd.kill() })
+    // Wait until its sockets are gone: the next subtest compares two listings of the namespace.
+    t.teardown(async () => {
+      const gone = new Promise((resolve) => crowd.once('exit', resolve))
+      crowd.stdin.end()
+      if (crowd.exitCode === null) crowd.kill()
+      if (crowd.exitCode === null) await gone
+    })
     await new Promise<void>((resolve, reject) => {
       crowd.once('exit', (code) => reject(new Error(`crowd exited early (${code})`)))
       crowd.stdout.on('data', (d: Buffer) => { if (d.toString().includes('ready')) resolve() })
