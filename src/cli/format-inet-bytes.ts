@@ -140,10 +140,16 @@ export class InetRowWriter {
     let h = 0
     for (let k = 0; k < 16; k += 4) h = (Math.imul(h, 0x9e3779b1) + (x[at + k]! | (x[at + k + 1]! << 8) | (x[at + k + 2]! << 16) | (x[at + k + 3]! << 24))) | 0
     // v6only changes only the text of the zero address; read it only there.
-    const zero = h === 0 && x.subarray(at, at + 16).every((b) => b === 0)
+    let zero = h === 0
+    for (let k = 0; zero && k < 16; k++) zero = x[at + k] === 0
     const v6only = zero && v.v6only
     const hit = this.v6.get(h)
-    if (hit && hit.v6only === v6only && hit.addr.every((b, k) => b === x[at + k])) return hit.text
+    if (hit && hit.v6only === v6only) {
+      const a = hit.addr
+      let same = true
+      for (let k = 0; same && k < 16; k++) same = a[k] === x[at + k]
+      if (same) return hit.text
+    }
     const addr = x.slice(at, at + 16)
     const text = latin1(inetAddrText(AF_INET6, addr, v6only, this.opts) + ':')
     if (this.v6.size >= MAX_CACHED_ADDRS) this.v6.clear()
