@@ -11,6 +11,7 @@ import { AF } from '../uapi/inet-diag.js'
 import { unixName } from './decode-unix.js'
 import type { UnixRecord } from './decode-unix.js'
 import { DecodeError } from './errors.js'
+import { withCarry } from './decode-iter.js'
 
 /** Options of {@link decodeIterUnix}. */
 export interface DecodeIterUnixOptions {
@@ -31,12 +32,7 @@ export function* decodeIterUnixChunks(chunks: Iterable<Uint8Array>, opts: Decode
   const view = new DataView(whole.buffer)
   let carry = new Uint8Array(0)
   for (let chunk of chunks) {
-    if (carry.length > 0) {
-      const joined = new Uint8Array(carry.length + chunk.length)
-      joined.set(carry)
-      joined.set(chunk, carry.length)
-      chunk = joined
-    }
+    chunk = withCarry(carry, chunk)
     let o = 0
     for (;;) {
       if (chunk.length - o < UNIX_REC_HEAD) break

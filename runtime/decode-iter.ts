@@ -40,6 +40,15 @@ export function decodeIterTcp(bytes: Uint8Array, opts: IterDecodeOptions = {}): 
   return out
 }
 
+/** `chunk` after the bytes a previous chunk left over (a record cut between two reads), as one array. */
+export function withCarry(carry: Uint8Array, chunk: Uint8Array): Uint8Array {
+  if (carry.length === 0) return chunk
+  const joined = new Uint8Array(carry.length + chunk.length)
+  joined.set(carry)
+  joined.set(chunk, carry.length)
+  return joined
+}
+
 /**
  * Decode records from chunks as the iterator yields them, keeping a record
  * split across two chunks (the kernel does not split them; this does not
@@ -50,12 +59,7 @@ export function* decodeIterTcpChunks(chunks: Iterable<Uint8Array>, opts: IterDec
   const size = ssx_iter_tcp_rec.size
   let carry = new Uint8Array(0)
   for (let chunk of chunks) {
-    if (carry.length > 0) {
-      const joined = new Uint8Array(carry.length + chunk.length)
-      joined.set(carry)
-      joined.set(chunk, carry.length)
-      chunk = joined
-    }
+    chunk = withCarry(carry, chunk)
     const whole = chunk.length - (chunk.length % size)
     const view = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength)
     for (let o = 0; o < whole; o += size) yield decodeOne(view, o, opts)
