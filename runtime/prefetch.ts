@@ -198,9 +198,18 @@ export class Prefetcher {
     return d
   }
 
-  /** Stop the worker (it is never inside `read` here: see the module comment). */
+  /**
+   * Stop the worker. Call before the descriptor is closed: a reply the
+   * worker is still reading is read to its end first, or the worker could go
+   * on reading whatever file is given the descriptor's number next.
+   */
   close(): void {
     if (this.worker === undefined) return
+    try {
+      while (this.active) this.next()
+    } catch {
+      // an errno ends the reply as well
+    }
     Atomics.store(this.ctl, C.QUIT, 1)
     Atomics.notify(this.ctl, C.GO)
     Atomics.notify(this.ctl, C.READ)
