@@ -130,6 +130,29 @@ export class ReplyReader {
   }
 }
 
+/**
+ * The data messages of one datagram: the payload of message `i` is
+ * `bytes[spans[2i], spans[2i + 1])`, for `i < count`. Reused from datagram
+ * to datagram: valid until the iteration moves on.
+ */
+export class MessageBatch {
+  bytes: Uint8Array = new Uint8Array(0)
+  spans: Int32Array = new Int32Array(0)
+  count = 0
+
+  constructor(
+    readonly kind: DiagKind,
+    /** inet: the requested protocol (selects the INET_DIAG_INFO layout). */
+    readonly protocol: number,
+  ) {}
+
+  /** Message `i` decoded (a copy). */
+  record(i: number): SocketRecord {
+    const start = this.spans[2 * i]!
+    return decodeRecord(this.kind, this.bytes.subarray(start, this.spans[2 * i + 1]!), this.protocol, start)
+  }
+}
+
 /** A running (or finished) dump. Iterate it once, sync or async. */
 export class Dump implements Iterable<SocketRecord>, AsyncIterable<SocketRecord> {
   /** Datagrams read so far (for statistics and tests). */
@@ -141,7 +164,7 @@ export class Dump implements Iterable<SocketRecord>, AsyncIterable<SocketRecord>
     private readonly socket: DiagSocket,
     private readonly bytes: Uint8Array,
     private readonly kind: DiagKind,
-    protocol: number,
+    private readonly protocol: number,
     replyType: number,
     seq: number,
   ) {
@@ -164,48 +187,50 @@ export class Dump implements Iterable<SocketRecord>, AsyncIterable<SocketRecord>
 
   /** Records one at a time, blocking on each receive. */
   [Symbol.iterator](): Iterator<SocketRecord> {
-    return this.run(null)
+    return this.records()
   }
 
   /** The same records for `for await`; receives stay synchronous (the kernel answers a dump at once). */
   async *[Symbol.asyncIterator](): AsyncIterator<SocketRecord> {
-    yield* this.run(null)
+    yield* this.records()
   }
 
   /**
-   * The records, inet sockets as `view` re-pointed at each message
-   * ({@link InetMessageView}: valid until the next step of the iteration).
+   * The reply a datagram at a time, undecoded ({@link MessageBatch}: valid
+   * until the next step), for consumers that read millions of sockets in
+   * place ({@link InetMessageView}) without a generator step per socket.
    */
-  views(view: InetMessageView): Iterable<SocketRecord | InetMessageView> {
-    return { [Symbol.iterator]: () => this.run(view) }
+  batches(): Iterable<MessageBatch> {
+    return { [Symbol.iterator]: () => this.frames() }
   }
 
-  private *run<V extends InetMessageView | null>(view: V): Generator<SocketRecord | NonNullable<V>> {
+  private *records(): Generator<SocketRecord> {
+    for (const b of this.frames()) for (let i = 0; i < b.count; i++) yield b.record(i)
+  }
+
+  private *frames(): Generator<MessageBatch> {
     if (this.started) throw new NetlinkError('dump', 16 /* EBUSY: a dump is iterated once */)
     this.started = true
     const sock = this.socket
+    const reader = this.reader
+    const batch = new MessageBatch(this.kind, this.protocol)
     sock.acquire()
     let sent = false
     let current: Uint8Array | null = null
     try {
       sock.send(this.bytes)
       sent = true
-      while (!this.reader.finished) {
+      while (!reader.finished) {
         current = sock.receive()
         this.datagrams++
-        // One generator for the whole reply (each layer of generators costs a resume per socket).
-        const reader = this.reader
-        const n = reader.frame(current)
-        const spans = reader.spans
-        if (view && this.kind === 'inet') {
-          for (let i = 0; i < 2 * n; i += 2) yield view.bind(current, spans[i]!, spans[i + 1]!) as NonNullable<V>
-        } else {
-          for (let i = 0; i < 2 * n; i += 2) yield reader.record(current, spans[i]!, spans[i + 1]!)
-        }
+        batch.count = reader.frame(current)
+        batch.bytes = current
+        batch.spans = reader.spans
+        yield batch
         reader.rethrow()
       }
     } finally {
-      if (sent && !this.reader.finished && !(current && endsReply(current))) this.drain()
+      if (sent && !reader.finished && !(current && endsReply(current))) this.drain()
       sock.release()
     }
   }

@@ -23,6 +23,7 @@ import { TABLE, hasFamily, tableBit } from '../compiler/select.js'
 import type { TableName } from '../compiler/select.js'
 import { NetlinkError, dump, errnoInfo, netnsPath, openDiag } from '../runtime/index.js'
 import type { DiagSocket, SocketRecord, SockDiagRequest } from '../runtime/index.js'
+import type { MessageBatch } from '../runtime/dump.js'
 import { InetMessageView } from '../runtime/inet-view.js'
 import { replayTcpFile } from './record-replay.js'
 
@@ -180,24 +181,25 @@ export class QueryRun implements Iterable<SocketRecord>, AsyncIterable<SocketRec
   constructor(private readonly plan: QueryPlan, private readonly opts: QueryOptions) {}
 
   [Symbol.iterator](): Iterator<SocketRecord> {
-    return this.run(null)
+    return this.run(false)
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<SocketRecord> {
-    yield* this.run(null)
+    yield* this.run(false)
   }
 
   /**
-   * The same sockets, each inet one as one reused {@link InetMessageView}
-   * over the reply (valid until the next step; `view.record()` decodes it
-   * whole). For listings that print a few fields of millions of sockets.
-   * Iterate either this or the run itself, once.
+   * The same sockets, inet ones a datagram at a time as {@link MessageBatch}es
+   * of the sockets kept (read them in place with an {@link InetMessageView};
+   * valid until the next step), others as records. For listings that print a
+   * few fields of millions of sockets: no record and no generator step per
+   * socket. Iterate either this or the run itself, once.
    */
-  views(): Iterable<SocketRecord | InetMessageView> {
-    return { [Symbol.iterator]: () => this.run(new InetMessageView()) }
+  batches(): Iterable<SocketRecord | MessageBatch> {
+    return { [Symbol.iterator]: () => this.run(true) }
   }
 
-  private *run<V extends InetMessageView | null>(view: V): Generator<SocketRecord | NonNullable<V>> {
+  private *run<B extends boolean>(batched: B): Generator<SocketRecord | (B extends true ? MessageBatch : never)> {
     if (this.started) throw new NetlinkError('dump', 16 /* EBUSY: a query is iterated once */)
     this.started = true
     const { plan, opts } = this
@@ -224,6 +226,7 @@ export class QueryRun implements Iterable<SocketRecord>, AsyncIterable<SocketRec
     const succeeded = new Map<string, boolean>()
     const residual = plan.residual
     const narrowed = exactPorts(plan.kernel)
+    const view = new InetMessageView()
     let replayed = false
     try {
       for (const req of plan.requests) {
@@ -248,13 +251,29 @@ export class QueryRun implements Iterable<SocketRecord>, AsyncIterable<SocketRec
             this.requestsSent++
             sock ??= openDiag(opts.netns === undefined ? {} : { netns: opts.netns })
             const d = dump(sock, wire)
-            if (view) view.protocol = wire.protocolAttr ?? wire.protocol
-            for (const rec of view ? d.views(view) : d) {
-              if (rec instanceof InetMessageView) {
-                if (!hasFamily(opts.families, rec.family) || (residual !== null && !evaluate(residual, rec.record(), env))) continue
-              } else if (!this.keep(rec, tablesOfReq, residual, env)) continue
-              yielded++
-              yield rec as SocketRecord | NonNullable<V>
+            if (batched && req.kind === 'inet') {
+              view.protocol = wire.protocolAttr ?? wire.protocol
+              for (const b of d.batches()) {
+                // Keep the sockets ss keeps, compacting the batch's spans in place.
+                const sp = b.spans
+                let m = 0
+                for (let i = 0; i < 2 * b.count; i += 2) {
+                  view.bind(b.bytes, sp[i]!, sp[i + 1]!)
+                  if (!hasFamily(opts.families, view.family) || (residual !== null && !evaluate(residual, view.record(), env))) continue
+                  sp[2 * m] = sp[i]!
+                  sp[2 * m + 1] = sp[i + 1]!
+                  m++
+                }
+                b.count = m
+                yielded += m
+                if (m > 0) yield b as B extends true ? MessageBatch : never
+              }
+            } else {
+              for (const rec of d) {
+                if (!this.keep(rec, tablesOfReq, residual, env)) continue
+                yielded++
+                yield rec
+              }
             }
             succeeded.set(req.table, true)
           } catch (e) {

@@ -13,6 +13,7 @@ import { columnVisibility, Renderer, COL } from './render.js'
 import { inetRow, type InetFormatOptions } from './format-inet.js'
 import { InetRowWriter } from './format-inet-bytes.js'
 import { InetMessageView } from '../../runtime/inet-view.js'
+import { MessageBatch } from '../../runtime/dump.js'
 import { unixRow } from './format-unix.js'
 import { packetRow } from './format-packet.js'
 import { netlinkRow } from './format-netlink.js'
@@ -251,13 +252,19 @@ export async function runList(argv: readonly string[], io: ListIo): Promise<numb
   const viewed = json === null && !flags.kill && target === 'diag' && !inetOpts.resolveHosts
   const extras = inet.showOptions || inet.showDetails || inet.showTos || inet.showCgroup || inet.showInetSockopt || inet.showMem || inet.showTcpInfo
   const writer = viewed ? new InetRowWriter(renderer, inetOpts) : null
+  const view = new InetMessageView()
   try {
-    for (const rec of writer ? run.views() : records) {
-      if (rec instanceof InetMessageView) {
+    for (const rec of writer ? run.batches() : records) {
+      if (rec instanceof MessageBatch) {
         const proto = INET_PROTOCOL[run.current?.table ?? 'tcp'] ?? IPPROTO.IPPROTO_TCP
-        const users = procs ? procs.lookup(rec.inode) : undefined
-        const process = extras ? inetExtras(rec.record(), proto, users ? { ...inet, users } : inet) : users ? usersExtra(users) : ''
-        writer!.write(rec, proto, process)
+        view.protocol = rec.protocol
+        const sp = rec.spans
+        for (let i = 0; i < 2 * rec.count; i += 2) {
+          view.bind(rec.bytes, sp[i]!, sp[i + 1]!)
+          const users = procs ? procs.lookup(view.inode) : undefined
+          const process = extras ? inetExtras(view.record(), proto, users ? { ...inet, users } : inet) : users ? usersExtra(users) : ''
+          writer!.write(view, proto, process)
+        }
         continue
       }
       if (json) {
