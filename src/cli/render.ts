@@ -259,16 +259,6 @@ const NEWLINE = 0x0a
 /** Tokens shorter than this are copied byte by byte: cheaper than a `Buffer.write` call. */
 const SHORT_TOKEN = 24
 
-/** Write `n` spaces at `o`; returns the new end. A loop for short runs: `Buffer.fill` costs more per call (profile of `ssx -tan`). */
-function pad(out: Buffer, o: number, n: number): number {
-  if (n < SHORT_TOKEN) {
-    for (let k = 0; k < n; k++) out[o++] = SPACE
-    return o
-  }
-  out.fill(SPACE, o, o + n)
-  return o + n
-}
-
 /** Delimiter length and right alignment per column, as numbers for the render loop. */
 const DELIM = Int8Array.from(COLUMNS, (c) => c.delim.length)
 const RIGHT = Int8Array.from(COLUMNS, (c) => (c.right ? 1 : 0))
@@ -334,7 +324,8 @@ export class Renderer {
     this.buffer = new TokenChunks(options.chunkBytes)
     this.maxChunks = options.maxChunks ?? BUF_CHUNKS_MAX
     this.writeBytes = options.writeBytes ?? 65536
-    this.out = Buffer.allocUnsafe(Math.min(this.writeBytes, 1 << 20) + 1024)
+    // Kept full of spaces beyond what is pending: padding and delimiters are skipped over, not written.
+    this.out = Buffer.alloc(Math.min(this.writeBytes, 1 << 20) + 1024, SPACE)
     if (options.header) {
       // ss's print_header writes every column but the last and moves on,
       // completing them all (Process included).
@@ -499,7 +490,7 @@ export class Renderer {
     if (need <= this.out.length) return
     if (this.outLen >= this.writeBytes) this.drain()
     if (this.outLen + n <= this.out.length) return
-    const grown = Buffer.allocUnsafe(Math.max(this.out.length * 2, this.outLen + n))
+    const grown = Buffer.alloc(Math.max(this.out.length * 2, this.outLen + n), SPACE)
     this.out.copy(grown, 0, 0, this.outLen)
     this.out = grown
   }
@@ -507,6 +498,7 @@ export class Renderer {
   private drain(): void {
     if (this.outLen === 0) return
     this.options.write(this.out.toString('latin1', 0, this.outLen))
+    this.out.fill(SPACE, 0, this.outLen)
     this.outLen = 0
   }
 
@@ -539,13 +531,13 @@ export class Renderer {
         out = this.out
         o = this.outLen
       }
-      // Delimiters are empty or one space.
-      if (delim > 0) out[o++] = SPACE
+      // Delimiters are empty or one space; like padding, already in `out`.
+      o += delim
       let printed = delim
       if (w > 0 && right) {
         const s = w - len - printed
         if (s > 0) {
-          o = pad(out, o, s)
+          o += s
           printed += s
         }
       }
@@ -554,7 +546,7 @@ export class Renderer {
       } else o += tok.copy(out, o, at, at + len)
       at += len
       printed += len
-      if (w > 0 && !right && w - printed > 0) o = pad(out, o, w - printed)
+      if (w > 0 && !right && w - printed > 0) o += w - printed
       // Next enabled column, after a newline when the row ends (the EXT token of 6.1 is always empty and prints nothing).
       const nl = newlines[f]!
       started = nl === 0
