@@ -230,5 +230,7 @@ export class Prefetcher {
       stderr: false,
     })
     this.worker.unref()
+    // A worker that fails to start never sets READY: the main thread goes on reading itself.
+    this.worker.on('error', () => undefined)
   }
 }
