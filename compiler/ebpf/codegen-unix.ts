@@ -144,13 +144,7 @@ export function generateIterUnix(filter: Filter | null, layout: IterUnixLayout, 
   const reject = e.label('reject')
   const accept = e.label('accept')
 
-  const load = (dst: Reg, base: Reg, slot: MemberSlot, note: string): void => {
-    e.emit({ op: 'ldx', size: sizeName(slot.size, note), dst, src: base, off: slot.off, note })
-    if (slot.bitSize) {
-      if (slot.bitShift) e.emit({ op: 'alu', alu: 'rsh', wide: true, dst, src: { imm: slot.bitShift } })
-      e.emit({ op: 'alu', alu: 'and', wide: true, dst, src: { imm: slot.bitSize >= 31 ? 0x7fffffff : (1 << slot.bitSize) - 1 } })
-    }
-  }
+  const load = (dst: Reg, base: Reg, slot: MemberSlot, note: string): void => e.loadMember(dst, base, slot, note)
   const store = (field: UnixRecField, src: Reg, size: SizeName = recSize(field)): void => {
     e.emit({ op: 'stx', size, dst: 10, src, off: at(field) })
   }

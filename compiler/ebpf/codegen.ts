@@ -139,6 +139,14 @@ export class Emitter {
   emit(...insns: Insn[]): void {
     this.out.push(...insns)
   }
+  /** Load the member at `slot` of the struct `base` points to into `dst`, a bitfield shifted and masked down to its value. */
+  loadMember(dst: Reg, base: Reg, slot: MemberSlot, note: string): void {
+    this.emit({ op: 'ldx', size: sizeName(slot.size, note), dst, src: base, off: slot.off, note })
+    if (slot.bitSize) {
+      if (slot.bitShift) this.emit({ op: 'alu', alu: 'rsh', wide: true, dst, src: { imm: slot.bitShift } })
+      this.emit({ op: 'alu', alu: 'and', wide: true, dst, src: { imm: slot.bitSize >= 31 ? 0x7fffffff : (1 << slot.bitSize) - 1 } })
+    }
+  }
 }
 
 /**
@@ -180,13 +188,7 @@ function generateIterInet(it: InetIter, filter: Filter | null, opts: IterCodegen
   const reject = e.label('reject')
   const accept = e.label('accept')
 
-  const load = (dst: Reg, base: Reg, slot: MemberSlot, note: string): void => {
-    e.emit({ op: 'ldx', size: sizeName(slot.size, note), dst, src: base, off: slot.off, note })
-    if (slot.bitSize) {
-      if (slot.bitShift) e.emit({ op: 'alu', alu: 'rsh', wide: true, dst, src: { imm: slot.bitShift } })
-      e.emit({ op: 'alu', alu: 'and', wide: true, dst, src: { imm: slot.bitSize >= 31 ? 0x7fffffff : (1 << slot.bitSize) - 1 } })
-    }
-  }
+  const load = (dst: Reg, base: Reg, slot: MemberSlot, note: string): void => e.loadMember(dst, base, slot, note)
   const store = (field: RecField, src: Reg, plus = 0, size: SizeName = recSize(field)): void => {
     e.emit({ op: 'stx', size, dst: 10, src, off: at(field, plus) })
   }
