@@ -5,7 +5,7 @@
  */
 import { DiagSocket, createDiagFd } from '../runtime/netlink.js'
 import { encodeRequest } from '../runtime/requests.js'
-import { endsReply } from '../runtime/prefetch.js'
+import { replyEnd } from '../runtime/message.js'
 
 /** One array of datagrams per family; `ext` is the request's `idiag_ext`. */
 export function captureTcpDump(ext = 0): Uint8Array[][] {
@@ -18,7 +18,7 @@ export function captureTcpDump(ext = 0): Uint8Array[][] {
       for (;;) {
         const d = sock.receive().slice()
         got.push(d)
-        if (endsReply(d)) break
+        if (replyEnd(d) === 'end') break
       }
       datagrams.push(got)
     }

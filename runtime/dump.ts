@@ -8,14 +8,36 @@
 import { NLM_F, NLMSG, nlmsghdr } from '../uapi/netlink.js'
 import { SOCK_DIAG } from '../uapi/inet-diag.js'
 import { DecodeError, NetlinkError } from './errors.js'
-import { SS_SEQ, decodeDone, decodeError, messageAt, messageLength, splitMessages } from './message.js'
+import { SS_SEQ, decodeDone, decodeError, messageAt, messageLength, replyEnd, splitMessages } from './message.js'
 import { align } from './attributes.js'
-import type { InetMessageView } from './inet-view.js'
 import type { DiagSocket } from './netlink.js'
 import { decodeRecord } from './record.js'
 import type { SocketRecord } from './record.js'
 import { encodeDestroyRequest, encodeLegacyTcpRequest, encodeRequest } from './requests.js'
 import type { DiagKind, InetSocketId, LegacyTcpRequest, SockDiagRequest } from './requests.js'
+
+/**
+ * The data messages of one datagram: the payload of message `i` is
+ * `bytes[spans[2i], spans[2i + 1])`, for `i < count`. Reused from datagram
+ * to datagram: valid until the iteration moves on.
+ */
+export class MessageBatch {
+  bytes: Uint8Array = new Uint8Array(0)
+  spans: Int32Array = new Int32Array(0)
+  count = 0
+
+  constructor(
+    readonly kind: DiagKind,
+    /** inet: the requested protocol (selects the INET_DIAG_INFO layout). */
+    readonly protocol: number,
+  ) {}
+
+  /** Message `i` decoded (a copy). */
+  record(i: number): SocketRecord {
+    const start = this.spans[2 * i]!
+    return decodeRecord(this.kind, this.bytes.subarray(start, this.spans[2 * i + 1]!), this.protocol, start)
+  }
+}
 
 /**
  * The reply side of one request, without I/O: feed it datagrams in order
@@ -31,13 +53,15 @@ export class ReplyReader {
   messages = 0
 
   constructor(
-    private readonly kind: DiagKind,
+    kind: DiagKind,
     /** inet: the requested protocol (selects the INET_DIAG_INFO layout). */
-    private readonly protocol: number,
+    protocol: number,
     /** nlmsg_type of the records: 20, or 18 for the legacy request. */
     private readonly replyType: number = SOCK_DIAG.SOCK_DIAG_BY_FAMILY,
     private readonly seq: number = SS_SEQ,
-  ) {}
+  ) {
+    this.current = new MessageBatch(kind, protocol)
+  }
 
   /**
    * The records of one datagram.
@@ -45,41 +69,39 @@ export class ReplyReader {
    * @throws DecodeError for malformed bytes or a message answering another sequence number
    */
   *read(datagram: Uint8Array): Generator<SocketRecord> {
-    const n = this.frame(datagram)
-    const spans = this.spans
-    for (let i = 0; i < 2 * n; i += 2) yield this.record(datagram, spans[i]!, spans[i + 1]!)
-    this.rethrow()
+    for (const b of this.batch(datagram)) for (let i = 0; i < b.count; i++) yield b.record(i)
   }
 
   /**
-   * Like {@link ReplyReader.read}, but an inet reply's sockets come as `view`
-   * re-pointed at each message (valid until the next one; nothing is copied).
+   * One datagram's data messages, undecoded: yields one {@link MessageBatch}
+   * (reused: valid until the generator resumes), then throws what framing
+   * found wrong after them, as {@link ReplyReader.read} does.
    */
-  *readViews(datagram: Uint8Array, view: InetMessageView): Generator<SocketRecord | InetMessageView> {
-    const n = this.frame(datagram)
-    const spans = this.spans
-    for (let i = 0; i < 2 * n; i += 2) yield this.kind === 'inet' ? view.bind(datagram, spans[i]!, spans[i + 1]!) : this.record(datagram, spans[i]!, spans[i + 1]!)
-    this.rethrow()
+  *batch(datagram: Uint8Array): Generator<MessageBatch> {
+    const b = this.current
+    b.count = this.frame(datagram)
+    b.bytes = datagram
+    b.spans = this.spans
+    yield b
+    const e = this.failure
+    this.failure = null
+    if (e !== null) throw e
   }
 
-  /** `[start, end)` of each data message's payload in the datagram last {@link ReplyReader.frame}d, in pairs. */
-  spans = new Int32Array(2048)
-  /** What framing the datagram found wrong, thrown by {@link ReplyReader.rethrow} once the messages before it are used. */
+  private readonly current: MessageBatch
+  /** `[start, end)` of each data message's payload in the datagram last framed, in pairs. */
+  private spans = new Int32Array(2048)
+  /** What framing the datagram found wrong, thrown once the messages before it are used. */
   private failure: Error | null = null
-
-  /** Decode the payload `[start, end)` of a data message. */
-  record(datagram: Uint8Array, start: number, end: number): SocketRecord {
-    return decodeRecord(this.kind, datagram.subarray(start, end), this.protocol, start)
-  }
 
   /**
    * Walk one datagram's messages: control ones are handled (DONE and
-   * ERROR end the reply), data ones are listed in {@link ReplyReader.spans};
-   * returns how many. A malformed message or a failing DONE/ERROR stops the
-   * walk, and is thrown by {@link ReplyReader.rethrow}, after the caller has
-   * used the sockets before it, as they came.
+   * ERROR end the reply), data ones are listed in `spans`; returns how many.
+   * A malformed message or a failing DONE/ERROR stops the walk, and is kept
+   * in `failure`, to be thrown after the caller has used the sockets before
+   * it, as they came.
    */
-  frame(datagram: Uint8Array): number {
+  private frame(datagram: Uint8Array): number {
     const dv = new DataView(datagram.buffer, datagram.byteOffset, datagram.byteLength)
     let n = 0
     try {
@@ -121,36 +143,6 @@ export class ReplyReader {
     return n
   }
 
-  /** Throw what the last {@link ReplyReader.frame} found wrong, if anything. */
-  rethrow(): void {
-    const e = this.failure
-    if (e === null) return
-    this.failure = null
-    throw e
-  }
-}
-
-/**
- * The data messages of one datagram: the payload of message `i` is
- * `bytes[spans[2i], spans[2i + 1])`, for `i < count`. Reused from datagram
- * to datagram: valid until the iteration moves on.
- */
-export class MessageBatch {
-  bytes: Uint8Array = new Uint8Array(0)
-  spans: Int32Array = new Int32Array(0)
-  count = 0
-
-  constructor(
-    readonly kind: DiagKind,
-    /** inet: the requested protocol (selects the INET_DIAG_INFO layout). */
-    readonly protocol: number,
-  ) {}
-
-  /** Message `i` decoded (a copy). */
-  record(i: number): SocketRecord {
-    const start = this.spans[2 * i]!
-    return decodeRecord(this.kind, this.bytes.subarray(start, this.spans[2 * i + 1]!), this.protocol, start)
-  }
 }
 
 /** A running (or finished) dump. Iterate it once, sync or async. */
@@ -163,8 +155,8 @@ export class Dump implements Iterable<SocketRecord>, AsyncIterable<SocketRecord>
   constructor(
     private readonly socket: DiagSocket,
     private readonly bytes: Uint8Array,
-    private readonly kind: DiagKind,
-    private readonly protocol: number,
+    kind: DiagKind,
+    protocol: number,
     replyType: number,
     seq: number,
   ) {
@@ -198,7 +190,7 @@ export class Dump implements Iterable<SocketRecord>, AsyncIterable<SocketRecord>
   /**
    * The reply a datagram at a time, undecoded ({@link MessageBatch}: valid
    * until the next step), for consumers that read millions of sockets in
-   * place ({@link InetMessageView}) without a generator step per socket.
+   * place (an `InetMessageView`, runtime/inet-view.ts) without a generator step per socket.
    */
   batches(): Iterable<MessageBatch> {
     return { [Symbol.iterator]: () => this.frames() }
@@ -213,7 +205,6 @@ export class Dump implements Iterable<SocketRecord>, AsyncIterable<SocketRecord>
     this.started = true
     const sock = this.socket
     const reader = this.reader
-    const batch = new MessageBatch(this.kind, this.protocol)
     sock.acquire()
     let sent = false
     let current: Uint8Array | null = null
@@ -223,11 +214,7 @@ export class Dump implements Iterable<SocketRecord>, AsyncIterable<SocketRecord>
       while (!reader.finished) {
         current = sock.receive()
         this.datagrams++
-        batch.count = reader.frame(current)
-        batch.bytes = current
-        batch.spans = reader.spans
-        yield batch
-        reader.rethrow()
+        yield* reader.batch(current)
       }
     } finally {
       if (sent && !reader.finished && !(current && endsReply(current))) this.drain()
@@ -255,15 +242,8 @@ export class Dump implements Iterable<SocketRecord>, AsyncIterable<SocketRecord>
   }
 }
 
-/** True when a datagram holds the NLMSG_DONE or NLMSG_ERROR that ends a reply (false if unreadable). */
-function endsReply(datagram: Uint8Array): boolean {
-  try {
-    for (const msg of splitMessages(datagram)) if (msg.type === NLMSG.NLMSG_DONE || msg.type === NLMSG.NLMSG_ERROR) return true
-  } catch {
-    // framing broken: the end cannot be found in this datagram
-  }
-  return false
-}
+/** True when a datagram holds the NLMSG_DONE or NLMSG_ERROR that ends a reply (false when its framing breaks before one). */
+const endsReply = (datagram: Uint8Array): boolean => replyEnd(datagram) === 'end'
 
 /** Options of {@link dump}. */
 export interface DumpOptions {

@@ -64,6 +64,25 @@ export function messageAt(datagram: Uint8Array, view: DataView, pos: number, len
   }
 }
 
+/**
+ * Where a datagram leaves its reply: `'end'` when it holds the NLMSG_DONE or
+ * NLMSG_ERROR that ends it, `'more'` when every message is framed and none
+ * ends it, `'broken'` when the framing fails ({@link messageLength}'s
+ * checks) before an end is found. Reads headers only; allocates nothing.
+ */
+export function replyEnd(datagram: Uint8Array): 'end' | 'more' | 'broken' {
+  const d = datagram
+  for (let pos = 0; pos < d.length;) {
+    if (d.length - pos < nlmsghdr.size) return 'broken'
+    const len = (d[pos]! | (d[pos + 1]! << 8) | (d[pos + 2]! << 16) | (d[pos + 3]! << 24)) >>> 0
+    if (len < nlmsghdr.size || len > d.length - pos) return 'broken'
+    const type = d[pos + 4]! | (d[pos + 5]! << 8)
+    if (type === NLMSG.NLMSG_DONE || type === NLMSG.NLMSG_ERROR) return 'end'
+    pos += align(len)
+  }
+  return 'more'
+}
+
 /** Header fields of a request; `seq` defaults to ss's 123456 and `pid` to 0 (the kernel fills it in). */
 export interface RequestHeader {
   readonly type: number

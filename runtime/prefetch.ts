@@ -24,8 +24,9 @@
  * fills its slot is reported as EMSGSIZE rather than decoded.
  */
 import { Worker } from 'node:worker_threads'
-import { NLMSG, nlmsghdr } from '../uapi/netlink.js'
+import { NLMSG } from '../uapi/netlink.js'
 import { NetlinkError } from './errors.js'
+import { replyEnd } from './message.js'
 
 /** Slots of the ring (datagrams read ahead at most). */
 const SLOTS = 32
@@ -61,12 +62,14 @@ const { fd, ctl: ctlBuffer, ring, slots, slotBytes, C, DONE, ERROR, EMSGSIZE } =
 const ctl = new Int32Array(ctlBuffer)
 const data = new Uint8Array(ring)
 const view = new DataView(ring)
-/** True when the datagram at [at, at + n) ends a reply (or cannot be framed: the main thread reports that). */
+/** True when the datagram at [at, at + n) ends a reply or cannot be framed (the main thread reports that): replyEnd() of message.ts, not 'more'. */
 function endsReply(at, n) {
-  for (let pos = 0; pos + 16 <= n;) {
+  for (let pos = 0; pos < n;) {
+    if (n - pos < 16) return true
     const len = view.getUint32(at + pos, true)
+    if (len < 16 || len > n - pos) return true
     const type = view.getUint16(at + pos + 4, true)
-    if (type === DONE || type === ERROR || len < 16) return true
+    if (type === DONE || type === ERROR) return true
     pos += (len + 3) & ~3
   }
   return false
@@ -112,16 +115,8 @@ for (let done = 0; ;) {
 }
 `
 
-/** True when a datagram holds the NLMSG_DONE or NLMSG_ERROR that ends a reply (or cannot be framed). */
-export function endsReply(d: Uint8Array): boolean {
-  for (let pos = 0; pos + nlmsghdr.size <= d.length;) {
-    const len = (d[pos]! | (d[pos + 1]! << 8) | (d[pos + 2]! << 16) | (d[pos + 3]! << 24)) >>> 0
-    const type = d[pos + 4]! | (d[pos + 5]! << 8)
-    if (type === NLMSG.NLMSG_DONE || type === NLMSG.NLMSG_ERROR || len < nlmsghdr.size) return true
-    pos += (len + 3) & ~3
-  }
-  return false
-}
+/** The worker stops at a datagram that ends its reply or cannot be framed: so does the main thread's view of it. */
+const workerStops = (d: Uint8Array): boolean => replyEnd(d) !== 'more'
 
 /**
  * The main thread's side. {@link Prefetcher.sent} after each request,
@@ -161,7 +156,7 @@ export class Prefetcher {
 
   /** A datagram was read on the main thread. */
   received(d: Uint8Array): void {
-    if (endsReply(d)) this.open = false
+    if (workerStops(d)) this.open = false
     else if (++this.seen === this.after && this.worker === undefined) this.start()
   }
 
@@ -194,7 +189,7 @@ export class Prefetcher {
       if (n < 0) throw new NetlinkError('recv', -n)
     }
     const d = this.data.subarray(slot * SLOT_BYTES, slot * SLOT_BYTES + Math.max(n, 0))
-    if (endsReply(d)) this.active = this.open = false
+    if (workerStops(d)) this.active = this.open = false
     return d
   }
 

@@ -10,17 +10,20 @@ import { promisify } from 'node:util'
 import { fileURLToPath } from 'node:url'
 import { dump } from '../../runtime/dump.js'
 import { openDiag } from '../../runtime/netns.js'
-import { endsReply } from '../../runtime/prefetch.js'
+import { replyEnd } from '../../runtime/message.js'
 import type { InetRecord } from '../../runtime/decode-inet.js'
 import { canUseNetns, createNetns } from '../helpers/netns.js'
 
-t.test('endsReply finds DONE and ERROR anywhere in a datagram, and stops at broken framing', async (t) => {
+t.test('replyEnd finds DONE and ERROR anywhere in a datagram, and tells broken framing apart', async (t) => {
   const msg = (type: number, len = 16): number[] => [len, 0, 0, 0, type, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, ...new Array(Math.max(0, ((len + 3) & ~3) - 16)).fill(0)]
-  t.equal(endsReply(Uint8Array.from([...msg(20, 88), ...msg(20, 90)])), false)
-  t.equal(endsReply(Uint8Array.from([...msg(20, 88), ...msg(3, 20)])), true, 'NLMSG_DONE after data')
-  t.equal(endsReply(Uint8Array.from(msg(2, 36))), true, 'NLMSG_ERROR')
-  t.equal(endsReply(Uint8Array.from(msg(20, 8))), true, 'nlmsg_len shorter than the header')
-  t.equal(endsReply(new Uint8Array(0)), false)
+  t.equal(replyEnd(Uint8Array.from([...msg(20, 88), ...msg(20, 90)])), 'more')
+  t.equal(replyEnd(Uint8Array.from([...msg(20, 88), ...msg(3, 20)])), 'end', 'NLMSG_DONE after data')
+  t.equal(replyEnd(Uint8Array.from(msg(2, 36))), 'end', 'NLMSG_ERROR')
+  t.equal(replyEnd(Uint8Array.from(msg(20, 8))), 'broken', 'nlmsg_len shorter than the header')
+  t.equal(replyEnd(Uint8Array.from([...msg(20, 88), 1, 2, 3])), 'broken', 'a header cut short')
+  t.equal(replyEnd(Uint8Array.from([...msg(3, 20), ...msg(20, 8)])), 'end', 'the end comes before the broken message')
+  t.equal(replyEnd(Uint8Array.from(msg(20, 200).slice(0, 100))), 'broken', 'nlmsg_len past the datagram')
+  t.equal(replyEnd(new Uint8Array(0)), 'more')
 })
 
 const ok = await canUseNetns()
