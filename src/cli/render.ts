@@ -364,13 +364,16 @@ export class Renderer {
   }
 
   /** Book a stored token of `len` bytes: its length, and its width when `complete`. */
-  private stored(c: number, len: number, complete: boolean): number {
+  private counted(c: number, len: number, complete: boolean): void {
     if (this.count === this.lens.length) this.growLens()
     this.lens[this.count++] = len
-    if (complete) {
-      if (len > this.maxLen[c]!) this.maxLen[c] = len
-      this.buffer.flush()
-    }
+    if (complete && len > this.maxLen[c]!) this.maxLen[c] = len
+  }
+
+  /** {@link Renderer.counted}, completing the token in the chunk accounting when `complete`; returns `len`. */
+  private stored(c: number, len: number, complete: boolean): number {
+    this.counted(c, len, complete)
+    if (complete) this.buffer.flush()
     return len
   }
 
@@ -397,21 +400,13 @@ export class Renderer {
 
   /** One token of the row begun with {@link Renderer.beginRow}. */
   cell(c: number, src: Uint8Array): void {
-    if (!this.enabled[c]) return
-    const len = this.buffer.token(src.length)
-    let end = this.tokEnd
-    if (end + len > this.tok.length) end = this.room(len)
+    const at = this.startCell(c, src.length)
+    if (at < 0) return
     const tok = this.tok
-    if (len < SHORT_TOKEN) {
-      for (let k = 0; k < len; k++) tok[end++] = src[k]!
-    } else {
-      tok.set(len === src.length ? src : src.subarray(0, len), end)
-      end += len
-    }
-    this.tokEnd = end
-    if (this.count === this.lens.length) this.growLens()
-    this.lens[this.count++] = len
-    if (len > this.maxLen[c]!) this.maxLen[c] = len
+    if (src.length < SHORT_TOKEN) {
+      for (let k = 0; k < src.length; k++) tok[at + k] = src[k]!
+    } else tok.set(src, at)
+    this.endCell(c, src.length)
   }
 
   /**
@@ -419,7 +414,6 @@ export class Renderer {
    * once): `at = startCell(c, max)`, write at most `max` bytes into
    * {@link Renderer.tokens} from `at`, then `endCell(c, length)`. Returns -1
    * when column `c` is disabled (write nothing, call nothing else).
-   * `max` must be small (a token never needs moving to a new chunk's start).
    */
   startCell(c: number, max: number): number {
     if (!this.enabled[c]) return -1
@@ -435,9 +429,7 @@ export class Renderer {
   endCell(c: number, len: number): void {
     const stored = this.buffer.token(len)
     this.tokEnd += stored
-    if (this.count === this.lens.length) this.growLens()
-    this.lens[this.count++] = stored
-    if (stored > this.maxLen[c]!) this.maxLen[c] = stored
+    this.counted(c, stored, true)
   }
 
   /** The row's Process token (counted when the next row starts, as in {@link Renderer.row}). */
