@@ -253,10 +253,12 @@ export async function runList(argv: readonly string[], io: ListIo): Promise<numb
   const extras = inet.showOptions || inet.showDetails || inet.showTos || inet.showCgroup || inet.showInetSockopt || inet.showMem || inet.showTcpInfo
   const writer = viewed ? new InetRowWriter(renderer, inetOpts) : null
   const view = new InetMessageView()
+  // The protocol of the table whose reply is being read (the inet formatters' `ipproto`).
+  const protocol = (): number => INET_PROTOCOL[run.current?.table ?? 'tcp'] ?? IPPROTO.IPPROTO_TCP
   try {
     for (const rec of writer ? run.batches() : records) {
       if (rec instanceof MessageBatch) {
-        const proto = INET_PROTOCOL[run.current?.table ?? 'tcp'] ?? IPPROTO.IPPROTO_TCP
+        const proto = protocol()
         view.protocol = rec.protocol
         const sp = rec.spans
         for (let i = 0; i < 2 * rec.count; i += 2) {
@@ -268,7 +270,7 @@ export async function runList(argv: readonly string[], io: ListIo): Promise<numb
         continue
       }
       if (json) {
-        json.record(rec, INET_PROTOCOL[run.current?.table ?? 'tcp'] ?? IPPROTO.IPPROTO_TCP)
+        json.record(rec, protocol())
         continue
       }
       let row: string[]
@@ -276,7 +278,7 @@ export async function runList(argv: readonly string[], io: ListIo): Promise<numb
       const o = users ? { ...other, users } : other
       switch (rec.kind) {
         case 'inet': {
-          const proto = INET_PROTOCOL[run.current?.table ?? 'tcp'] ?? IPPROTO.IPPROTO_TCP
+          const proto = protocol()
           row = inetRow(rec, proto, inetOpts)
           row[COL.PROC] = inetExtras(rec, proto, users ? { ...inet, users } : inet)
           break
