@@ -14,6 +14,7 @@
 //    evaluator select; every program passes the verifier (a refusal fails
 //    with the verifier's log).
 import t from 'tap'
+import { AUTO_BYTECODE, ssSelects } from '../helpers/ss-auto.js'
 import fc from 'fast-check'
 import { AF, IPPROTO } from '../../uapi/inet-diag.js'
 import type { Filter } from '../../compiler/filter.js'
@@ -92,18 +93,9 @@ if (!netnsOk && process.env.CI !== 'true') {
 
   t.test('random filters: eBPF selection = evaluator on the netlink dump, and = diag with the plan\'s bytecode inside; zero verifier refusals', async (t) => {
     const base = netlink()
-    const AUTO_BYTECODE = Uint8Array.from([6, 4, 8, 0]) // INET_DIAG_BC_AUTO, yes 4, no 8
     const kernelAuto = new Set(netlink(AUTO_BYTECODE).map(key))
     t.ok(kernelAuto.size > 0 && kernelAuto.size < base.length, `the kernel counts ${kernelAuto.size} of ${base.length} sockets as AUTO`)
-    const ss = (f: Filter, r: InetRecord): boolean => {
-      switch (f.kind) {
-        case 'and': return ss(f.left, r) && ss(f.right, r)
-        case 'or': return ss(f.left, r) || ss(f.right, r)
-        case 'not': return !ss(f.operand, r)
-        case 'auto': return evaluate(f, r, env) && kernelAuto.has(key(r))
-        default: return evaluate(f, r, env)
-      }
-    }
+    const ss = (f: Filter, r: InetRecord): boolean => ssSelects(f, r, env, (x) => kernelAuto.has(key(x)))
     const bound = base.find((r) => r.ifindex !== 0)
     t.ok(bound, 'a socket bound to a device')
     const leaf = inetFilterLeaf(base, {

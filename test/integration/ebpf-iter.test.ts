@@ -11,6 +11,7 @@
 // 3. the same filters with the diag target's bytecode compiled in select
 //    exactly what a netlink dump with that bytecode, then the evaluator, do.
 import t from 'tap'
+import { AUTO_BYTECODE, ssSelects } from '../helpers/ss-auto.js'
 import fc from 'fast-check'
 import { AF, INET_DIAG, IPPROTO } from '../../uapi/inet-diag.js'
 import type { Filter } from '../../compiler/filter.js'
@@ -104,21 +105,12 @@ if (!netnsOk && process.env.CI !== 'true') {
     const base = netlink()
     // ss applies the kernel's AUTO (sk_userlocks, not in the replies) as well as the
     // user-space range test; the kernel tells which sockets it counts as AUTO.
-    const AUTO_BYTECODE = Uint8Array.from([6, 4, 8, 0]) // INET_DIAG_BC_AUTO, yes 4, no 8
     const kernelAuto = new Set<string>()
     for (const family of [AF.AF_INET, AF.AF_INET6]) {
       for (const r of dump(sock, { kind: 'inet', family, protocol: IPPROTO.IPPROTO_TCP, states: 0xffffffff, ext: 0, bytecode: AUTO_BYTECODE })) kernelAuto.add(key(r as InetRecord))
     }
     t.ok(kernelAuto.size > 0 && kernelAuto.size < base.length, `the kernel counts ${kernelAuto.size} of ${base.length} sockets as AUTO`)
-    const ss = (f: Filter, r: InetRecord): boolean => {
-      switch (f.kind) {
-        case 'and': return ss(f.left, r) && ss(f.right, r)
-        case 'or': return ss(f.left, r) || ss(f.right, r)
-        case 'not': return !ss(f.operand, r)
-        case 'auto': return evaluate(f, r, env) && kernelAuto.has(key(r))
-        default: return evaluate(f, r, env)
-      }
-    }
+    const ss = (f: Filter, r: InetRecord): boolean => ssSelects(f, r, env, (x) => kernelAuto.has(key(x)))
     const metricNames = (Object.keys(METRICS) as MetricName[]).filter((n) => !EBPF_UNSUPPORTED_METRICS.includes(n))
     const leaf = inetFilterLeaf(base, {
       ifindexes: [0, 1, m.tcp.bound.ifindex, 7],
