@@ -127,15 +127,21 @@ export interface LegacyTcpRequest {
   readonly states: number
   readonly ext: number
   readonly bytecode: Uint8Array | null
+  /** Ports for the sockid, compared by the kernel before the bytecode as in {@link SockDiagRequest.ports}. */
+  readonly ports?: { readonly sport?: number, readonly dport?: number }
 }
 
 /**
  * Encode the legacy TCPDIAG_GETSOCK (18) dump with `struct inet_diag_req`
  * (60 bytes). Like ss's fallback, the family byte is always AF_INET; the
- * kernel returns both IPv4 and IPv6 sockets, with reply type 18.
+ * kernel ignores it and answers IPv4 and IPv6 sockets from one walk of its
+ * tables, in table order, with reply type 18.
  */
 export function encodeLegacyTcpRequest(req: LegacyTcpRequest, opts: EncodeOptions = {}): Uint8Array {
-  const body = inet_diag_req.bytes({ idiag_family: AF.AF_INET, idiag_ext: u8('ext', req.ext), idiag_states: u32('states', req.states) })
+  const body = inet_diag_req.bytes({
+    idiag_family: AF.AF_INET, idiag_ext: u8('ext', req.ext), idiag_states: u32('states', req.states),
+    idiag_sport: port('ports.sport', req.ports?.sport ?? 0), idiag_dport: port('ports.dport', req.ports?.dport ?? 0),
+  })
   const parts = [body]
   if (req.bytecode !== null) parts.push(bytecodeAttribute(req.bytecode))
   return encodeMessage({ type: SOCK_DIAG.TCPDIAG_GETSOCK, flags: opts.flags ?? DUMP_FLAGS, seq: opts.seq }, ...parts)

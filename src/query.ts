@@ -4,6 +4,11 @@
  * user-space pass ss applies to every reply (family and table membership,
  * states where the request carries none, then the residual filter).
  *
+ * Two query-time rewrites make the kernel walk less without changing the
+ * answer: exact ports go into the sockid ({@link exactPorts}), and TCP's
+ * AF_INET and AF_INET6 requests are answered by one walk
+ * ({@link QueryOptions.singleTcpWalk}).
+ *
  * Records are streamed: one datagram is decoded at a time and nothing is
  * collected, so memory stays constant in the number of sockets.
  *
@@ -14,16 +19,16 @@
  */
 import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
-import { AF } from '../uapi/inet-diag.js'
+import { AF, IPPROTO } from '../uapi/inet-diag.js'
 import { DEFAULT_LOCAL_PORT_RANGE, evaluate } from '../compiler/evaluate.js'
 import type { EvaluateEnv } from '../compiler/evaluate.js'
 import type { Filter } from '../compiler/filter.js'
 import { wireRequest, type DiagRequest, type QueryPlan } from '../compiler/plan.js'
 import { TABLE, hasFamily, tableBit } from '../compiler/select.js'
 import type { TableName } from '../compiler/select.js'
-import { NetlinkError, dump, errnoInfo, netnsPath, openDiag } from '../runtime/index.js'
-import type { DiagSocket, SocketRecord, SockDiagRequest } from '../runtime/index.js'
-import type { MessageBatch } from '../runtime/dump.js'
+import { NetlinkError, dump, dumpLegacyTcp, errnoInfo, netnsPath, openDiag } from '../runtime/index.js'
+import type { DiagSocket, LegacyTcpRequest, SocketRecord, SockDiagRequest } from '../runtime/index.js'
+import { MessageBatch } from '../runtime/dump.js'
 import { InetMessageView } from '../runtime/inet-view.js'
 import { replayTcpFile } from './record-replay.js'
 
@@ -54,6 +59,19 @@ export interface QueryOptions {
    * applied in user space).
    */
   readonly tcpDiagFile?: string
+  /**
+   * Answer TCP's AF_INET and AF_INET6 requests from one walk of the kernel's
+   * tables (the legacy TCPDIAG_GETSOCK request answers both families), the
+   * AF_INET6 sockets held back until the AF_INET ones are out, so the output
+   * keeps ss's order. Default true; false sends ss's two requests.
+   */
+  readonly singleTcpWalk?: boolean
+  /**
+   * Bytes of AF_INET6 replies a single TCP walk may hold back (default
+   * 16 MiB); past it they are dropped and the AF_INET6 request is sent
+   * after the walk, as ss does.
+   */
+  readonly holdBackBytes?: number
 }
 
 const ENOENT = 2
@@ -133,6 +151,86 @@ export function exactPorts(f: Filter | null): { sport?: number, dport?: number }
 
 /** Tables whose kernel dump compares the sockid's ports (inet_diag_dump_icsk, udp_dump). */
 const PORT_NARROWED = new Set(['tcp', 'udp'])
+
+/** Default {@link QueryOptions.holdBackBytes}. */
+const HOLD_BACK_BYTES = 16 << 20
+
+/**
+ * Can one walk answer both requests: TCP's AF_INET request and, next in the
+ * plan, its AF_INET6 twin asking the same states, attributes and bytecode?
+ */
+function oneTcpWalk(v4: DiagRequest, v6: DiagRequest | undefined): v6 is DiagRequest {
+  return v6 !== undefined && v4.table === 'tcp' && v6.table === 'tcp' && v4.family === AF.AF_INET && v6.family === AF.AF_INET6 &&
+    v4.protocolAttr === undefined && v6.protocolAttr === undefined && v4.states === v6.states && v4.ext === v6.ext &&
+    sameBytes(v4.program?.bytes, v6.program?.bytes)
+}
+
+function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b
+  return a.length === b.length && a.every((x, i) => x === b[i])
+}
+
+/**
+ * The AF_INET6 sockets of a single TCP walk, copied out of their datagrams
+ * until the walk ends (ss prints them after the AF_INET ones), up to a
+ * byte limit: past it they are all let go and the AF_INET6 request is sent
+ * after the walk instead, so memory stays bounded whatever the sockets.
+ */
+class HeldBack {
+  private bytes = new Uint8Array(1 << 16)
+  private spans = new Int32Array(512)
+  private used = 0
+  private count = 0
+  /** The limit was reached: nothing is held. */
+  overflowed = false
+
+  constructor(private readonly limit: number) {}
+
+  add(src: Uint8Array, start: number, end: number): void {
+    const len = end - start
+    if (this.used + len > this.limit) {
+      this.overflowed = true
+      this.bytes = new Uint8Array(0)
+      this.spans = new Int32Array(0)
+      return
+    }
+    if (this.used + len > this.bytes.length) {
+      const grown = new Uint8Array(Math.min(this.limit, Math.max(2 * this.bytes.length, this.used + len)))
+      grown.set(this.bytes.subarray(0, this.used))
+      this.bytes = grown
+    }
+    if (2 * this.count + 2 > this.spans.length) {
+      const grown = new Int32Array(2 * this.spans.length)
+      grown.set(this.spans)
+      this.spans = grown
+    }
+    this.bytes.set(src.subarray(start, end), this.used)
+    this.spans[2 * this.count] = this.used
+    this.spans[2 * this.count + 1] = this.used + len
+    this.used += len
+    this.count++
+  }
+
+  /** What is held, as one batch (empty after an overflow). */
+  batch(): MessageBatch {
+    const b = new MessageBatch('inet', IPPROTO.IPPROTO_TCP)
+    b.bytes = this.bytes
+    b.spans = this.spans
+    b.count = this.overflowed ? 0 : this.count
+    return b
+  }
+}
+
+/** How a single TCP walk ended. */
+type TcpWalkEnd =
+  /** Both families answered. */
+  | 'both'
+  /** AF_INET answered; the AF_INET6 sockets overflowed the hold-back and their request is still to send. */
+  | 'inet'
+  /** The kernel refused the legacy request before any socket: send the plan's requests instead. */
+  | 'refused'
+  /** The kernel stopped the reply after sockets were yielded (notice given), as a refused request. */
+  | 'failed'
 
 /** Does this error mean "the kernel has no handler for this protocol" (ss §5.5: skipped)? */
 function isMissingProtocol(e: unknown, req: DiagRequest): e is NetlinkError {
@@ -228,8 +326,13 @@ export class QueryRun implements Iterable<SocketRecord>, AsyncIterable<SocketRec
     const narrowed = exactPorts(plan.kernel)
     const view = new InetMessageView()
     let replayed = false
+    let singleTcpWalk = opts.singleTcpWalk !== false
+    // Does a socket that reached user space stay (family, then the residual)?
+    const accept = (v: InetMessageView): boolean => hasFamily(opts.families, v.family) && (residual === null || evaluate(residual, v.record(), env))
     try {
-      for (const req of plan.requests) {
+      const requests = plan.requests
+      for (let r = 0; r < requests.length; r++) {
+        const req = requests[r]!
         if (req.table === 'tcp' && opts.tcpDiagFile !== undefined) {
           if (replayed) continue
           replayed = true
@@ -241,6 +344,19 @@ export class QueryRun implements Iterable<SocketRecord>, AsyncIterable<SocketRec
         this.current = req
         let bytecode = req.program && !userSpaceOnly ? req.program.bytes : null
         const tablesOfReq = requestTables(req.table)
+        const v6 = requests[r + 1]
+        if (singleTcpWalk && oneTcpWalk(req, v6)) {
+          sock ??= openDiag(opts.netns === undefined ? {} : { netns: opts.netns })
+          const legacy: LegacyTcpRequest = { states: req.states, ext: req.ext, bytecode, ...(bytecode !== null ? { ports: narrowed } : {}) }
+          const end = yield* this.tcpWalk(sock, legacy, v6, batched, accept, notice) as Generator<SocketRecord | (B extends true ? MessageBatch : never), TcpWalkEnd>
+          if (end === 'refused') {
+            singleTcpWalk = false
+          } else {
+            succeeded.set('tcp', end !== 'failed')
+            if (end !== 'inet') r++
+            continue
+          }
+        }
         for (;;) {
           const wire: SockDiagRequest = {
             ...wireRequest(req), bytecode,
@@ -259,7 +375,7 @@ export class QueryRun implements Iterable<SocketRecord>, AsyncIterable<SocketRec
                 let m = 0
                 for (let i = 0; i < 2 * b.count; i += 2) {
                   view.bind(b.bytes, sp[i]!, sp[i + 1]!)
-                  if (!hasFamily(opts.families, view.family) || (residual !== null && !evaluate(residual, view.record(), env))) continue
+                  if (!accept(view)) continue
                   sp[2 * m] = sp[i]!
                   sp[2 * m + 1] = sp[i + 1]!
                   m++
@@ -307,6 +423,52 @@ export class QueryRun implements Iterable<SocketRecord>, AsyncIterable<SocketRec
     }
   }
 
+  /**
+   * TCP's AF_INET and AF_INET6 requests answered by one legacy
+   * TCPDIAG_GETSOCK walk (same states, attributes, bytecode and sockid
+   * ports): the kernel walks its tables once instead of once per family.
+   * AF_INET sockets go out as they come; AF_INET6 ones are held back until
+   * the walk ends ({@link HeldBack}), keeping ss's order.
+   */
+  private *tcpWalk(sock: DiagSocket, request: LegacyTcpRequest, v6: DiagRequest, batched: boolean,
+    accept: (v: InetMessageView) => boolean, notice: (msg: string) => void): Generator<SocketRecord | MessageBatch, TcpWalkEnd> {
+    const view = new InetMessageView()
+    view.protocol = IPPROTO.IPPROTO_TCP
+    const held = new HeldBack(this.opts.holdBackBytes ?? HOLD_BACK_BYTES)
+    let yielded = 0
+    this.requestsSent++
+    try {
+      for (const b of dumpLegacyTcp(sock, request).batches()) {
+        const sp = b.spans
+        let m = 0
+        for (let i = 0; i < 2 * b.count; i += 2) {
+          const start = sp[i]!
+          const end = sp[i + 1]!
+          view.bind(b.bytes, start, end)
+          if (view.family === AF.AF_INET6) {
+            if (!held.overflowed && accept(view)) held.add(b.bytes, start, end)
+          } else if (accept(view)) {
+            sp[2 * m] = start
+            sp[2 * m + 1] = end
+            m++
+          }
+        }
+        b.count = m
+        yielded += m
+        if (m > 0) yield* emit(b, batched)
+      }
+    } catch (e) {
+      if (!(e instanceof NetlinkError && e.operation === 'dump')) throw e
+      if (yielded === 0) return 'refused'
+      notice(`RTNETLINK answers: ${strerror(e.errno)}`)
+      return 'failed'
+    }
+    this.current = v6
+    if (held.overflowed) return 'inet'
+    yield* emit(held.batch(), batched)
+    return 'both'
+  }
+
   /** ss's user-space pass over one reply (§5.5 item 6, §6). */
   private keep(rec: SocketRecord, tablesOfReq: number, residual: Filter | null, env: EvaluateEnv): boolean {
     const { opts } = this
@@ -332,13 +494,25 @@ export class QueryRun implements Iterable<SocketRecord>, AsyncIterable<SocketRec
   }
 }
 
+/** A batch's sockets, as the batch itself or as records. */
+function* emit(b: MessageBatch, batched: boolean): Generator<SocketRecord | MessageBatch> {
+  if (batched) {
+    if (b.count > 0) yield b
+    return
+  }
+  for (let i = 0; i < b.count; i++) yield b.record(i)
+}
+
 /**
  * Execute a query plan against the kernel (in `opts.netns` when given) and
  * stream the sockets that pass both the kernel's bytecode and ss's
  * user-space filter.
  *
  * - Requests are sent in plan order; an inet request marked `afterSuccess`
- *   only when the previous request of its protocol succeeded.
+ *   only when the previous request of its protocol succeeded. TCP's two
+ *   go as one legacy request when they ask the same (the AF_INET6 sockets
+ *   held back, then listed after the AF_INET ones); ss's two when the
+ *   kernel refuses it.
  * - A protocol the kernel lacks (ENOENT, EOPNOTSUPP; EINVAL for DCCP) is
  *   skipped; for a table in `explicitTables`, one notice per table.
  * - EPERM on a program containing MARK_COND: resent without bytecode (the

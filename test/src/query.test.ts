@@ -1,5 +1,6 @@
 // runQuery against the kernel in a private namespace running the socket zoo:
-// request order and the afterSuccess gate, missing protocols and their
+// request order and the afterSuccess gate (ss's two TCP requests, and the
+// single TCP walk that replaces them: same sockets, same order), missing protocols and their
 // notices, the user-space pass (families, tables by socket type, states of
 // stateless families, the residual), sync and async iteration, the
 // TCPDIAG_FILE replay, and the MARK_COND fallback without CAP_NET_ADMIN
@@ -17,6 +18,7 @@ import { compilePlan } from '../../compiler/compile.js'
 import type { QueryPlan } from '../../compiler/plan.js'
 import { SS_ALL, tableBit } from '../../compiler/select.js'
 import type { Selection, TableName } from '../../compiler/select.js'
+import { MessageBatch } from '../../runtime/dump.js'
 import { openDiag } from '../../runtime/netns.js'
 import type { SocketRecord } from '../../runtime/record.js'
 import { hasMarkCond, readLocalPortRange, runQuery } from '../../src/query.js'
@@ -59,8 +61,11 @@ if (!(await canUseNetns()) && process.env.CI !== 'true') {
     return { recs, notices, sent: q.requestsSent }
   }
 
+  // ss's request sequence (the single TCP walk is tested on its own below).
+  const ssWalks = { singleTcpWalk: false }
+
   t.test('inet: AF_INET then AF_INET6; -4 / -6 send one', async (t) => {
-    const both = exec(sel({}), null)
+    const both = exec(sel({}), null, ssWalks)
     t.equal(both.sent, 2)
     t.ok(both.recs.some((r) => r.family === AF.AF_INET6) && both.recs.some((r) => r.family === AF.AF_INET), 'both families')
     t.equal(exec(sel({ preferredFamily: AF.AF_INET6 }), null).sent, 1)
@@ -69,13 +74,13 @@ if (!(await canUseNetns()) && process.env.CI !== 'true') {
   })
 
   t.test('the family set filters replies (both requests are still sent)', async (t) => {
-    const r = exec(sel({ families: fam(AF.AF_INET) }), null)
+    const r = exec(sel({ families: fam(AF.AF_INET) }), null, ssWalks)
     t.equal(r.sent, 2, 'ss sends both requests')
     t.ok(r.recs.length > 0 && r.recs.every((x) => x.family === AF.AF_INET), 'only AF_INET kept')
   })
 
   t.test('a missing protocol is skipped; its AF_INET6 request is not sent; a notice only when asked for', async (t) => {
-    const implicit = exec(sel({ tables: tables('raw', 'sctp', 'tcp') }), null)
+    const implicit = exec(sel({ tables: tables('raw', 'sctp', 'tcp') }), null, ssWalks)
     t.same(implicit.notices, [], 'silent for default tables')
     t.ok(implicit.recs.length > 0, 'tcp still listed')
     // raw v4, sctp v4, tcp v4 + v6: the failed protocols' AF_INET6 requests are gated off.
@@ -92,11 +97,43 @@ if (!(await canUseNetns()) && process.env.CI !== 'true') {
     const bad = { bytes: Uint8Array.of(99, 4, 8, 0) }
     const plan: QueryPlan = { ...good, requests: good.requests.map((r) => (r.table === 'udp' ? { ...r, program: { ...r.program!, ...bad } } : r)) }
     const notices: string[] = []
-    const q = runQuery(plan, { ...s, socket: sock, onNotice: (n) => notices.push(n) })
+    const q = runQuery(plan, { ...s, socket: sock, onNotice: (n) => notices.push(n), ...ssWalks })
     const recs = [...q]
     t.same(notices, ['RTNETLINK answers: Invalid argument'])
     t.equal(q.requestsSent, 3, 'udp AF_INET refused, its AF_INET6 not sent, tcp both')
     t.ok(recs.length > 0 && recs.every((r) => r.localPort === m.tcp.listen4.port), 'tcp answered')
+  })
+
+  t.test('one TCP walk answers both families: the same sockets in the same order as ss\'s two requests', async (t) => {
+    const id = (r: SocketRecord): string => (r.kind === 'inet' ? `${r.family}:${r.state}:${r.localPort}:${r.remotePort}:${r.inode}` : r.kind)
+    const filters: [string, Filter | null][] = [
+      ['no filter', null],
+      ['sport (bytecode and sockid port)', sport(m.tcp.listen6.port)],
+      ['not sport', { kind: 'not', operand: sport(m.tcp.listen4.port), span: SPAN }],
+    ]
+    for (const [name, f] of filters) {
+      const two = exec(sel({}), f, ssWalks)
+      const one = exec(sel({}), f)
+      t.equal(one.sent, 1, `${name}: one request`)
+      t.same(one.recs.map(id), two.recs.map(id), `${name}: ${one.recs.length} sockets`)
+      const families = one.recs.map((r) => (r.kind === 'inet' ? r.family : 0))
+      t.ok(families.indexOf(AF.AF_INET6) > families.lastIndexOf(AF.AF_INET), `${name}: AF_INET6 after AF_INET`)
+      const overflow = exec(sel({}), f, { holdBackBytes: 1 })
+      t.equal(overflow.sent, 2, `${name}: past the hold-back limit the AF_INET6 request is sent after the walk`)
+      t.same(overflow.recs.map(id), two.recs.map(id), `${name}: same sockets after an overflow`)
+    }
+    t.ok(exec(sel({}), null).recs.some((r) => r.family === AF.AF_INET6), 'the zoo has AF_INET6 sockets')
+    const v4only = exec(sel({ families: fam(AF.AF_INET) }), null)
+    t.ok(v4only.recs.length > 0 && v4only.recs.every((r) => r.family === AF.AF_INET), 'the family set still filters')
+    // The listing's path: batches, then records of the held-back ones.
+    const s = sel({})
+    const plan = compilePlan(null, { selection: s, preferredFamily: 0 })
+    const batched: string[] = []
+    for (const b of runQuery(plan, { ...s, socket: sock }).batches()) {
+      if (b instanceof MessageBatch) for (let i = 0; i < b.count; i++) batched.push(id(b.record(i)))
+      else batched.push(id(b))
+    }
+    t.same(batched, exec(s, null, ssWalks).recs.map(id), 'batches: same sockets, same order')
   })
 
   t.test('unix and packet tables by socket type', async (t) => {
@@ -172,13 +209,23 @@ if (!(await canUseNetns()) && process.env.CI !== 'true') {
     `)
     const bundle = join(dir, 'driver.mjs')
     await run(join(root, 'node_modules/.bin/esbuild'), [driver, '--bundle', '--platform=node', '--format=esm', '--external:koffi', `--outfile=${bundle}`, '--log-level=error'], { cwd: root })
-    const s = sel({ preferredFamily: AF.AF_INET })
     const filter: Filter = { kind: 'or', left: mark(m.tcp.marked.mark), right: sport(m.tcp.listen6.port), span: SPAN }
+    const withoutNetAdmin = async (s: Selection): Promise<{ got: string[], notices: string[], sent: number }> => {
+      const plan: QueryPlan = compilePlan(filter, { selection: s, preferredFamily: s.preferredFamily })
+      const wire = JSON.stringify({ plan: { ...plan, requests: plan.requests.map((r) => ({ ...r, program: r.program && { bytes: [...r.program.bytes] } })) }, opts: { ...s, netns: ns.name, localPortRange: [32768, 60999] } })
+      // Root keeps CAP_SYS_ADMIN (to enter the namespace) but loses CAP_NET_ADMIN at exec.
+      const { stdout } = await run('setpriv', ['--bounding-set=-net_admin', '--inh-caps=-net_admin', process.execPath, bundle, wire])
+      return JSON.parse(stdout) as { got: string[], notices: string[], sent: number }
+    }
+    const both = await withoutNetAdmin(sel({}))
+    t.equal(both.sent, 4, 'both families: the single TCP walk refused, then ss\'s requests: AF_INET twice, AF_INET6 without bytecode')
+    t.same(both.notices, ['ssx: no CAP_NET_ADMIN for the kernel fwmark test: the filter runs in user space'])
+    const onV6Port = [...runQuery(compilePlan(sport(m.tcp.listen6.port), { selection: sel({}), preferredFamily: 0 }), { ...sel({}), socket: sock })].map((r) => `${r.localPort}/${r.remotePort}`)
+    t.ok(onV6Port.length > 0, 'sockets on the AF_INET6 listener\'s port')
+    t.same(both.got, onV6Port, 'marks unreadable: the port test alone decides')
+    const s = sel({ preferredFamily: AF.AF_INET })
     const plan: QueryPlan = compilePlan(filter, { selection: s, preferredFamily: s.preferredFamily })
-    const wire = JSON.stringify({ plan: { ...plan, requests: plan.requests.map((r) => ({ ...r, program: r.program && { bytes: [...r.program.bytes] } })) }, opts: { ...s, netns: ns.name, localPortRange: [32768, 60999] } })
-    // Root keeps CAP_SYS_ADMIN (to enter the namespace) but loses CAP_NET_ADMIN at exec.
-    const { stdout } = await run('setpriv', ['--bounding-set=-net_admin', '--inh-caps=-net_admin', process.execPath, bundle, wire])
-    const child = JSON.parse(stdout) as { got: string[], notices: string[], sent: number }
+    const child = await withoutNetAdmin(s)
     t.equal(child.sent, 2, 'the AF_INET request, then again without bytecode')
     t.same(child.notices, ['ssx: no CAP_NET_ADMIN for the kernel fwmark test: the filter runs in user space'])
     // Without CAP_NET_ADMIN the replies carry no mark, so user space sees mark 0: only the port test can match.
