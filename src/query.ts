@@ -170,17 +170,20 @@ function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolea
   return a.length === b.length && a.every((x, i) => x === b[i])
 }
 
+/** Size of one {@link HeldBack} chunk. */
+const HOLD_BACK_CHUNK = 1 << 20
+
 /**
  * The AF_INET6 sockets of a single TCP walk, copied out of their datagrams
- * until the walk ends (ss prints them after the AF_INET ones), up to a
- * byte limit: past it they are all let go and the AF_INET6 request is sent
- * after the walk instead, so memory stays bounded whatever the sockets.
+ * until the walk ends (ss prints them after the AF_INET ones), in chunks
+ * (no copy on growth), up to a byte limit: past it they are all let go and
+ * the AF_INET6 request is sent after the walk instead, so memory stays
+ * bounded whatever the sockets.
  */
 class HeldBack {
-  private bytes = new Uint8Array(1 << 16)
-  private spans = new Int32Array(512)
+  private readonly chunks: MessageBatch[] = []
   private used = 0
-  private count = 0
+  private total = 0
   /** The limit was reached: nothing is held. */
   overflowed = false
 
@@ -188,36 +191,35 @@ class HeldBack {
 
   add(src: Uint8Array, start: number, end: number): void {
     const len = end - start
-    if (this.used + len > this.limit) {
+    if (this.total + len > this.limit) {
       this.overflowed = true
-      this.bytes = new Uint8Array(0)
-      this.spans = new Int32Array(0)
+      this.chunks.length = 0
       return
     }
-    if (this.used + len > this.bytes.length) {
-      const grown = new Uint8Array(Math.min(this.limit, Math.max(2 * this.bytes.length, this.used + len)))
-      grown.set(this.bytes.subarray(0, this.used))
-      this.bytes = grown
+    let b = this.chunks.at(-1)
+    if (b === undefined || this.used + len > b.bytes.length) {
+      b = new MessageBatch('inet', IPPROTO.IPPROTO_TCP)
+      b.bytes = new Uint8Array(Math.max(HOLD_BACK_CHUNK, len))
+      b.spans = new Int32Array(2048)
+      this.chunks.push(b)
+      this.used = 0
     }
-    if (2 * this.count + 2 > this.spans.length) {
-      const grown = new Int32Array(2 * this.spans.length)
-      grown.set(this.spans)
-      this.spans = grown
+    if (2 * b.count + 2 > b.spans.length) {
+      const grown = new Int32Array(2 * b.spans.length)
+      grown.set(b.spans)
+      b.spans = grown
     }
-    this.bytes.set(src.subarray(start, end), this.used)
-    this.spans[2 * this.count] = this.used
-    this.spans[2 * this.count + 1] = this.used + len
+    b.bytes.set(src.subarray(start, end), this.used)
+    b.spans[2 * b.count] = this.used
+    b.spans[2 * b.count + 1] = this.used + len
+    b.count++
     this.used += len
-    this.count++
+    this.total += len
   }
 
-  /** What is held, as one batch (empty after an overflow). */
-  batch(): MessageBatch {
-    const b = new MessageBatch('inet', IPPROTO.IPPROTO_TCP)
-    b.bytes = this.bytes
-    b.spans = this.spans
-    b.count = this.overflowed ? 0 : this.count
-    return b
+  /** What is held, a chunk at a time (nothing after an overflow). */
+  batches(): readonly MessageBatch[] {
+    return this.chunks
   }
 }
 
@@ -465,7 +467,7 @@ export class QueryRun implements Iterable<SocketRecord>, AsyncIterable<SocketRec
     }
     this.current = v6
     if (held.overflowed) return 'inet'
-    yield* emit(held.batch(), batched)
+    for (const b of held.batches()) yield* emit(b, batched)
     return 'both'
   }
 
