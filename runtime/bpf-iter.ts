@@ -13,8 +13,8 @@
  * a verifier refusal carries the verifier's log.
  */
 import koffi from 'koffi'
-import { BPF_ATTACH_TYPE, BPF_CMD, BPF_PROG_TYPE, ITER_TCP_BTF, ITER_UDP_BTF, bpf_attr_iter_create, bpf_attr_link_create, bpf_attr_prog_load, bpf_insn } from '../uapi/bpf.js'
-import type { IterLayout, MemberSlot, UdpIterLayout } from '../uapi/bpf.js'
+import { BPF_ATTACH_TYPE, BPF_CMD, BPF_PROG_TYPE, ITER_TCP_BBR_BTF, ITER_TCP_BTF, ITER_UDP_BTF, bpf_attr_iter_create, bpf_attr_link_create, bpf_attr_prog_load, bpf_insn } from '../uapi/bpf.js'
+import type { BbrLayout, IterLayout, MemberSlot, UdpIterLayout } from '../uapi/bpf.js'
 import { BtfError, VMLINUX_BTF, vmlinuxBtf } from './btf.js'
 import { cachedBtfTable } from './btf-cache.js'
 import type { Btf } from './btf.js'
@@ -178,7 +178,31 @@ function resolveIn<T extends BtfNameTable>(table: T, btf: Btf): ResolvedBtfTable
  * @throws BtfError when the kernel lacks BTF, the iterator, a helper or a member
  */
 export function readIterLayout(btf?: Btf): IterLayout {
-  return resolveBtfTable(ITER_TCP_BTF, btf)
+  const layout = resolveBtfTable(ITER_TCP_BTF, btf)
+  const bbr = readBbrLayout(btf)
+  return bbr ? { ...layout, bbr: bbr.members } : layout
+}
+
+/** The running kernel's answer for {@link ITER_TCP_BBR_BTF} (null: no `struct bbr` in vmlinux BTF). */
+let bbrHere: BbrLayout | null | undefined
+
+/**
+ * Resolve {@link ITER_TCP_BBR_BTF}; null when the kernel's BTF has no
+ * `struct bbr` (BBR built as a module, or not at all): the `-i` line then
+ * lacks `bbr:(…)` on the eBPF target.
+ * @throws BtfError when the kernel has no usable BTF at all
+ */
+export function readBbrLayout(btf?: Btf): BbrLayout | null {
+  if (!btf && bbrHere !== undefined) return bbrHere
+  let r: BbrLayout | null
+  try {
+    r = resolveBtfTable(ITER_TCP_BBR_BTF, btf)
+  } catch (e) {
+    if (!(e instanceof BtfError) || e.code !== 'E_BTF_MISSING') throw e
+    r = null
+  }
+  if (!btf) bbrHere = r
+  return r
 }
 
 /**

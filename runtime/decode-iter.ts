@@ -8,9 +8,11 @@
  * program read them (iter/tcp with timers) and the kernel's HZ is given; `tcpInfo` carries the members the program read,
  * for full TCP sockets only (as INET_DIAG_INFO is sent for those only);
  * `shutdown` is present for full sockets only (UDP ones too), as
- * INET_DIAG_SHUTDOWN is.
+ * INET_DIAG_SHUTDOWN is. With `info` (programs generated with `-i`), each
+ * record is followed by its `ssx_iter_tcp_info` block: the full tcp_info
+ * ss's `-i` line reads, and the congestion control's name.
  */
-import { ssx_iter_tcp_rec } from '../uapi/bpf.js'
+import { ssx_iter_tcp_info, ssx_iter_tcp_rec } from '../uapi/bpf.js'
 import { AF, TCP_STATE } from '../uapi/inet-diag.js'
 import type { InetRecord, TcpInfo } from './decode-inet.js'
 import { DecodeError } from './errors.js'
@@ -26,6 +28,13 @@ export const ITER_TCP_RECORD_SIZE = ssx_iter_tcp_rec.size
 export interface IterDecodeOptions {
   /** The kernel's HZ: the records' timer deadlines (in jiffies) become `expires` milliseconds. */
   readonly hz?: number
+  /** Each record carries the `-i` block (`ssx_iter_tcp_info`) after it. */
+  readonly info?: boolean
+}
+
+/** Bytes from one record to the next: the record, and the `-i` block when the program writes it. */
+export function iterTcpStride(opts: IterDecodeOptions = {}): number {
+  return ssx_iter_tcp_rec.size + (opts.info ? ssx_iter_tcp_info.size : 0)
 }
 
 /**
@@ -33,10 +42,11 @@ export interface IterDecodeOptions {
  * @throws DecodeError when the length is not a whole number of records or a family is not inet
  */
 export function decodeIterTcp(bytes: Uint8Array, opts: IterDecodeOptions = {}): InetRecord[] {
-  if (bytes.length % ssx_iter_tcp_rec.size !== 0) throw new DecodeError(ssx_iter_tcp_rec.name, bytes.length - (bytes.length % ssx_iter_tcp_rec.size), `${bytes.length} bytes are not a whole number of ${ssx_iter_tcp_rec.size}-byte records`)
+  const size = iterTcpStride(opts)
+  if (bytes.length % size !== 0) throw new DecodeError(ssx_iter_tcp_rec.name, bytes.length - (bytes.length % size), `${bytes.length} bytes are not a whole number of ${size}-byte records`)
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   const out: InetRecord[] = []
-  for (let o = 0; o < bytes.length; o += ssx_iter_tcp_rec.size) out.push(decodeOne(view, o, opts))
+  for (let o = 0; o < bytes.length; o += size) out.push(decodeOne(view, o, opts))
   return out
 }
 
@@ -56,7 +66,7 @@ export function withCarry(carry: Uint8Array, chunk: Uint8Array): Uint8Array {
  * @throws DecodeError on a malformed record or trailing bytes at the end
  */
 export function* decodeIterTcpChunks(chunks: Iterable<Uint8Array>, opts: IterDecodeOptions = {}): Generator<InetRecord> {
-  const size = ssx_iter_tcp_rec.size
+  const size = iterTcpStride(opts)
   let carry = new Uint8Array(0)
   for (let chunk of chunks) {
     chunk = withCarry(carry, chunk)
@@ -70,6 +80,8 @@ export function* decodeIterTcpChunks(chunks: Iterable<Uint8Array>, opts: IterDec
 
 /** Field offsets of a record, from the table (nothing hard-coded here). */
 const O = ssx_iter_tcp_rec.offsetOf
+/** Field offsets of the `-i` block, from its record's start. */
+const I = Object.fromEntries(Object.entries(ssx_iter_tcp_info.offsetOf).map(([k, v]) => [k, v + ssx_iter_tcp_rec.size])) as { readonly [K in keyof typeof ssx_iter_tcp_info.offsetOf]: number }
 
 /** Host-order u64 at `at`; one BigInt when the high word is 0 (cookies, cgroup ids and byte counts usually are small). */
 function u64(view: DataView, at: number): bigint {
@@ -135,9 +147,77 @@ function decodeOne(view: DataView, o: number, opts: IterDecodeOptions = {}): Ine
       bytesAcked: u64(view, o + O.bytes_acked),
       bytesReceived: u64(view, o + O.bytes_received),
     }
+    if (opts.info) {
+      withInfoBlock(view, o, info)
+      const name = cString(view, o + I.congestion, 16)
+      if (name) rec.congestion = name
+      if (view.getUint8(o + I.cc_info) === 1) {
+        rec.bbrInfo = { bw: u64(view, o + I.bbr_bw), minRtt: view.getUint32(o + I.bbr_min_rtt, true), pacingGain: view.getUint32(o + I.bbr_pacing_gain, true), cwndGain: view.getUint32(o + I.bbr_cwnd_gain, true) }
+      }
+    }
     rec.tcpInfo = info
   }
   return rec
+}
+
+/** The NUL-terminated (or full-width) ASCII string of `max` bytes at `at`. */
+function cString(view: DataView, at: number, max: number): string {
+  let s = ''
+  for (let i = 0; i < max; i++) {
+    const c = view.getUint8(at + i)
+    if (c === 0) break
+    s += String.fromCharCode(c)
+  }
+  return s
+}
+
+/** The `-i` block of the record at `o` into `info`, under the netlink decoder's names. */
+function withInfoBlock(view: DataView, o: number, info: TcpInfo): void {
+  const wscale = view.getUint8(o + I.wscale)
+  const flags7 = view.getUint8(o + I.flags7)
+  const u32 = (at: number): number => view.getUint32(o + at, true)
+  info.caState = view.getUint8(o + I.ca_state)
+  info.retransmits = view.getUint8(o + I.retransmits)
+  info.probes = view.getUint8(o + I.probes)
+  info.backoff = view.getUint8(o + I.backoff)
+  info.options = view.getUint8(o + I.options)
+  info.wscale = wscale
+  info.sndWscale = wscale & 0xf
+  info.rcvWscale = wscale >> 4
+  info.flags7 = flags7
+  info.deliveryRateAppLimited = (flags7 & 1) === 1
+  info.fastopenClientFail = (flags7 >> 1) & 3
+  info.rto = u32(I.rto)
+  info.ato = u32(I.ato)
+  info.rcvMss = u32(I.rcv_mss)
+  info.sacked = u32(I.sacked)
+  info.lastDataSent = u32(I.last_data_sent)
+  info.lastDataRecv = u32(I.last_data_recv)
+  info.lastAckRecv = u32(I.last_ack_recv)
+  info.pmtu = u32(I.pmtu)
+  info.rcvSsthresh = u32(I.rcv_ssthresh)
+  info.advmss = u32(I.advmss)
+  info.reordering = u32(I.reordering)
+  info.rcvRtt = u32(I.rcv_rtt)
+  info.rcvSpace = u32(I.rcv_space)
+  info.notsentBytes = u32(I.notsent_bytes)
+  info.minRtt = u32(I.min_rtt)
+  info.dataSegsIn = u32(I.data_segs_in)
+  info.dataSegsOut = u32(I.data_segs_out)
+  info.delivered = u32(I.delivered)
+  info.deliveredCe = u32(I.delivered_ce)
+  info.dsackDups = u32(I.dsack_dups)
+  info.reordSeen = u32(I.reord_seen)
+  info.rcvOoopack = u32(I.rcv_ooopack)
+  info.sndWnd = u32(I.snd_wnd)
+  info.rcvWnd = u32(I.rcv_wnd)
+  info.pacingRate = u64(view, o + I.pacing_rate)
+  info.maxPacingRate = u64(view, o + I.max_pacing_rate)
+  info.deliveryRate = u64(view, o + I.delivery_rate)
+  info.busyTime = u64(view, o + I.busy_time)
+  info.rwndLimited = u64(view, o + I.rwnd_limited)
+  info.sndbufLimited = u64(view, o + I.sndbuf_limited)
+  info.bytesRetrans = u64(view, o + I.bytes_retrans)
 }
 
 /**

@@ -27,9 +27,9 @@ import type { QueryPlan } from '../compiler/plan.js'
 import type { AssembledOp } from '../compiler/assemble.js'
 import { AF } from '../uapi/inet-diag.js'
 import { iterSupport, loadIter, readIterLayout, readUdpIterLayout, type IterLink } from '../runtime/bpf-iter.js'
-import { EBPF_UNSUPPORTED_METRICS, compileIterUdp } from '../compiler/ebpf/codegen.js'
+import { EBPF_HZ_METRICS, EBPF_UNSUPPORTED_METRICS, compileIterUdp } from '../compiler/ebpf/codegen.js'
 import { metricsOf, needsTcpInfo } from '../compiler/metrics.js'
-import { decodeIterTcpChunks, decodeIterUdpInDiagOrder } from '../runtime/decode-iter.js'
+import { decodeIterTcpChunks, decodeIterUdpInDiagOrder, iterTcpStride } from '../runtime/decode-iter.js'
 import { kernelHz } from '../runtime/kernel-hz.js'
 import type { InetRecord } from '../runtime/decode-inet.js'
 import { compileIterUnix, unixUserSpaceFilter } from '../compiler/ebpf/codegen-unix.js'
@@ -62,6 +62,14 @@ export interface EbpfListingOptions {
    * decoder turns them into milliseconds with the kernel's HZ (runtime/kernel-hz.ts).
    */
   readonly timers?: boolean
+  /**
+   * Read tcp_info (`-i`): iter/tcp appends the `-i` block to each record
+   * (the rest of tcp_get_info(), the congestion control's name), its
+   * jiffies converted with the kernel's HZ in the program.
+   */
+  readonly info?: boolean
+  /** The kernel's HZ; read from the running kernel (runtime/kernel-hz.ts) when the program needs it and this is absent. */
+  readonly hz?: number
   /** Called before the records of each inet program: which table they belong to (the CLI names the protocol by it). */
   readonly onTable?: (table: 'udp' | 'tcp') => void
 }
@@ -167,7 +175,12 @@ export function compileEbpfListing(filter: Filter | null, opts: EbpfListingOptio
   if (issue) throw new FilterError('E_EBPF_UNSUPPORTED', issue)
   const layout = opts.layout ?? readIterLayout()
   const kernel = opts.plan ? tcpKernelOps(opts.plan) : undefined
-  const program = compileIterTcp(filter, layout, { localPortRange: opts.localPortRange, states: opts.selection.states, families: opts.selection.families, ...(kernel ? { kernel } : {}), ...(opts.timers ? { timers: true } : {}) })
+  // HZ only when the program converts jiffies (-i, or rto/lastsnd/lastrcv/lastack in the filter).
+  const hz = opts.info || metricsOf(filter).some((m) => EBPF_HZ_METRICS.includes(m)) ? opts.hz ?? kernelHz() ?? undefined : undefined
+  const program = compileIterTcp(filter, layout, {
+    localPortRange: opts.localPortRange, states: opts.selection.states, families: opts.selection.families,
+    ...(kernel ? { kernel } : {}), ...(opts.timers ? { timers: true } : {}), ...(opts.info ? { info: true } : {}), ...(hz !== undefined ? { hz } : {}),
+  })
   return { program, layout }
 }
 
@@ -224,15 +237,14 @@ function* runUdp(link: IterLink, opts: EbpfListingOptions): Generator<InetRecord
 /** The `iter/tcp` program's records, AF_INET first. */
 function* runTcp(link: IterLink, opts: EbpfListingOptions): Generator<InetRecord> {
   const later: Uint8Array[] = []
-  const hz = opts.timers ? kernelHz() : null
-  const dopts = hz === null ? {} : { hz }
-  for (const rec of decodeIterTcpChunks(rawV4First(link.chunks(opts.netns), later), dopts)) yield rec
+  const hz = opts.timers ? opts.hz ?? kernelHz() : null
+  const dopts = { ...(hz === null ? {} : { hz }), ...(opts.info ? { info: true } : {}) }
+  for (const rec of decodeIterTcpChunks(rawV4First(link.chunks(opts.netns), later, iterTcpStride(dopts)), dopts)) yield rec
   yield* decodeIterTcpChunks(later, dopts)
 }
 
-/** The chunks with every AF_INET6 record moved (copied) into `later`; AF_INET ones pass through. */
-function* rawV4First(chunks: Iterable<Uint8Array>, later: Uint8Array[]): Generator<Uint8Array> {
-  const size = ssx_iter_tcp_rec.size
+/** The chunks with every AF_INET6 record (of `size` bytes) moved (copied) into `later`; AF_INET ones pass through. */
+function* rawV4First(chunks: Iterable<Uint8Array>, later: Uint8Array[], size: number): Generator<Uint8Array> {
   const familyAt = ssx_iter_tcp_rec.offsetOf.family
   for (const chunk of chunks) {
     if (chunk.length % size !== 0) { yield chunk; continue } // let the decoder report it
@@ -254,7 +266,7 @@ function* rawV4First(chunks: Iterable<Uint8Array>, later: Uint8Array[]): Generat
   }
 }
 
-/** Output options a listing asked for; some need fields the iterator does not read yet (-i beyond the metrics, memory, TOS…). */
+/** Output options a listing asked for; some need fields the iterator does not read yet (memory, TOS…). */
 export interface ListingExtras {
   readonly extended?: number | boolean
   readonly showOptions?: boolean
@@ -266,7 +278,7 @@ export interface ListingExtras {
 }
 
 const EXTRA_FLAGS: readonly [keyof ListingExtras, string][] = [
-  ['info', '-i'], ['memory', '-m'], ['tos', '--tos'], ['inetSockopt', '--inet-sockopt'], ['kill', '-K'],
+  ['memory', '-m'], ['tos', '--tos'], ['inetSockopt', '--inet-sockopt'], ['kill', '-K'],
 ]
 
 /**
@@ -278,8 +290,12 @@ export function ebpfTargetIssue(filter: Filter | null, selection: Selection, ext
   const sel = ebpfListingIssue(selection)
   if (sel) return sel
   // A unix socket has no tcp_info: the iter/unix program folds such predicates to false.
-  const bad = listsTcp(selection) ? metricsOf(filter).filter((m) => EBPF_UNSUPPORTED_METRICS.includes(m)) : []
-  if (bad.length) return `the iterator cannot test ${bad.join(', ')} (kept in jiffies; the kernel's HZ is not in BTF)`
+  const metrics = listsTcp(selection) ? metricsOf(filter) : []
+  const bad = metrics.filter((m) => EBPF_UNSUPPORTED_METRICS.includes(m))
+  if (bad.length) return `the iterator cannot test ${bad.join(', ')}`
+  // The program converts tcp_info's jiffies (rto, ato, last*, the chrono stats) with the kernel's HZ, as tcp_get_info() does.
+  const timed = metrics.filter((m) => EBPF_HZ_METRICS.includes(m))
+  if ((timed.length || (extras.info && listsTcp(selection))) && kernelHz() === null) return `${timed.length ? timed.join(', ') : '-i'} needs the kernel's HZ (read from /proc/timer_list or /proc/config.gz), which this machine does not show`
   // -e and -o print the TCP timers: iter/tcp reads their deadlines in jiffies, user space needs HZ for milliseconds.
   if ((extras.extended || extras.showOptions) && listsTcp(selection) && kernelHz() === null) return `${extras.extended ? '-e' : '-o'} needs the kernel's HZ for the TCP timers (read from /proc/timer_list or /proc/config.gz), which this machine does not show`
   // -e on unix sockets prints UNIX_DIAG_VFS and UNIX_DIAG_ICONS (the pending connections' peers), which iter/unix does not read.

@@ -323,6 +323,57 @@ export const ITER_TCP_BTF = {
     tw_timer_expires: ['tcp_timewait_sock', 'tw_sk.tw_timer.expires'],
     rsk_timer_expires: ['tcp_request_sock', 'req.req.rsk_timer.expires'],
     rsk_num_retrans: ['tcp_request_sock', 'req.req.num_retrans'],
+    // The rest of tcp_get_info() (the `-i` block, ssx_iter_tcp_info) and INET_DIAG_CONG.
+    sk_pacing_rate: ['tcp_sock', 'inet_conn.icsk_inet.sk.sk_pacing_rate'],
+    sk_max_pacing_rate: ['tcp_sock', 'inet_conn.icsk_inet.sk.sk_max_pacing_rate'],
+    reordering: ['tcp_sock', 'reordering'],
+    icsk_ca_state: ['tcp_sock', 'inet_conn.icsk_ca_state'],
+    icsk_backoff: ['tcp_sock', 'inet_conn.icsk_backoff'],
+    icsk_ca_ops: ['tcp_sock', 'inet_conn.icsk_ca_ops'],
+    ca_name: ['tcp_congestion_ops', 'name'],
+    tstamp_ok: ['tcp_sock', 'rx_opt.tstamp_ok'],
+    sack_ok: ['tcp_sock', 'rx_opt.sack_ok'],
+    wscale_ok: ['tcp_sock', 'rx_opt.wscale_ok'],
+    snd_wscale: ['tcp_sock', 'rx_opt.snd_wscale'],
+    rcv_wscale: ['tcp_sock', 'rx_opt.rcv_wscale'],
+    ecn_flags: ['tcp_sock', 'ecn_flags'],
+    syn_data_acked: ['tcp_sock', 'syn_data_acked'],
+    tcp_usec_ts: ['tcp_sock', 'tcp_usec_ts'],
+    syn_fastopen_child: ['tcp_sock', 'syn_fastopen_child'],
+    icsk_rto: ['tcp_sock', 'inet_conn.icsk_rto'],
+    icsk_rto_min: ['tcp_sock', 'inet_conn.icsk_rto_min'],
+    icsk_delack_max: ['tcp_sock', 'inet_conn.icsk_delack_max'],
+    icsk_ack_ato: ['tcp_sock', 'inet_conn.icsk_ack.ato'],
+    icsk_ack_rcv_mss: ['tcp_sock', 'inet_conn.icsk_ack.rcv_mss'],
+    icsk_ack_lrcvtime: ['tcp_sock', 'inet_conn.icsk_ack.lrcvtime'],
+    icsk_pmtu_cookie: ['tcp_sock', 'inet_conn.icsk_pmtu_cookie'],
+    sacked_out: ['tcp_sock', 'sacked_out'],
+    lsndtime: ['tcp_sock', 'lsndtime'],
+    rcv_tstamp: ['tcp_sock', 'rcv_tstamp'],
+    rcv_ssthresh: ['tcp_sock', 'rcv_ssthresh'],
+    advmss: ['tcp_sock', 'advmss'],
+    rcv_rtt_us: ['tcp_sock', 'rcv_rtt_est.rtt_us'],
+    rcvq_space: ['tcp_sock', 'rcvq_space.space'],
+    snd_nxt: ['tcp_sock', 'snd_nxt'],
+    chrono_start: ['tcp_sock', 'chrono_start'],
+    chrono_stat: ['tcp_sock', 'chrono_stat'],
+    chrono_type: ['tcp_sock', 'chrono_type'],
+    // tcp_min_rtt(): minmax_get(&tp->rtt_min), the first sample's value.
+    rtt_min: ['tcp_sock', 'rtt_min.s'],
+    minmax_sample_v: ['minmax_sample', 'v'],
+    data_segs_in: ['tcp_sock', 'data_segs_in'],
+    data_segs_out: ['tcp_sock', 'data_segs_out'],
+    rate_app_limited: ['tcp_sock', 'rate_app_limited'],
+    rate_delivered: ['tcp_sock', 'rate_delivered'],
+    rate_interval_us: ['tcp_sock', 'rate_interval_us'],
+    delivered: ['tcp_sock', 'delivered'],
+    delivered_ce: ['tcp_sock', 'delivered_ce'],
+    bytes_retrans: ['tcp_sock', 'bytes_retrans'],
+    dsack_dups: ['tcp_sock', 'dsack_dups'],
+    reord_seen: ['tcp_sock', 'reord_seen'],
+    rcv_ooopack: ['tcp_sock', 'rcv_ooopack'],
+    snd_wnd: ['tcp_sock', 'snd_wnd'],
+    rcv_wnd: ['tcp_sock', 'rcv_wnd'],
   },
 } as const
 
@@ -382,6 +433,31 @@ export const ITER_UDP_BTF = {
 } as const
 
 /**
+ * What the `iter/tcp` program reads of BBR's private state
+ * (`net/ipv4/tcp_bbr.c`, `struct bbr` in `icsk_ca_priv`) for the `-i`
+ * line's `bbr:(…)`: resolved apart from {@link ITER_TCP_BTF}, since a
+ * kernel with BBR as a module (or without it) has no `struct bbr` in
+ * vmlinux BTF; the program then writes no BBR block.
+ */
+export const ITER_TCP_BBR_BTF = {
+  attach: 'bpf_iter_tcp',
+  helpers: {},
+  members: {
+    icsk_ca_priv: ['tcp_sock', 'inet_conn.icsk_ca_priv'],
+    min_rtt_us: ['bbr', 'min_rtt_us'],
+    pacing_gain: ['bbr', 'pacing_gain'],
+    cwnd_gain: ['bbr', 'cwnd_gain'],
+    // bbr_bw(): lt_use_bw ? lt_bw : minmax_get(&bbr->bw) (bw.s[0].v), in packets per µs << BW_SCALE.
+    bw: ['bbr', 'bw.s'],
+    lt_use_bw: ['bbr', 'lt_use_bw'],
+    lt_bw: ['bbr', 'lt_bw'],
+  },
+} as const
+
+/** `BW_SCALE` (`net/ipv4/tcp_bbr.c`): BBR keeps bandwidth in packets per µs scaled by 2^24. */
+export const BBR_BW_SCALE = 24
+
+/**
  * `icsk_pending` values (`include/net/inet_connection_sock.h`, `#define`s:
  * not in BTF): the timer inet_sk_diag_fill() reports as 1 (retransmit) or 4
  * (zero-window probe).
@@ -392,6 +468,26 @@ export const ICSK_TIME = {
   ICSK_TIME_PROBE0: 3,
   ICSK_TIME_LOSS_PROBE: 5,
   ICSK_TIME_REO_TIMEOUT: 6,
+} as const
+
+/**
+ * `tp->ecn_flags` bits tcp_get_info() reads (`include/net/tcp.h`,
+ * `#define`s: not in BTF). TCPI_OPT_ECN is any ECN mode (RFC 3168 or
+ * AccECN: `TCP_ECN_MODE_ANY`), TCPI_OPT_ECN_SEEN is `TCP_ECN_SEEN`.
+ */
+export const TCP_ECN = {
+  TCP_ECN_MODE_ANY: 0x01 | 0x10,
+  TCP_ECN_SEEN: 0x08,
+} as const
+
+/**
+ * `enum tcp_chrono` (`include/linux/tcp.h`): `tp->chrono_stat[i - 1]` holds
+ * the jiffies spent in state i, `tp->chrono_type` the state being timed.
+ */
+export const TCP_CHRONO = {
+  TCP_CHRONO_BUSY: 1,
+  TCP_CHRONO_RWND_LIMITED: 2,
+  TCP_CHRONO_SNDBUF_LIMITED: 3,
 } as const
 
 /** Where one member is: byte offset, size, and bitfield position (bitSize 0 = whole member). */
@@ -410,8 +506,14 @@ export interface IterLayoutOf<T extends { readonly helpers: object, readonly mem
   readonly members: { readonly [K in keyof T['members']]: MemberSlot }
 }
 
-/** {@link ITER_TCP_BTF} resolved against one kernel. */
-export type IterLayout = IterLayoutOf<typeof ITER_TCP_BTF>
+/**
+ * {@link ITER_TCP_BTF} resolved against one kernel, with
+ * {@link ITER_TCP_BBR_BTF} when that kernel's BTF has `struct bbr`.
+ */
+export type IterLayout = IterLayoutOf<typeof ITER_TCP_BTF> & { readonly bbr?: BbrLayout['members'] }
+
+/** {@link ITER_TCP_BBR_BTF} resolved against one kernel. */
+export type BbrLayout = IterLayoutOf<typeof ITER_TCP_BBR_BTF>
 
 /** {@link ITER_UDP_BTF} resolved against one kernel. */
 export type UdpIterLayout = IterLayoutOf<typeof ITER_UDP_BTF>
@@ -478,4 +580,68 @@ export const ssx_iter_tcp_rec = defineStruct('ssx_iter_tcp_rec', 176, [
   { name: 'timer', kind: 'u8' },
   { name: 'timer_retrans', kind: 'u8' },
   { name: 'pad', kind: 'u16' },
+] as const)
+
+/**
+ * The `-i` block an `iter/tcp` program generated with `info` appends to
+ * each {@link ssx_iter_tcp_rec} (the record then is both, back to back):
+ * the rest of what `tcp_get_info()` reports (the base record has rtt, cwnd,
+ * the counters…), under the same `tcpi_` names, computed as it does,
+ * times already in its units (`rto`/`ato` µs, `last_*` ms, the chrono
+ * stats µs: the program converts jiffies with the kernel's HZ, which the
+ * code generator is given), and `congestion`, `icsk_ca_ops->name`
+ * (INET_DIAG_CONG; empty without ops). Zero for sockets without tcp_info;
+ * listeners get what tcp_get_info() gives them (pacing rates,
+ * reordering, `sacked` = the maximum backlog). `wscale` and `flags7` are
+ * tcp_info's bytes 6 and 7 (uapi/tcp-info.ts TCPI_BITS). `cc_info` 1: the
+ * `bbr_*` fields hold what bbr_get_info() puts in INET_DIAG_BBRINFO (the
+ * socket runs BBR and the kernel's BTF has `struct bbr`); 0: no
+ * congestion-control block.
+ */
+export const ssx_iter_tcp_info = defineStruct('ssx_iter_tcp_info', 200, [
+  { name: 'ca_state', kind: 'u8' },
+  { name: 'retransmits', kind: 'u8' },
+  { name: 'probes', kind: 'u8' },
+  { name: 'backoff', kind: 'u8' },
+  { name: 'options', kind: 'u8' },
+  { name: 'wscale', kind: 'u8' },
+  { name: 'flags7', kind: 'u8' },
+  { name: 'cc_info', kind: 'u8' },
+  { name: 'rto', kind: 'u32' },
+  { name: 'ato', kind: 'u32' },
+  { name: 'rcv_mss', kind: 'u32' },
+  { name: 'sacked', kind: 'u32' },
+  { name: 'last_data_sent', kind: 'u32' },
+  { name: 'last_data_recv', kind: 'u32' },
+  { name: 'last_ack_recv', kind: 'u32' },
+  { name: 'pmtu', kind: 'u32' },
+  { name: 'rcv_ssthresh', kind: 'u32' },
+  { name: 'advmss', kind: 'u32' },
+  { name: 'reordering', kind: 'u32' },
+  { name: 'rcv_rtt', kind: 'u32' },
+  { name: 'rcv_space', kind: 'u32' },
+  { name: 'notsent_bytes', kind: 'u32' },
+  { name: 'min_rtt', kind: 'u32' },
+  { name: 'data_segs_in', kind: 'u32' },
+  { name: 'data_segs_out', kind: 'u32' },
+  { name: 'delivered', kind: 'u32' },
+  { name: 'delivered_ce', kind: 'u32' },
+  { name: 'dsack_dups', kind: 'u32' },
+  { name: 'reord_seen', kind: 'u32' },
+  { name: 'rcv_ooopack', kind: 'u32' },
+  { name: 'snd_wnd', kind: 'u32' },
+  { name: 'rcv_wnd', kind: 'u32' },
+  { name: 'bbr_min_rtt', kind: 'u32' },
+  { name: 'bbr_pacing_gain', kind: 'u32' },
+  { name: 'bbr_cwnd_gain', kind: 'u32' },
+  { name: 'pad', kind: 'u32' },
+  { name: 'pacing_rate', kind: 'u64' },
+  { name: 'max_pacing_rate', kind: 'u64' },
+  { name: 'delivery_rate', kind: 'u64' },
+  { name: 'busy_time', kind: 'u64' },
+  { name: 'rwnd_limited', kind: 'u64' },
+  { name: 'sndbuf_limited', kind: 'u64' },
+  { name: 'bytes_retrans', kind: 'u64' },
+  { name: 'bbr_bw', kind: 'u64' },
+  { name: 'congestion', kind: { bytes: 16 } },
 ] as const)

@@ -24,7 +24,8 @@ import type { Span } from '../../grammar/ast.js'
 import type { CmpOp } from '../../grammar/ast.js'
 import { FilterError } from '../../grammar/errors.js'
 import type { MetricName } from '../../grammar/metrics.js'
-import { ICSK_TIME, MAX_BPF_STACK, ssx_iter_tcp_rec } from '../../uapi/bpf.js'
+import { BBR_BW_SCALE, ICSK_TIME, MAX_BPF_STACK, TCP_CHRONO, TCP_ECN, ssx_iter_tcp_info, ssx_iter_tcp_rec } from '../../uapi/bpf.js'
+import { TCPI_OPT } from '../../uapi/tcp-info.js'
 import type { IterLayout, MemberSlot, SizeName, UdpIterLayout } from '../../uapi/bpf.js'
 import { AF, SOCK_BINDPORT_LOCK, TCP_STATE } from '../../uapi/inet-diag.js'
 import type { EvaluateEnv } from '../evaluate.js'
@@ -37,15 +38,35 @@ import type { Insn, Label, Reg } from './ir.js'
 /** The record's field names. */
 export type RecField = keyof typeof ssx_iter_tcp_rec.offsetOf
 
-/** Where the record sits: the bottom of the stack frame, 8-byte aligned. */
-const REC = -Math.ceil(ssx_iter_tcp_rec.size / 8) * 8
-if (-REC + 8 > MAX_BPF_STACK) throw new TypeError('ssx_iter_tcp_rec and a scratch slot do not fit in the eBPF stack')
+/** The `-i` block's field names. */
+export type InfoField = keyof typeof ssx_iter_tcp_info.offsetOf
+
+/**
+ * Where the record sits: the bottom of the stack frame, 8-byte aligned,
+ * with room for the `-i` block right after it (the two are written with one
+ * `bpf_seq_write` when the program reports tcp_info).
+ */
+const REC = -Math.ceil((ssx_iter_tcp_rec.size + ssx_iter_tcp_info.size) / 8) * 8
+if (-REC + 8 > MAX_BPF_STACK) throw new TypeError('ssx_iter_tcp_rec, ssx_iter_tcp_info and a scratch slot do not fit in the eBPF stack')
+if (ssx_iter_tcp_rec.size % 8 !== 0) throw new TypeError('ssx_iter_tcp_rec must keep the -i block after it 8-byte aligned')
 
 const FIELD_SIZE = new Map(ssx_iter_tcp_rec.fields.map((f) => [f.name as RecField, typeof f.kind === 'object' ? f.kind.bytes : f.kind]))
 
 /** Stack offset (from r10) of a record field. */
 function at(field: RecField, plus = 0): number {
   return REC + ssx_iter_tcp_rec.offsetOf[field] + plus
+}
+
+const INFO_SIZE = new Map(ssx_iter_tcp_info.fields.map((f) => [f.name as InfoField, typeof f.kind === 'object' ? f.kind.bytes : f.kind]))
+
+/** Stack offset (from r10) of a field of the `-i` block. */
+function atInfo(field: InfoField, plus = 0): number {
+  return REC + ssx_iter_tcp_rec.size + ssx_iter_tcp_info.offsetOf[field] + plus
+}
+
+function infoSize(field: InfoField): SizeName {
+  const k = INFO_SIZE.get(field)!
+  return typeof k === 'number' ? sizeName(k, field) : k as SizeName
 }
 
 /**
@@ -94,8 +115,23 @@ const METRIC_FIELD: Readonly<Partial<Record<MetricName, { readonly field: RecFie
   ino: { field: 'inode', needs: 'full' },
 }
 
-/** Metrics the iterator program cannot compute (jiffies-based: the kernel's HZ is not in BTF). */
-export const EBPF_UNSUPPORTED_METRICS: readonly MetricName[] = (['rto', 'lastsnd', 'lastrcv', 'lastack'] as const).filter((m) => !(m in METRIC_FIELD))
+/**
+ * Metrics read from the `-i` block (tcp_info members kept in jiffies by the
+ * kernel: the program converts them with HZ, as tcp_get_info() does), with
+ * the factor from the block's unit to the metric's (ms → µs).
+ */
+const METRIC_INFO_FIELD: Readonly<Partial<Record<MetricName, { readonly field: InfoField, readonly scale: number }>>> = {
+  rto: { field: 'rto', scale: 1 },
+  lastsnd: { field: 'last_data_sent', scale: 1000 },
+  lastrcv: { field: 'last_data_recv', scale: 1000 },
+  lastack: { field: 'last_ack_recv', scale: 1000 },
+}
+
+/** Metrics the iterator program cannot compute: none (kept as the list's name for the callers that report it). */
+export const EBPF_UNSUPPORTED_METRICS: readonly MetricName[] = (['rto', 'lastsnd', 'lastrcv', 'lastack'] as const).filter((m) => !(m in METRIC_FIELD) && !(m in METRIC_INFO_FIELD))
+
+/** The metrics read from the `-i` block: a program testing one needs the kernel's HZ. */
+export const EBPF_HZ_METRICS: readonly MetricName[] = Object.keys(METRIC_INFO_FIELD) as MetricName[]
 
 /** Options of {@link generateIterTcp}. */
 export interface IterCodegenOptions extends EvaluateEnv {
@@ -124,6 +160,15 @@ export interface IterCodegenOptions extends EvaluateEnv {
    * into milliseconds). Off by default: a helper call per socket with a timer.
    */
   readonly timers?: boolean
+  /**
+   * iter/tcp: also write the `-i` block (`ssx_iter_tcp_info`) after each
+   * record: the rest of tcp_get_info() and the congestion control's name.
+   * Needs {@link hz}. (The block is also gathered, not written, when the
+   * filter tests `rto` or `lastsnd`/`lastrcv`/`lastack`.)
+   */
+  readonly info?: boolean
+  /** The kernel's HZ (runtime/kernel-hz.ts): the `-i` block's jiffies become µs and ms as tcp_get_info() converts them. */
+  readonly hz?: number
 }
 
 /** The emitter: an instruction list and a label counter (shared by the iterator code generators). */
@@ -204,7 +249,12 @@ function generateIterInet(it: InetIter, filter: Filter | null, opts: IterCodegen
   // walk CPU 440 → 280 ms at 213k sockets with a filter that matches nothing).
   // A UDP socket has no tcp_info: its tcp_info metrics fold to false.
   const tcpInfo = it.proto === 'tcp'
-  const testReads = fieldsTested(filter, opts, tcpInfo)
+  const tested = fieldsTested(filter, opts, tcpInfo)
+  const testReads = tested.read
+  // The -i block: written with -i, gathered (not written) when the test reads it.
+  const gatherInfo = it.proto === 'tcp' && (opts.info === true || tested.readsInfo)
+  const hz = opts.hz
+  if (gatherInfo && hz === undefined) throw new FilterError('E_EBPF_UNSUPPORTED', `the eBPF target needs the kernel's HZ for ${opts.info ? 'tcp_info (-i)' : 'rto, lastsnd, lastrcv and lastack'} (tcp_get_info() converts jiffies with it)`)
   const early = CHASED.filter((f) => testReads.has(f))
   const late = CHASED.filter((f) => !testReads.has(f))
   const chase = (field: typeof CHASED[number]): void => {
@@ -259,7 +309,8 @@ function generateIterInet(it: InetIter, filter: Filter | null, opts: IterCodegen
   e.emit({ op: 'ldx', size: 'u64', dst: SEQ, src: CTX, off: M.ctx_meta.off, note: 'ctx->meta' })
   e.emit({ op: 'ldx', size: 'u64', dst: SEQ, src: SEQ, off: M.meta_seq.off, note: 'meta->seq' })
   // bpf_seq_write reads initialized stack only: zero the whole record first.
-  for (let o = 0; o < -REC; o += 8) e.emit({ op: 'st', size: 'u64', dst: 10, off: REC + o, imm: 0, ...(o === 0 ? { note: 'record = {}' } : {}) })
+  const zeroed = ssx_iter_tcp_rec.size + (gatherInfo ? ssx_iter_tcp_info.size : 0)
+  for (let o = 0; o < zeroed; o += 8) e.emit({ op: 'st', size: 'u64', dst: 10, off: REC + o, imm: 0, ...(o === 0 ? { note: 'record = {}' } : {}) })
   copy('family', SK, M.skc_family, 'skc_family')
   load(3, SK, M.skc_state, 'skc_state')
   store('state', 3)
@@ -290,6 +341,7 @@ function generateIterInet(it: InetIter, filter: Filter | null, opts: IterCodegen
   // The protocol's own fields.
   if (it.proto === 'tcp') {
     const T = it.layout
+    const info = gatherInfo ? tcpInfoGatherer(e, T, hz!, load) : null
     const tw = e.label('time-wait')
     const req = e.label('request')
     const gathered = e.label('gathered')
@@ -332,6 +384,7 @@ function generateIterInet(it: InetIter, filter: Filter | null, opts: IterCodegen
     }
     // Queues and unacked as tcp_diag_get_info()/tcp_get_info() report them;
     // for a listener tcp_get_info() reports the backlog and cwnd only (the rest stays 0).
+    info?.everyState()
     const notListen = e.label('not listening')
     load(3, 10, { off: at('state'), size: 1, bitShift: 0, bitSize: 0 }, 'record.state')
     e.emit({ op: 'jmp', cond: 'jne', wide: true, dst: 3, src: { imm: TCP_STATE.TCP_LISTEN }, target: notListen })
@@ -340,6 +393,7 @@ function generateIterInet(it: InetIter, filter: Filter | null, opts: IterCodegen
     store('unacked', 1)
     copy('wqueue', FULL, T.members.sk_max_ack_backlog, 'sk_max_ack_backlog')
     copy('snd_cwnd', FULL, T.members.snd_cwnd, 'snd_cwnd')
+    info?.listener()
     e.emit({ op: 'ja', target: gathered })
     e.place(notListen)
     const rqPositive = e.label('rqueue >= 0')
@@ -372,6 +426,7 @@ function generateIterInet(it: InetIter, filter: Filter | null, opts: IterCodegen
     copy('bytes_sent', FULL, T.members.bytes_sent, 'bytes_sent')
     copy('bytes_acked', FULL, T.members.bytes_acked, 'bytes_acked')
     copy('bytes_received', FULL, T.members.bytes_received, 'bytes_received')
+    info?.connection()
     e.emit({ op: 'ja', target: gathered })
     // TIME-WAIT: inet_diag reports tw_substate and tw_mark, zeros for uid/inode/queues.
     e.place(tw)
@@ -429,7 +484,7 @@ function generateIterInet(it: InetIter, filter: Filter | null, opts: IterCodegen
   e.emit({ op: 'alu', alu: 'mov', wide: true, dst: 1, src: { reg: SEQ } })
   e.emit({ op: 'alu', alu: 'mov', wide: true, dst: 2, src: { reg: 10 } })
   e.emit({ op: 'alu', alu: 'add', wide: true, dst: 2, src: { imm: REC } })
-  e.emit({ op: 'alu', alu: 'mov', wide: true, dst: 3, src: { imm: ssx_iter_tcp_rec.size } })
+  e.emit({ op: 'alu', alu: 'mov', wide: true, dst: 3, src: { imm: ssx_iter_tcp_rec.size + (it.proto === 'tcp' && opts.info ? ssx_iter_tcp_info.size : 0) } })
   e.emit({ op: 'call', helper: H.seq_write, name: 'bpf_seq_write', note: 'write the record' })
   e.place(reject)
   e.emit({ op: 'alu', alu: 'mov', wide: false, dst: 0, src: { imm: 0 } })
@@ -482,12 +537,243 @@ function emitTest(lowering: FilterLowering, filter: Filter | null, opts: IterCod
   if (filter) lowering.branch(filter, accept, reject)
 }
 
-/** The record fields the test reads (lowered once into a scratch emitter: the lowering is the one authority on that). */
-function fieldsTested(filter: Filter | null, opts: IterCodegenOptions, tcpInfo: boolean): ReadonlySet<RecField> {
+/** The record fields the test reads, and whether it reads the `-i` block (lowered once into a scratch emitter: the lowering is the one authority on that). */
+function fieldsTested(filter: Filter | null, opts: IterCodegenOptions, tcpInfo: boolean): { readonly read: ReadonlySet<RecField>, readonly readsInfo: boolean } {
   const scratch = new Emitter()
   const lowering = new FilterLowering(scratch, opts, tcpInfo)
   emitTest(lowering, filter, opts, scratch.label('accept'), scratch.label('reject'))
-  return lowering.read
+  return { read: lowering.read, readsInfo: lowering.readsInfo }
+}
+
+/**
+ * `r` (jiffies, zero-extended) → the `unit` (1000: ms, 1e6: µs) as
+ * jiffies_to_msecs() / jiffies_to_usecs() compute it for `hz`: a multiply
+ * when HZ divides the unit (as unsigned int), else the reduced fraction,
+ * rounded up for ms and down for µs (their 64-bit forms), cut to 32 bits.
+ */
+function emitJiffiesTo(e: Emitter, r: Reg, unit: 1000 | 1000000, hz: number): void {
+  if (unit % hz === 0) {
+    if (unit / hz !== 1) e.emit({ op: 'alu', alu: 'mul', wide: false, dst: r, src: { imm: unit / hz }, note: `jiffies → ${unit === 1000 ? 'ms' : 'µs'} (HZ ${hz})` })
+    return
+  }
+  const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b))
+  const g = gcd(unit, hz)
+  const num = unit / g
+  const den = hz / g
+  e.emit({ op: 'alu', alu: 'mul', wide: true, dst: r, src: { imm: num }, note: `jiffies → ${unit === 1000 ? 'ms' : 'µs'} (HZ ${hz})` })
+  if (unit === 1000 && den > 1) e.emit({ op: 'alu', alu: 'add', wide: true, dst: r, src: { imm: den - 1 } })
+  if (den > 1) e.emit({ op: 'alu', alu: 'div', wide: true, dst: r, src: { imm: den } })
+  e.emit({ op: 'alu', alu: 'mov', wide: false, dst: r, src: { reg: r }, note: 'unsigned int' })
+}
+
+/** `"bbr"` NUL-padded, as the first eight bytes of `tcp_congestion_ops.name` read in one little-endian u64. */
+const BBR_NAME = 0x726262n
+
+/**
+ * The code that fills the `-i` block (ssx_iter_tcp_info) for a full TCP
+ * socket in FULL, as tcp_get_info() and inet_diag's INET_DIAG_CONG do:
+ * {@link everyState} for every state, then {@link listener} or
+ * {@link connection} (a listener reports no more). Scratch: r0–r5 and the
+ * SCRATCH slot (the clock read once for the three `last_*` times and the
+ * chrono stats).
+ */
+function tcpInfoGatherer(e: Emitter, T: IterLayout, hz: number, load: (dst: Reg, base: Reg, slot: MemberSlot, note: string) => void) {
+  const M = T.members
+  const store = (field: InfoField, src: Reg, plus = 0, size: SizeName = infoSize(field)): void => {
+    e.emit({ op: 'stx', size, dst: 10, src, off: atInfo(field, plus) })
+  }
+  const copy = (field: InfoField, slot: MemberSlot, note: string): void => {
+    load(1, FULL, slot, note)
+    store(field, 1)
+  }
+  /** r4 |= bit when the member (or its masked bits) is non-zero. */
+  const option = (slot: MemberSlot, note: string, bit: number, mask?: number): void => {
+    const off = e.label(`no ${note}`)
+    load(1, FULL, slot, note)
+    if (mask !== undefined) e.emit({ op: 'alu', alu: 'and', wide: true, dst: 1, src: { imm: mask } })
+    e.emit({ op: 'jmp', cond: 'jeq', wide: true, dst: 1, src: { imm: 0 }, target: off })
+    e.emit({ op: 'alu', alu: 'or', wide: true, dst: 4, src: { imm: bit } })
+    e.place(off)
+  }
+  /** info[field] = jiffies_to_msecs(now - member), now the low 32 bits of jiffies in SCRATCH (tcp_jiffies32). */
+  const since = (field: InfoField, slot: MemberSlot, note: string): void => {
+    e.emit({ op: 'ldx', size: 'u32', dst: 1, src: 10, off: SCRATCH, note: 'tcp_jiffies32' })
+    load(2, FULL, slot, note)
+    e.emit({ op: 'alu', alu: 'sub', wide: false, dst: 1, src: { reg: 2 } })
+    emitJiffiesTo(e, 1, 1000, hz)
+    store(field, 1)
+  }
+  /**
+   * bbr_get_info(), which inet_diag calls for a BBR socket (INET_DIAG_BBRINFO):
+   * the socket's congestion control is BBR when its name is "bbr" (names
+   * are unique among registered ones); its state is `struct bbr` in icsk_ca_priv.
+   */
+  const bbrInfo = (B: NonNullable<IterLayout['bbr']>, done: Label): void => {
+    const priv = (slot: MemberSlot): MemberSlot => ({ ...slot, off: B.icsk_ca_priv.off + slot.off })
+    const maxBw = e.label('bbr max bw')
+    const haveBw = e.label('bbr bw')
+    // inet_sk_diag_fill() asks the congestion control for its block in states before TIME-WAIT only (not listeners).
+    e.emit({ op: 'ldx', size: 'u8', dst: 1, src: 10, off: at('state'), note: 'record.state' })
+    e.emit({ op: 'jmp', cond: 'jge', wide: true, dst: 1, src: { imm: TCP_STATE.TCP_TIME_WAIT }, target: done })
+    e.emit({ op: 'ldx', size: 'u64', dst: 1, src: 10, off: atInfo('congestion') })
+    e.emit({ op: 'lddw', dst: 2, imm: BBR_NAME, note: '"bbr"' })
+    e.emit({ op: 'jmp', cond: 'jne', wide: true, dst: 1, src: { reg: 2 }, target: done })
+    e.emit({ op: 'st', size: 'u8', dst: 10, off: atInfo('cc_info'), imm: 1, note: 'BBR block' })
+    copy('bbr_min_rtt', priv(B.min_rtt_us), 'bbr->min_rtt_us')
+    copy('bbr_pacing_gain', priv(B.pacing_gain), 'bbr->pacing_gain')
+    copy('bbr_cwnd_gain', priv(B.cwnd_gain), 'bbr->cwnd_gain')
+    load(1, FULL, priv(B.lt_use_bw), 'bbr->lt_use_bw')
+    e.emit({ op: 'jmp', cond: 'jeq', wide: true, dst: 1, src: { imm: 0 }, target: maxBw })
+    load(1, FULL, priv(B.lt_bw), 'bbr->lt_bw')
+    e.emit({ op: 'ja', target: haveBw })
+    e.place(maxBw)
+    e.emit({ op: 'ldx', size: 'u32', dst: 1, src: FULL, off: B.icsk_ca_priv.off + B.bw.off + M.minmax_sample_v.off, note: 'minmax_get(&bbr->bw)' })
+    e.place(haveBw)
+    // bw × mss_cache × USEC_PER_SEC >> BW_SCALE: bytes per second.
+    load(3, FULL, M.mss_cache, 'mss_cache')
+    e.emit({ op: 'alu', alu: 'mul', wide: true, dst: 1, src: { reg: 3 } })
+    e.emit({ op: 'alu', alu: 'mul', wide: true, dst: 1, src: { imm: 1000000 } })
+    e.emit({ op: 'alu', alu: 'rsh', wide: true, dst: 1, src: { imm: BBR_BW_SCALE } })
+    store('bbr_bw', 1)
+  }
+  return {
+    everyState(): void {
+      // sk_pacing_rate is an unsigned long: tcp_get_info()'s ~0UL → ~0ULL is the identity on 64-bit kernels.
+      copy('pacing_rate', M.sk_pacing_rate, 'sk_pacing_rate')
+      copy('max_pacing_rate', M.sk_max_pacing_rate, 'sk_max_pacing_rate')
+      copy('reordering', M.reordering, 'reordering')
+      // INET_DIAG_CONG: icsk_ca_ops->name (16 bytes, NUL-padded), when the socket has ops.
+      const noOps = e.label('no congestion ops')
+      load(1, FULL, M.icsk_ca_ops, 'icsk_ca_ops')
+      e.emit({ op: 'jmp', cond: 'jeq', wide: true, dst: 1, src: { imm: 0 }, target: noOps })
+      for (let w = 0; w < M.ca_name.size; w += 8) {
+        e.emit({ op: 'ldx', size: 'u64', dst: 2, src: 1, off: M.ca_name.off + w, ...(w === 0 ? { note: 'ca_ops->name' } : {}) })
+        store('congestion', 2, w, 'u64')
+      }
+      if (T.bbr) bbrInfo(T.bbr, noOps)
+      e.place(noOps)
+    },
+    listener(): void {
+      copy('sacked', M.sk_max_ack_backlog, 'sk_max_ack_backlog')
+    },
+    connection(): void {
+      copy('ca_state', M.icsk_ca_state, 'icsk_ca_state')
+      copy('retransmits', M.icsk_retransmits, 'icsk_retransmits')
+      copy('probes', M.icsk_probes_out, 'icsk_probes_out')
+      copy('backoff', M.icsk_backoff, 'icsk_backoff')
+      e.emit({ op: 'alu', alu: 'mov', wide: true, dst: 4, src: { imm: 0 }, note: 'tcpi_options' })
+      option(M.tstamp_ok, 'tstamp_ok', TCPI_OPT.TCPI_OPT_TIMESTAMPS)
+      option(M.sack_ok, 'sack_ok', TCPI_OPT.TCPI_OPT_SACK)
+      const noWscale = e.label('no wscale')
+      load(1, FULL, M.wscale_ok, 'wscale_ok')
+      e.emit({ op: 'jmp', cond: 'jeq', wide: true, dst: 1, src: { imm: 0 }, target: noWscale })
+      e.emit({ op: 'alu', alu: 'or', wide: true, dst: 4, src: { imm: TCPI_OPT.TCPI_OPT_WSCALE } })
+      load(1, FULL, M.snd_wscale, 'snd_wscale')
+      load(2, FULL, M.rcv_wscale, 'rcv_wscale')
+      e.emit({ op: 'alu', alu: 'lsh', wide: true, dst: 2, src: { imm: 4 } })
+      e.emit({ op: 'alu', alu: 'or', wide: true, dst: 1, src: { reg: 2 } })
+      store('wscale', 1)
+      e.place(noWscale)
+      option(M.ecn_flags, 'ECN', TCPI_OPT.TCPI_OPT_ECN, TCP_ECN.TCP_ECN_MODE_ANY)
+      option(M.ecn_flags, 'ECN seen', TCPI_OPT.TCPI_OPT_ECN_SEEN, TCP_ECN.TCP_ECN_SEEN)
+      option(M.syn_data_acked, 'syn_data_acked', TCPI_OPT.TCPI_OPT_SYN_DATA)
+      option(M.tcp_usec_ts, 'tcp_usec_ts', TCPI_OPT.TCPI_OPT_USEC_TS)
+      option(M.syn_fastopen_child, 'syn_fastopen_child', TCPI_OPT.TCPI_OPT_TFO_CHILD)
+      store('options', 4)
+      copy('flags7', M.rate_app_limited, 'rate_app_limited (delivery_rate_app_limited)')
+      load(1, FULL, M.icsk_rto, 'icsk_rto')
+      emitJiffiesTo(e, 1, 1000000, hz)
+      store('rto', 1)
+      // ato: min(icsk_ack.ato, tcp_delack_max()), that min(icsk_delack_max, max(1, rto_min - 1))
+      // (a route's locked rto_min, which tcp_rto_min() prefers, is not read).
+      const atoLow = e.label('ato <= delack_max')
+      const rtoMinOk = e.label('rto_min - 1 >= 1')
+      const atoDone = e.label('ato done')
+      load(1, FULL, M.icsk_ack_ato, 'icsk_ack.ato')
+      load(2, FULL, M.icsk_delack_max, 'icsk_delack_max')
+      e.emit({ op: 'jmp', cond: 'jle', wide: true, dst: 1, src: { reg: 2 }, target: atoLow })
+      e.emit({ op: 'alu', alu: 'mov', wide: true, dst: 1, src: { reg: 2 } })
+      e.place(atoLow)
+      load(2, FULL, M.icsk_rto_min, 'icsk_rto_min')
+      e.emit({ op: 'alu', alu: 'sub', wide: false, dst: 2, src: { imm: 1 } })
+      e.emit({ op: 'jmp', cond: 'jsge', wide: false, dst: 2, src: { imm: 1 }, target: rtoMinOk })
+      e.emit({ op: 'alu', alu: 'mov', wide: true, dst: 2, src: { imm: 1 } })
+      e.place(rtoMinOk)
+      e.emit({ op: 'jmp', cond: 'jle', wide: true, dst: 1, src: { reg: 2 }, target: atoDone })
+      e.emit({ op: 'alu', alu: 'mov', wide: true, dst: 1, src: { reg: 2 } })
+      e.place(atoDone)
+      emitJiffiesTo(e, 1, 1000000, hz)
+      store('ato', 1)
+      copy('rcv_mss', M.icsk_ack_rcv_mss, 'icsk_ack.rcv_mss')
+      copy('sacked', M.sacked_out, 'sacked_out')
+      e.emit({ op: 'call', helper: T.helpers.jiffies64, name: 'bpf_jiffies64' })
+      e.emit({ op: 'stx', size: 'u64', dst: 10, src: 0, off: SCRATCH, note: 'now' })
+      since('last_data_sent', M.lsndtime, 'lsndtime')
+      since('last_data_recv', M.icsk_ack_lrcvtime, 'icsk_ack.lrcvtime')
+      since('last_ack_recv', M.rcv_tstamp, 'rcv_tstamp')
+      copy('pmtu', M.icsk_pmtu_cookie, 'icsk_pmtu_cookie')
+      copy('rcv_ssthresh', M.rcv_ssthresh, 'rcv_ssthresh')
+      copy('advmss', M.advmss, 'advmss')
+      load(1, FULL, M.rcv_rtt_us, 'rcv_rtt_est.rtt_us')
+      e.emit({ op: 'alu', alu: 'rsh', wide: false, dst: 1, src: { imm: 3 } })
+      store('rcv_rtt', 1)
+      copy('rcv_space', M.rcvq_space, 'rcvq_space.space')
+      const notsentOk = e.label('notsent >= 0')
+      load(1, FULL, M.write_seq, 'write_seq')
+      load(2, FULL, M.snd_nxt, 'snd_nxt')
+      e.emit({ op: 'alu', alu: 'sub', wide: false, dst: 1, src: { reg: 2 } })
+      e.emit({ op: 'jmp', cond: 'jsge', wide: false, dst: 1, src: { imm: 0 }, target: notsentOk })
+      e.emit({ op: 'alu', alu: 'mov', wide: false, dst: 1, src: { imm: 0 } })
+      e.place(notsentOk)
+      store('notsent_bytes', 1)
+      // tcp_get_info_chrono_stats(): chrono_stat[i - 1], plus the running period for chrono_type, × (USEC_PER_SEC / HZ).
+      load(4, FULL, M.chrono_type, 'chrono_type')
+      e.emit({ op: 'ldx', size: 'u32', dst: 5, src: 10, off: SCRATCH, note: 'tcp_jiffies32' })
+      load(2, FULL, M.chrono_start, 'chrono_start')
+      e.emit({ op: 'alu', alu: 'sub', wide: false, dst: 5, src: { reg: 2 }, note: 'running period' })
+      const chrono: readonly [number, InfoField][] = [[TCP_CHRONO.TCP_CHRONO_BUSY, 'busy_time'], [TCP_CHRONO.TCP_CHRONO_RWND_LIMITED, 'rwnd_limited'], [TCP_CHRONO.TCP_CHRONO_SNDBUF_LIMITED, 'sndbuf_limited']]
+      for (const [i, field] of chrono) {
+        const notRunning = e.label(`chrono ${i} not running`)
+        // chrono_stat is a u32 array: each load stays inside one element.
+        e.emit({ op: 'ldx', size: 'u32', dst: 1, src: FULL, off: M.chrono_stat.off + 4 * (i - 1), note: `chrono_stat[${i - 1}]` })
+        e.emit({ op: 'jmp', cond: 'jne', wide: true, dst: 4, src: { imm: i }, target: notRunning })
+        e.emit({ op: 'alu', alu: 'add', wide: true, dst: 1, src: { reg: 5 } })
+        e.place(notRunning)
+        e.emit({ op: 'alu', alu: 'mul', wide: true, dst: 1, src: { imm: Math.floor(1000000 / hz) } })
+        store(field, 1)
+      }
+      e.emit({ op: 'ldx', size: 'u64', dst: 1, src: 10, off: atInfo('busy_time') })
+      e.emit({ op: 'ldx', size: 'u64', dst: 2, src: 10, off: atInfo('rwnd_limited') })
+      e.emit({ op: 'alu', alu: 'add', wide: true, dst: 1, src: { reg: 2 } })
+      e.emit({ op: 'ldx', size: 'u64', dst: 2, src: 10, off: atInfo('sndbuf_limited') })
+      e.emit({ op: 'alu', alu: 'add', wide: true, dst: 1, src: { reg: 2 }, note: 'busy = the three' })
+      store('busy_time', 1)
+      e.emit({ op: 'ldx', size: 'u32', dst: 1, src: FULL, off: M.rtt_min.off + M.minmax_sample_v.off, note: 'tcp_min_rtt(): rtt_min.s[0].v' })
+      store('min_rtt', 1)
+      copy('data_segs_in', M.data_segs_in, 'data_segs_in')
+      copy('data_segs_out', M.data_segs_out, 'data_segs_out')
+      // tcp_compute_delivery_rate(): rate_delivered × mss_cache × USEC_PER_SEC / rate_interval_us, when both are non-zero.
+      const noRate = e.label('no delivery rate')
+      load(1, FULL, M.rate_delivered, 'rate_delivered')
+      load(2, FULL, M.rate_interval_us, 'rate_interval_us')
+      e.emit({ op: 'jmp', cond: 'jeq', wide: true, dst: 1, src: { imm: 0 }, target: noRate })
+      e.emit({ op: 'jmp', cond: 'jeq', wide: true, dst: 2, src: { imm: 0 }, target: noRate })
+      load(3, FULL, M.mss_cache, 'mss_cache')
+      e.emit({ op: 'alu', alu: 'mul', wide: true, dst: 1, src: { reg: 3 } })
+      e.emit({ op: 'alu', alu: 'mul', wide: true, dst: 1, src: { imm: 1000000 } })
+      e.emit({ op: 'alu', alu: 'div', wide: true, dst: 1, src: { reg: 2 } })
+      store('delivery_rate', 1)
+      e.place(noRate)
+      copy('delivered', M.delivered, 'delivered')
+      copy('delivered_ce', M.delivered_ce, 'delivered_ce')
+      copy('bytes_retrans', M.bytes_retrans, 'bytes_retrans')
+      copy('dsack_dups', M.dsack_dups, 'dsack_dups')
+      copy('reord_seen', M.reord_seen, 'reord_seen')
+      copy('rcv_ooopack', M.rcv_ooopack, 'rcv_ooopack')
+      copy('snd_wnd', M.snd_wnd, 'snd_wnd')
+      copy('rcv_wnd', M.rcv_wnd, 'rcv_wnd')
+    },
+  }
 }
 
 /**
@@ -695,6 +981,8 @@ export function emitBoolean(e: Emitter, f: Filter, yes: Label, no: Label, leaf: 
 class FilterLowering {
   /** Every record field a load emitted so far reads. */
   readonly read = new Set<RecField>()
+  /** Whether a load emitted so far reads the `-i` block. */
+  readsInfo = false
   /** `tcpInfo`: the sockets may have tcp_info (false for iter/udp: every tcp_info metric is false there). */
   constructor(readonly e: Emitter, readonly opts: IterCodegenOptions, readonly tcpInfo = true) {}
 
@@ -751,7 +1039,18 @@ class FilterLowering {
       case 'metric': {
         const where = METRIC_FIELD[f.field]
         if (!this.tcpInfo && where?.needs !== 'full') return void e.emit({ op: 'ja', target: no, span: f.span })
-        if (!where) throw new FilterError('E_EBPF_UNSUPPORTED', `the eBPF target cannot test ${f.field} (it is kept in jiffies and the kernel's HZ is not in BTF); use --target diag`, f.span)
+        const inInfo = METRIC_INFO_FIELD[f.field]
+        if (inInfo) {
+          // From the -i block (converted from jiffies there); a socket without tcp_info has none.
+          this.loadRec(1, 'tcp', f.span)
+          e.emit({ op: 'jmp', cond: 'jeq', wide: true, dst: 1, src: { imm: 0 }, target: no, span: f.span })
+          this.readsInfo = true
+          e.emit({ op: 'ldx', size: infoSize(inInfo.field), dst: 1, src: 10, off: atInfo(inInfo.field), span: f.span, note: `record.${inInfo.field}` })
+          if (inInfo.scale !== 1) e.emit({ op: 'alu', alu: 'mul', wide: true, dst: 1, src: { imm: inInfo.scale }, span: f.span })
+          this.compare(1, f.op, f.value, f.span, yes, no)
+          return
+        }
+        if (!where) throw new FilterError('E_EBPF_UNSUPPORTED', `the eBPF target cannot test ${f.field}; use --target diag`, f.span)
         // No value (not a full socket / no tcp_info): the predicate is false, whatever the operator.
         this.loadRec(1, where.needs === 'tcp' ? 'tcp' : 'kind', f.span)
         e.emit({ op: 'jmp', cond: where.needs === 'tcp' ? 'jeq' : 'jne', wide: true, dst: 1, src: { imm: 0 }, target: no, span: f.span })

@@ -12,6 +12,7 @@ import { createJsonListing, jsonMode, jsonOptionError } from './json.js'
 import { columnVisibility, Renderer, COL } from './render.js'
 import { inetRow, type InetFormatOptions } from './format-inet.js'
 import { InetRowWriter } from './format-inet-bytes.js'
+import { InetExtrasWriter } from './format-extras-bytes.js'
 import { InetMessageView } from '../../runtime/inet-view.js'
 import { MessageBatch } from '../../runtime/dump.js'
 import { unixRow } from './format-unix.js'
@@ -252,6 +253,8 @@ export async function runList(argv: readonly string[], io: ListIo): Promise<numb
   const viewed = json === null && !flags.kill && target === 'diag' && !inetOpts.resolveHosts
   const extras = inet.showOptions || inet.showDetails || inet.showTos || inet.showCgroup || inet.showInetSockopt || inet.showMem || inet.showTcpInfo
   const writer = viewed ? new InetRowWriter(renderer, inetOpts) : null
+  // The extras too are written from the reply (format-extras-bytes.ts), but for the messages it leaves to inetExtras.
+  const extrasWriter = viewed && extras ? new InetExtrasWriter(renderer, inet) : null
   const view = new InetMessageView()
   // The protocol of the table whose reply is being read (the inet formatters' `ipproto`).
   const protocol = (): number => INET_PROTOCOL[run.current?.table ?? 'tcp'] ?? IPPROTO.IPPROTO_TCP
@@ -264,6 +267,11 @@ export async function runList(argv: readonly string[], io: ListIo): Promise<numb
         for (let i = 0; i < 2 * rec.count; i += 2) {
           view.bind(rec.bytes, sp[i]!, sp[i + 1]!)
           const users = procs ? procs.lookup(view.inode) : undefined
+          if (extrasWriter !== null && extrasWriter.accepts(view, proto)) {
+            writer!.cells(view, proto)
+            extrasWriter.write(view, proto, users)
+            continue
+          }
           const process = extras ? inetExtras(view.record(), proto, users ? { ...inet, users } : inet) : users ? usersExtra(users) : ''
           writer!.write(view, proto, process)
         }
@@ -327,6 +335,8 @@ function* ebpfRecords(c: Awaited<ReturnType<typeof compileSelected>>, qopts: Que
     ...(qopts.netns !== undefined ? { netns: qopts.netns } : {}),
     // -o and -e print the TCP timers (-e implies -o).
     ...(c.args.flags.showOptions || c.args.flags.extended > 0 ? { timers: true } : {}),
+    // -i: each TCP record carries the tcp_info block and the congestion control's name.
+    ...(c.args.flags.info ? { info: true } : {}),
     // The rows name the protocol by the request being read: the one the iterator stands for.
     onTable: (table) => { fallback.current = c.plan.requests.find((r) => r.table === table) ?? null },
   })

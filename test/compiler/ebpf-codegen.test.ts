@@ -6,7 +6,7 @@ import fc from 'fast-check'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { ITER_TCP_BTF, ITER_UDP_BTF } from '../../uapi/bpf.js'
+import { ITER_TCP_BBR_BTF, ITER_TCP_BTF, ITER_UDP_BTF } from '../../uapi/bpf.js'
 import type { IterLayout, MemberSlot, UdpIterLayout } from '../../uapi/bpf.js'
 import type { Filter } from '../../compiler/filter.js'
 import { compileIterTcp, compileIterUdp, dropUnreachable, generateIterTcp, generateIterUdp } from '../../compiler/ebpf/codegen.js'
@@ -21,7 +21,7 @@ const SPAN = { start: 0, end: 0 }
 /** Made-up member slots: member i at 8·i (bitfields none), pointers and u64 members 8 bytes. */
 const fakeMembers = (keys: readonly string[]): Record<string, MemberSlot> => Object.fromEntries(keys.map((k, i): [string, MemberSlot] => [k, {
   off: 8 * i,
-  size: /addr|saddr|daddr/.test(k) ? 4 : /^(ctx_meta|ctx_sk_common|ctx_udp_sk|meta_seq|sk_socket|socket_file|file_inode|inode_ino|sk_cgroup|cgroup_kn|kn_id|skc_cookie|bytes_|skc_net|net_udp_table|node_next|hlist_next|icsk_timeout|sk_timer_|tw_timer_|rsk_timer_)/.test(k) ? 8 : 4,
+  size: /addr|saddr|daddr/.test(k) ? 4 : /^(ctx_meta|ctx_sk_common|ctx_udp_sk|meta_seq|sk_socket|socket_file|file_inode|inode_ino|sk_cgroup|cgroup_kn|kn_id|skc_cookie|bytes_|skc_net|net_udp_table|node_next|hlist_next|icsk_timeout|sk_timer_|tw_timer_|rsk_timer_|sk_pacing_rate|sk_max_pacing_rate|icsk_ca_ops)/.test(k) ? 8 : k === 'ca_name' ? 16 : 4,
   bitShift: 0,
   bitSize: 0,
 }]))
@@ -32,6 +32,8 @@ const layout: IterLayout = {
   helpers: { seq_write: 201, skc_to_tcp_sock: 202, skc_to_tcp_timewait_sock: 203, skc_to_tcp_request_sock: 204, jiffies64: 205 },
   members: fakeMembers(Object.keys(ITER_TCP_BTF.members)) as IterLayout['members'],
 }
+/** The same with BBR's private state resolved (the `-i` block's `bbr:(…)`). */
+const bbrLayout: IterLayout = { ...layout, bbr: fakeMembers(Object.keys(ITER_TCP_BBR_BTF.members)) as NonNullable<IterLayout['bbr']> }
 const udpLayout: UdpIterLayout = {
   attachBtfId: 4343,
   helpers: { seq_write: 201 },
@@ -39,9 +41,9 @@ const udpLayout: UdpIterLayout = {
 }
 const env = { localPortRange: [32768, 60999] as const }
 
-const listing = (f: Filter | null, source?: string, opts: { udp?: boolean, timers?: boolean } = {}): string => {
-  const { udp, ...rest } = opts
-  const p = udp ? compileIterUdp(f, udpLayout, { ...env, ...rest }) : compileIterTcp(f, layout, { ...env, ...rest })
+const listing = (f: Filter | null, source?: string, opts: { udp?: boolean, timers?: boolean, info?: boolean, hz?: number, bbr?: boolean } = {}): string => {
+  const { udp, bbr, ...rest } = opts
+  const p = udp ? compileIterUdp(f, udpLayout, { ...env, ...rest }) : compileIterTcp(f, bbr ? bbrLayout : layout, { ...env, ...rest })
   return formatListing(decode(p.bytes), { placed: p.insns, ...(source ? { source } : {}) })
 }
 
@@ -58,6 +60,10 @@ t.test('golden listings', async (t) => {
     ['established-v6', null, '', { states: 1 << 1, families: 1 << 10 }],
     // -o/-e: the timer inet_diag reports, its deadline in jiffies (bpf_jiffies64).
     ['timers', null, '', { timers: true }],
+    // -i: the tcp_info block after the record, jiffies converted for HZ 250, BBR's block; 352-byte writes.
+    ['info-bbr', null, '', { info: true, hz: 250, bbr: true }],
+    // The time predicates read the block (gathered, not written); HZ 300 does not divide 1000: the fraction, rounded up for ms.
+    ['lastsnd-hz300', { kind: 'metric', field: 'lastsnd', op: 'gt', value: 5000000, span: { start: 0, end: 12 } }, 'lastsnd > 5s', { hz: 300 }],
     // iter/udp: no tcp_info (rtt folds to false), udp_diag's queues, the walk-order keys after the test.
     ['udp-unfiltered', null, '', { udp: true }],
     ['udp-rtt-or-v4-mapped', {
@@ -82,16 +88,17 @@ const leaf: fc.Arbitrary<Filter> = fc.oneof(
   fc.record({ mark: fc.integer(), mask: fc.integer() }).map((x): Filter => ({ kind: 'mark', ...x, span: SPAN })),
   fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }).map((id): Filter => ({ kind: 'cgroup', id, span: SPAN })),
   fc.constant<Filter>({ kind: 'auto', span: SPAN }),
-  fc.record({ field: fc.constantFrom('rtt' as const, 'cwnd' as const, 'bytes_acked' as const, 'uid' as const, 'rqueue' as const), op: fc.constantFrom('eq' as const, 'ne' as const, 'lt' as const, 'le' as const, 'gt' as const, 'ge' as const), value: fc.oneof(fc.integer({ min: -10, max: 2 ** 40 }), fc.double({ noNaN: true, min: -1e20, max: 1e20 })) })
+  fc.record({ field: fc.constantFrom('rtt' as const, 'cwnd' as const, 'bytes_acked' as const, 'uid' as const, 'rqueue' as const, 'rto' as const, 'lastsnd' as const, 'lastack' as const), op: fc.constantFrom('eq' as const, 'ne' as const, 'lt' as const, 'le' as const, 'gt' as const, 'ge' as const), value: fc.oneof(fc.integer({ min: -10, max: 2 ** 40 }), fc.double({ noNaN: true, min: -1e20, max: 1e20 })) })
     .map((x): Filter => ({ kind: 'metric', ...x, span: SPAN })),
 )
 const tree = filterTree(leaf, SPAN)
 
 t.test('every generated program: assembles, no unreachable instruction, ends in exit, stack in bounds, deterministic', async (t) => {
-  fc.assert(fc.property(fc.option(tree, { nil: null }), fc.option(fc.integer({ min: 0, max: 0xffff }), { nil: undefined }), fc.boolean(), fc.boolean(), (f, states, udp, timers) => {
-    const generate = udp ? (g: Filter | null, o: object): Insn[] => generateIterUdp(g, udpLayout, { ...env, ...o }) : (g: Filter | null, o: object): Insn[] => generateIterTcp(g, layout, { ...env, ...o })
-    const compile = udp ? (g: Filter | null, o: object) => compileIterUdp(g, udpLayout, { ...env, ...o }) : (g: Filter | null, o: object) => compileIterTcp(g, layout, { ...env, ...o })
-    const o = { timers, ...(states !== undefined ? { states } : {}) }
+  fc.assert(fc.property(fc.option(tree, { nil: null }), fc.option(fc.integer({ min: 0, max: 0xffff }), { nil: undefined }), fc.boolean(), fc.boolean(), fc.boolean(), fc.constantFrom(100, 250, 300, 1000), fc.boolean(), (f, states, udp, timers, info, hz, bbr) => {
+    const tcpLayout = bbr ? bbrLayout : layout
+    const generate = udp ? (g: Filter | null, o: object): Insn[] => generateIterUdp(g, udpLayout, { ...env, ...o }) : (g: Filter | null, o: object): Insn[] => generateIterTcp(g, tcpLayout, { ...env, ...o })
+    const compile = udp ? (g: Filter | null, o: object) => compileIterUdp(g, udpLayout, { ...env, ...o }) : (g: Filter | null, o: object) => compileIterTcp(g, tcpLayout, { ...env, ...o })
+    const o = { timers, info, hz, ...(states !== undefined ? { states } : {}) }
     const ir = generate(f, o)
     const p = compile(f, o)
     if (dropUnreachable(ir).length !== ir.length) throw new Error('unreachable instructions left in')
@@ -108,12 +115,29 @@ t.test('every generated program: assembles, no unreachable instruction, ends in 
   t.pass('1000 programs')
 })
 
-t.test('jiffies-based metrics are refused with a typed error pointing at them', async (t) => {
+t.test('jiffies-based metrics and -i need the kernel\'s HZ: a typed error without it, a program with it', async (t) => {
   for (const field of ['rto', 'lastsnd', 'lastrcv', 'lastack'] as const) {
-    t.throws(() => generateIterTcp({ kind: 'metric', field, op: 'gt', value: 1, span: { start: 3, end: 9 } }, layout, env), { name: 'FilterError', code: 'E_EBPF_UNSUPPORTED', span: { start: 3, end: 9 } }, field)
+    const f: Filter = { kind: 'metric', field, op: 'gt', value: 1, span: { start: 3, end: 9 } }
+    t.throws(() => generateIterTcp(f, layout, env), { name: 'FilterError', code: 'E_EBPF_UNSUPPORTED' }, `${field} without HZ`)
+    t.ok(generateIterTcp(f, layout, { ...env, hz: 250 }).length > 50, `${field} with HZ`)
   }
+  t.throws(() => generateIterTcp(null, layout, { ...env, info: true }), { name: 'FilterError', code: 'E_EBPF_UNSUPPORTED' }, '-i without HZ')
   const ok: Insn[] = generateIterTcp(null, layout, env)
   t.ok(ok.length > 50)
+})
+
+t.test('without -i and time predicates the program neither reads nor writes the -i block (the fast path keeps its size)', async (t) => {
+  const write = (f: Filter | null, o: object): number => {
+    const ir = generateIterTcp(f, layout, { ...env, ...o })
+    const i = ir.findIndex((x) => x.op === 'call' && x.name === 'bpf_seq_write')
+    const size = ir.slice(0, i).reverse().find((x) => x.op === 'alu' && x.alu === 'mov' && x.dst === 3)
+    return size?.op === 'alu' && 'imm' in size.src ? size.src.imm : -1
+  }
+  t.equal(write(null, {}), 176, 'plain record')
+  t.equal(write(null, { info: true, hz: 250 }), 376, 'record and -i block')
+  t.equal(write({ kind: 'metric', field: 'lastsnd', op: 'gt', value: 1, span: SPAN }, { hz: 250 }), 176, 'a time predicate reads the block, -i alone writes it')
+  const plain = generateIterTcp(null, layout, env).length
+  t.ok(generateIterTcp(null, layout, { ...env, info: true, hz: 250 }).length > plain + 60, 'the block costs instructions only when asked for')
 })
 
 t.test('iter/udp: every tcp_info metric, jiffies-based ones too, is false on a UDP socket (no load, a jump to "no")', async (t) => {
