@@ -5,6 +5,9 @@
  * faster than this (it is the kernel's walk plus the copies to user space).
  *
  * Usage: floor FAMILY:PROTOCOL:STATES:EXT:BYTECODEHEX ...   (one per request)
+ * FAMILY 0 sends the legacy TCPDIAG_GETSOCK request (struct inet_diag_req),
+ * which the kernel answers with TCP sockets of both families from one walk:
+ * ssx's single TCP walk (src/query.ts).
  * Prints the number of sockets received. Built by bench/run.mjs with cc -O2.
  */
 #include <errno.h>
@@ -32,31 +35,40 @@ static long dump(int fd, const char *spec) {
 	}
 	const char *hex = spec + used;
 	size_t bclen = strlen(hex) / 2;
-	struct {
-		struct nlmsghdr nlh;
-		struct inet_diag_req_v2 req;
-		struct nlattr nla;
-		unsigned char bc[4096];
-	} msg;
-	memset(&msg, 0, sizeof msg);
-	for (size_t i = 0; i < bclen && i < sizeof msg.bc; i++)
-		msg.bc[i] = (unsigned char)(hexval(hex[2 * i]) << 4 | hexval(hex[2 * i + 1]));
-	msg.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
-	msg.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	msg.nlh.nlmsg_seq = 1;
-	msg.req.sdiag_family = (unsigned char)family;
-	msg.req.sdiag_protocol = (unsigned char)protocol;
-	msg.req.idiag_states = states;
-	msg.req.idiag_ext = (unsigned char)ext;
-	size_t len = sizeof msg.nlh + sizeof msg.req;
-	if (bclen) {
-		msg.nla.nla_type = INET_DIAG_REQ_BYTECODE;
-		msg.nla.nla_len = (unsigned short)(sizeof msg.nla + bclen);
-		len += NLA_ALIGN(sizeof msg.nla + bclen);
+	/* The request body (either struct) is followed by the bytecode attribute. */
+	static unsigned char msg[NLMSG_HDRLEN + sizeof(struct inet_diag_req) + NLA_HDRLEN + 4096];
+	memset(msg, 0, sizeof msg);
+	struct nlmsghdr *nlh = (struct nlmsghdr *)msg;
+	size_t len = NLMSG_HDRLEN;
+	if (family == 0) {
+		struct inet_diag_req *req = (struct inet_diag_req *)(msg + len);
+		req->idiag_family = AF_INET; /* ignored: both families are answered */
+		req->idiag_states = states;
+		req->idiag_ext = (unsigned char)ext;
+		nlh->nlmsg_type = TCPDIAG_GETSOCK;
+		len += sizeof *req;
+	} else {
+		struct inet_diag_req_v2 *req = (struct inet_diag_req_v2 *)(msg + len);
+		req->sdiag_family = (unsigned char)family;
+		req->sdiag_protocol = (unsigned char)protocol;
+		req->idiag_states = states;
+		req->idiag_ext = (unsigned char)ext;
+		nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
+		len += sizeof *req;
 	}
-	msg.nlh.nlmsg_len = (unsigned)len;
+	if (bclen) {
+		struct nlattr *nla = (struct nlattr *)(msg + len);
+		nla->nla_type = INET_DIAG_REQ_BYTECODE;
+		nla->nla_len = (unsigned short)(NLA_HDRLEN + bclen);
+		for (size_t i = 0; i < bclen && i < 4096; i++)
+			msg[len + NLA_HDRLEN + i] = (unsigned char)(hexval(hex[2 * i]) << 4 | hexval(hex[2 * i + 1]));
+		len += NLA_ALIGN(NLA_HDRLEN + bclen);
+	}
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_seq = 1;
+	nlh->nlmsg_len = (unsigned)len;
 	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
-	if (sendto(fd, &msg, len, 0, (struct sockaddr *)&kernel, sizeof kernel) < 0) {
+	if (sendto(fd, msg, len, 0, (struct sockaddr *)&kernel, sizeof kernel) < 0) {
 		perror("floor: sendto");
 		exit(1);
 	}

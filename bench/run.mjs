@@ -292,11 +292,24 @@ function startMeasurer(ns, bin) {
   }
 }
 
-/** ssx's own dump requests for these options, as floor.c arguments. */
+/**
+ * ssx's own dump requests for these options, as floor.c arguments: the
+ * plan's, with TCP's AF_INET + AF_INET6 pair sent as one legacy request
+ * (family 0) as src/query.ts does (its single TCP walk).
+ */
 function floorRequests(args) {
   const json = execFileSync(SSX[0], [SSX[1], 'compile', '--format', 'json', ...args], { encoding: 'utf8' })
-  const plan = JSON.parse(json)
-  return plan.requests.map((q) => `${q.family}:${q.protocol}:${q.states}:${q.ext}:${q.bytecode}`)
+  const requests = JSON.parse(json).requests
+  const out = []
+  for (let i = 0; i < requests.length; i++) {
+    const q = requests[i]
+    const next = requests[i + 1]
+    const pair = q.table === 'tcp' && q.family === 2 && next?.table === 'tcp' && next.family === 10 &&
+      next.states === q.states && next.ext === q.ext && next.bytecode === q.bytecode
+    out.push(`${pair ? 0 : q.family}:${q.protocol}:${q.states}:${q.ext}:${q.bytecode ?? ''}`)
+    if (pair) i++
+  }
+  return out
 }
 
 function rotate(list, n) {
