@@ -330,9 +330,15 @@ function compareOutputs(a, b) {
   const x = keep(a)
   const y = keep(b)
   if (x.join('\n') === y.join('\n')) return 'identical'
-  let diff = Math.abs(x.length - y.length)
-  for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) diff++
-  return `${diff} lines differ`
+  // As multisets, so one shifted row counts once, not as every row after it.
+  const count = new Map()
+  for (const l of x) count.set(l, (count.get(l) ?? 0) + 1)
+  for (const l of y) count.set(l, (count.get(l) ?? 0) - 1)
+  const only = (sign) => [...count].filter(([, n]) => Math.sign(n) === sign).reduce((a, [, n]) => a + Math.abs(n), 0)
+  const [first, second] = [only(1), only(-1)]
+  if (first === 0 && second === 0) return 'same rows, another order'
+  const example = [...count].find(([, n]) => n !== 0)[0].trim().replace(/\s+/g, ' ')
+  return `${first} rows only in the first, ${second} only in the second (e.g. \`${example}\`)`
 }
 
 function median(xs) {
