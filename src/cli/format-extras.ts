@@ -218,7 +218,7 @@ export function msG(us: number): string {
 const gainCache: (string | undefined)[] = []
 
 /** `formatG(gain / 256)`: BBR's pacing and cwnd gains (u32s that take a few values), cached. */
-function gainG(gain: number): string {
+export function gainG(gain: number): string {
   return gain < 4096 ? gainCache[gain] ??= formatG(gain / 256) : formatG(gain / 256)
 }
 
@@ -231,9 +231,34 @@ function stripFraction(s: string): string {
   return s.slice(0, end)
 }
 
+/**
+ * C's `%.0f` of a number ≥ 0: the nearest integer, a tie to the even one
+ * (toFixed takes the larger), every digit (toFixed turns to exponent form
+ * from 1e21 on, where every double is an integer).
+ */
+export function fixed0(x: number): string {
+  if (x >= 1e21 && x < Infinity) return BigInt(x).toString()
+  return halfEven(x).toFixed(0)
+}
+
+/** The integer nearest to `x` ≥ 0, a tie to the even one (exact below 2^52, and every double above is an integer). */
+export function halfEven(x: number): number {
+  const f = Math.floor(x)
+  const d = x - f
+  return d > 0.5 || (d === 0.5 && f % 2 === 1) ? f + 1 : f
+}
+
+/** C's `%.1f` of a number ≥ 0 (ties to the even digit, where toFixed takes the larger; every digit). */
+export function fixed1(x: number): string {
+  // The only ties are the odd multiples of 0.25: between .2 and .3 the even is .2, between .7 and .8 it is .8.
+  const q = x * 4
+  if (Number.isInteger(q) && q % 2 === 1) return `${Math.floor(x).toFixed(0)}${q % 4 === 1 ? '.2' : '.8'}`
+  return x >= 1e21 && x < Infinity ? `${BigInt(x)}.0` : x.toFixed(1)
+}
+
 /** ss's `sprint_bw`: `%.0f` with `-n`, else `%.3g` with T/G/M/k, else `%g`. */
 export function bwText(bw: number, numeric: boolean): string {
-  if (numeric) return bw.toFixed(0)
+  if (numeric) return fixed0(bw)
   if (bw >= 1e12) return `${formatG(bw / 1e12, 3)}T`
   if (bw >= 1e9) return `${formatG(bw / 1e9, 3)}G`
   if (bw >= 1e6) return `${formatG(bw / 1e6, 3)}M`
@@ -360,10 +385,7 @@ export function tcpInfoExtra(x: TcpInfoExtraInput, showOptions: boolean, numeric
   if (i.segsIn) s += ` segs_in:${i.segsIn}`
   if (i.dataSegsOut) s += ` data_segs_out:${i.dataSegsOut}`
   if (i.dataSegsIn) s += ` data_segs_in:${i.dataSegsIn}`
-  if (x.dctcp) {
-    const d = x.dctcp
-    s += d.enabled ? ` dctcp:(ce_state:${d.ceState},alpha:${d.alpha},ab_ecn:${d.abEcn},ab_tot:${d.abTot})` : ' dctcp:fallback_mode'
-  }
+  if (x.dctcp) s += dctcpExtra(x.dctcp)
   if (x.bbr) {
     const b = x.bbr
     s += ` bbr:(bw:${bwText(n(b.bw) * 8, numeric)}bps,mrtt:${msG(b.minRtt)}`
@@ -387,12 +409,7 @@ export function tcpInfoExtra(x: TcpInfoExtraInput, showOptions: boolean, numeric
   if (i.deliveredCe) s += ` delivered_ce:${i.deliveredCe}`
   if (i.deliveryRateAppLimited) s += ' app_limited'
   const busy = n(i.busyTime)
-  if (busy) {
-    s += ` busy:${Math.floor(busy / 1000)}ms`
-    const rwnd = n(i.rwndLimited), sndbuf = n(i.sndbufLimited)
-    if (rwnd) s += ` rwnd_limited:${Math.floor(rwnd / 1000)}ms(${((rwnd * 100) / busy).toFixed(1)}%)`
-    if (sndbuf) s += ` sndbuf_limited:${Math.floor(sndbuf / 1000)}ms(${((sndbuf * 100) / busy).toFixed(1)}%)`
-  }
+  if (busy) s += busyExtra(busy, n(i.rwndLimited), n(i.sndbufLimited))
   if (i.unacked) s += ` unacked:${i.unacked}`
   if (i.retrans || i.totalRetrans) s += ` retrans:${i.retrans ?? 0}/${i.totalRetrans ?? 0}`
   if (i.lost) s += ` lost:${i.lost}`
@@ -412,11 +429,30 @@ export function tcpInfoExtra(x: TcpInfoExtraInput, showOptions: boolean, numeric
   return s
 }
 
+/** ` busy:…ms` and the time limited by the receive window and the send buffer (µs; `busy` non-zero). */
+export function busyExtra(busy: number, rwnd: number, sndbuf: number): string {
+  let s = ` busy:${Math.floor(busy / 1000)}ms`
+  if (rwnd) s += ` rwnd_limited:${Math.floor(rwnd / 1000)}ms(${fixed1((rwnd * 100) / busy)}%)`
+  if (sndbuf) s += ` sndbuf_limited:${Math.floor(sndbuf / 1000)}ms(${fixed1((sndbuf * 100) / busy)}%)`
+  return s
+}
+
+/** ` dctcp:(…)` of INET_DIAG_DCTCPINFO. */
+export function dctcpExtra(d: NonNullable<TcpInfoExtraInput['dctcp']>): string {
+  return d.enabled ? ` dctcp:(ce_state:${d.ceState},alpha:${d.alpha},ab_ecn:${d.abEcn},ab_tot:${d.abTot})` : ' dctcp:fallback_mode'
+}
+
 /** INET_DIAG_SOCKOPT bit names in ss's order (bit n = entry n). */
 const INET_SOCKOPT_NAMES = ['recverr', 'is_icsk', 'freebind', 'hdrincl', 'mc_loop', 'transparent', 'mc_all', 'nodefrag', 'bind_addr_no_port', 'recverr_rfc4884', 'defer_connect']
 
 /** `%#x`: `0` for zero, else `0x…`. */
-const hashX = (v: number): string => (v === 0 ? '0' : `0x${(v >>> 0).toString(16)}`)
+export const hashX = (v: number): string => (v === 0 ? '0' : `0x${(v >>> 0).toString(16)}`)
+
+/** `--inet-sockopt`: the names of the INET_DIAG_SOCKOPT bits set, on their own line unless `oneline`. */
+export function inetSockoptExtra(sockopt: number, oneline: boolean): string {
+  const set = INET_SOCKOPT_NAMES.filter((_, bit) => sockopt & (1 << bit)).map((n) => ` ${n}`).join('')
+  return `${oneline ? ' ' : '\n\t'}inet-sockopt: (${set})`
+}
 
 /** Everything the Process column of an inet socket may show (runtime's `InetRecord` fits). */
 export interface InetExtrasRecord extends InetDetailsRecord {
@@ -482,10 +518,7 @@ export function inetExtras(rec: InetExtrasRecord, ipproto: number, o: InetExtras
     if (rec.classId !== undefined) s += ` class_id:${hashX(rec.classId)}`
   }
   if (o.showCgroup && rec.cgroupId !== 0n) s += ` cgroup:${o.cgroupPath(rec.cgroupId)}`
-  if (o.showInetSockopt && rec.sockopt !== undefined) {
-    const set = INET_SOCKOPT_NAMES.filter((_, bit) => rec.sockopt! & (1 << bit)).map((n) => ` ${n}`).join('')
-    s += `${o.oneline ? ' ' : '\n\t'}inet-sockopt: (${set})`
-  }
+  if (o.showInetSockopt && rec.sockopt !== undefined) s += inetSockoptExtra(rec.sockopt, o.oneline)
   const tcpLike = ipproto === 6 || ipproto === 262
   if (o.showMem || (o.showTcpInfo && tcpLike)) {
     if (!o.oneline) s += '\n\t'

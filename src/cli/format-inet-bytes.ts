@@ -48,6 +48,16 @@ export class InetRowWriter {
    * @param process the Process column (extras), empty for a plain listing
    */
   write(v: InetMessageView, ipproto: number, process = ''): void {
+    this.cells(v, ipproto)
+    this.renderer.endRow(process)
+  }
+
+  /**
+   * The row's cells up to the peer's port: {@link InetRowWriter.write}
+   * without the Process token, which the caller ends the row with
+   * (`InetExtrasWriter` writes it in place).
+   */
+  cells(v: InetMessageView, ipproto: number): void {
     const r = this.renderer
     r.beginRow()
     r.cell(COL.NETID, this.netidBytes(ipproto))
@@ -62,7 +72,6 @@ export class InetRowWriter {
     if (v4) this.v4Cell(COL.RADDR, v.bytes, v.remoteAt)
     else r.cell(COL.RADDR, this.addrBytes(v, v.remoteAt, 0))
     this.portCell(COL.RSERV, v.remotePort, ipproto)
-    r.endRow(process)
   }
 
   /**

@@ -346,12 +346,12 @@ export class Renderer {
     return this.stored(c, len, complete)
   }
 
-  /** Grow the token buffer for `len` more bytes; returns where they go. */
-  private room(len: number): number {
+  /** Grow the token buffer for `len` more bytes, keeping `keep` bytes already written past the end; returns where they go. */
+  private room(len: number, keep = 0): number {
     const end = this.tokEnd
     if (end + len > this.tok.length) {
       const grown = Buffer.allocUnsafe(Math.max(this.tok.length * 2, end + len))
-      this.tok.copy(grown, 0, 0, end)
+      this.tok.copy(grown, 0, 0, end + keep)
       this.tok = grown
     }
     return end
@@ -435,6 +435,28 @@ export class Renderer {
   /** The row's Process token (counted when the next row starts, as in {@link Renderer.row}). */
   endRow(process = ''): void {
     if (this.enabled[COL.PROC]) this.pending = this.push(COL.PROC, process, false)
+  }
+
+  /**
+   * More room for the token being written in place: `written` bytes are
+   * already at {@link Renderer.startCell}'s offset (it does not move), and
+   * `more` may follow. Read {@link Renderer.tokens} again afterwards: the
+   * buffer may be a new one.
+   */
+  growCell(written: number, more: number): void {
+    if (this.tokEnd + written + more > this.tok.length) this.room(written + more, written)
+  }
+
+  /**
+   * {@link Renderer.endRow} for a Process token written in place (the
+   * listing's extras): `at = startCell(COL.PROC, max)`, `len` bytes written
+   * at `at` (with {@link Renderer.growCell} for more), then `endRowCell(len)`.
+   */
+  endRowCell(len: number): void {
+    const stored = this.buffer.write(len)
+    this.tokEnd += stored
+    this.counted(COL.PROC, stored, false)
+    this.pending = stored
   }
 
   /** ss's `field_set(COL_NETID)` at the start of a row: complete the previous row, maybe render. */

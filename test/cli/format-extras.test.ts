@@ -5,7 +5,7 @@
 import t from 'tap'
 import fc from 'fast-check'
 import { execFileSync } from 'node:child_process'
-import { bwText, formatG, inetExtras, ulpExtra, mptcpInfoExtra, netlinkExtras, packetExtras, unixExtras, tcpInfoExtra, inetDetailsExtra, netlinkDetailsExtra, packetDetailsExtra, shutdownExtra, skmemExtra, timerExtra, timerText, unixDetailsExtra, usersExtra } from '../../src/cli/format-extras.js'
+import { bwText, fixed0, fixed1, formatG, inetExtras, ulpExtra, mptcpInfoExtra, netlinkExtras, packetExtras, unixExtras, tcpInfoExtra, inetDetailsExtra, netlinkDetailsExtra, packetDetailsExtra, shutdownExtra, skmemExtra, timerExtra, timerText, unixDetailsExtra, usersExtra } from '../../src/cli/format-extras.js'
 
 t.test('timerText', async (t) => {
   const cases: [ms: number, v61: string, upstream: string][] = [
@@ -112,6 +112,22 @@ t.test('bwText', async (t) => {
   t.equal(bwText(999, false), '999')
   t.equal(bwText(327410000000, true), '327410000000')
   t.equal(bwText(154202352941.17648, true), '154202352941')
+  // C's %.0f (glibc, checked with printf): a tie goes to the even integer, and every digit is printed.
+  t.equal(bwText(7812.5, true), '7812', '32741 * 10 * 8e6 / 1024 style tie: even')
+  t.equal(bwText(3.5, true), '4')
+  t.equal(bwText(1.5e26, true), '149999999999999998557159424', 'no exponent form from 1e21 on')
+})
+
+t.test('fixed0 and fixed1 are C %.0f and %.1f (values from glibc printf)', async (t) => {
+  const cases: [x: number, f0: string, f1: string][] = [
+    [0, '0', '0.0'], [0.5, '0', '0.5'], [2.5, '2', '2.5'], [3.5, '4', '3.5'], [7812.5, '7812', '7812.5'],
+    [0.25, '0', '0.2'], [0.75, '1', '0.8'], [1.25, '1', '1.2'], [99.95, '100', '100.0'], [0.05, '0', '0.1'],
+    [1e21, '1000000000000000000000', '1000000000000000000000.0'], [1.5e26, '149999999999999998557159424', '149999999999999998557159424.0'],
+  ]
+  for (const [x, f0, f1] of cases) {
+    t.equal(fixed0(x), f0, `%.0f of ${x}`)
+    t.equal(fixed1(x), f1, `%.1f of ${x}`)
+  }
 })
 
 t.test('tcpInfoExtra reproduces the ss-behavior §8.5 examples', async (t) => {

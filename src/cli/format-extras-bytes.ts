@@ -1,0 +1,493 @@
+/**
+ * The Process column of {@link inetExtras} (`-i`, `-o`, `-e`, `-m`,
+ * `--tos`, `--cgroup`, `--inet-sockopt`, with `-p`'s users), written as
+ * bytes straight from the reply ({@link InetMessageView}) into the
+ * {@link Renderer}: the hot path of `ssx -tain` at millions of sockets.
+ *
+ * Every byte is what {@link inetExtras} makes of the decoded socket (the
+ * property test in test/cli/format-extras-bytes.test.ts compares them on
+ * arbitrary messages); what differs is that the socket is not decoded (no
+ * record, no tcp_info object of ~70 fields, no BigInt: members are read at
+ * their offsets from the uapi tables) and no string is made per socket:
+ * numbers are written in place as digits, the fixed words and the `%g`
+ * texts of times and gains are kept as bytes. The rare parts (timers, TLS,
+ * `busy:`, cgroup paths, …) come from the string formatters.
+ *
+ * A message the writer does not take ({@link InetExtrasWriter.accepts}:
+ * MPTCP, an upper-layer protocol, a tcp_info older than the fields read,
+ * attributes the decoder would refuse) goes the string way, which also
+ * reports malformed input.
+ */
+import type { InetMessageView } from '../../runtime/inet-view.js'
+import { INET_DIAG, IPPROTO, inet_diag_meminfo, tcp_bbr_info, tcp_dctcp_info } from '../../uapi/inet-diag.js'
+import { SK_MEMINFO } from '../../uapi/sock-diag.js'
+import { TCPI_BITS, TCPI_OPT, tcp_info } from '../../uapi/tcp-info.js'
+import { COL, type Renderer } from './render.js'
+import {
+  busyExtra, bwText, dctcpExtra, fixed0, gainG, halfEven, hashX, inetSockoptExtra, msG, timerExtra, usersExtra,
+  type InetExtrasOptions, type SocketUser,
+} from './format-extras.js'
+
+const TI = tcp_info.offsetOf
+const BBR = tcp_bbr_info.offsetOf
+const DCTCP = tcp_dctcp_info.offsetOf
+const MEM = inet_diag_meminfo.offsetOf
+/** The tcp_info bytes the `-i` line reads (up to `tcpi_snd_wnd`); a shorter INET_DIAG_INFO goes the string way. */
+const INFO_READ = TI.tcpi_snd_wnd + 4
+/**
+ * Room kept free for what is written without a length check: the `-i`
+ * line's words and numbers (about 1,500 bytes at most), `-e`'s, `-m`'s.
+ * Texts of any length (users, cgroup paths, timers) ask for their own.
+ */
+const FIXED_ROOM = 4096
+/** Below 2^53 a u64 is exact as a number. */
+const EXACT_HI = 0x200000
+const SMALL_US = 1 << 17
+/** Entries of the `%g` cache of other times before it starts over. */
+const MAX_CACHED_TIMES = 1 << 14
+
+const AF_INET6 = 10
+const TCP_CLOSING = 10
+
+const latin1 = (s: string): Uint8Array => Buffer.from(s, 'latin1')
+/** Words of the line, by their text. */
+const W = {
+  lineBreak: latin1('\n\t'), ts: latin1(' ts'), sack: latin1(' sack'), ecn: latin1(' ecn'), ecnseen: latin1(' ecnseen'), fastopen: latin1(' fastopen'),
+  wscale: latin1(' wscale:'), rto: latin1(' rto:'), backoff: latin1(' backoff:'), rtt: latin1(' rtt:'), ato: latin1(' ato:'), mss: latin1(' mss:'),
+  pmtu: latin1(' pmtu:'), rcvmss: latin1(' rcvmss:'), advmss: latin1(' advmss:'), cwnd: latin1(' cwnd:'), ssthresh: latin1(' ssthresh:'),
+  bytesSent: latin1(' bytes_sent:'), bytesRetrans: latin1(' bytes_retrans:'), bytesAcked: latin1(' bytes_acked:'), bytesReceived: latin1(' bytes_received:'),
+  segsOut: latin1(' segs_out:'), segsIn: latin1(' segs_in:'), dataSegsOut: latin1(' data_segs_out:'), dataSegsIn: latin1(' data_segs_in:'),
+  bbr: latin1(' bbr:(bw:'), bpsMrtt: latin1('bps,mrtt:'), pacingGain: latin1(',pacing_gain:'), cwndGain: latin1(',cwnd_gain:'),
+  send: latin1(' send '), bps: latin1('bps'), slashBps: latin1('bps/'), lastsnd: latin1(' lastsnd:'), lastrcv: latin1(' lastrcv:'), lastack: latin1(' lastack:'),
+  pacingRate: latin1(' pacing_rate '), deliveryRate: latin1(' delivery_rate '), delivered: latin1(' delivered:'), deliveredCe: latin1(' delivered_ce:'),
+  appLimited: latin1(' app_limited'), unacked: latin1(' unacked:'), retrans: latin1(' retrans:'), lost: latin1(' lost:'), sacked: latin1(' sacked:'),
+  dsackDups: latin1(' dsack_dups:'), fackets: latin1(' fackets:'), reordering: latin1(' reordering:'), reordSeen: latin1(' reord_seen:'),
+  rcvRtt: latin1(' rcv_rtt:'), rcvSpace: latin1(' rcv_space:'), rcvSsthresh: latin1(' rcv_ssthresh:'), notsent: latin1(' notsent:'),
+  minrtt: latin1(' minrtt:'), rcvOoopack: latin1(' rcv_ooopack:'), sndWnd: latin1(' snd_wnd:'),
+  uid: latin1(' uid:'), ino: latin1(' ino:'), sk: latin1(' sk:'), fwmark: latin1(' fwmark:0x'), cgroup: latin1(' cgroup:'), v6only: latin1(' v6only:'),
+  tos: latin1(' tos:'), tclass: latin1(' tclass:'), classId: latin1(' class_id:'),
+  skmem: latin1(' skmem:(r'), rb: latin1(',rb'), t: latin1(',t'), tb: latin1(',tb'), f: latin1(',f'), w: latin1(',w'), o: latin1(',o'), bl: latin1(',bl'), d: latin1(',d'),
+  mem: latin1(' mem:(r'),
+} as const
+
+const SPACE = 0x20
+const SLASH = 0x2f
+const COMMA = 0x2c
+const CLOSE = 0x29
+const MINUS = 0x2d
+const HEX = latin1('0123456789abcdef')
+
+/** Writes the Process column of inet rows from reply messages; one per listing (its caches follow its options). */
+export class InetExtrasWriter {
+  /** The renderer's token bytes and where this token starts and has got to. */
+  private t: Buffer
+  private start = 0
+  private o = 0
+  /** `msG` texts by whole microseconds, by whole milliseconds (timers' multiples of 1000), and the rest. */
+  private readonly usTexts: (Uint8Array | undefined)[] = new Array(SMALL_US)
+  private readonly msTexts: (Uint8Array | undefined)[] = new Array(SMALL_US)
+  private readonly otherTimes = new Map<number, Uint8Array>()
+  private readonly gains: (Uint8Array | undefined)[] = []
+  /** The last congestion control name read, as it came and as written. */
+  private congIn = new Uint8Array(0)
+  private congOut = new Uint8Array(0)
+
+  constructor(private readonly renderer: Renderer, private readonly opts: InetExtrasOptions) {
+    this.t = renderer.tokens
+  }
+
+  /**
+   * Whether {@link InetExtrasWriter.write} can take this message (else use
+   * {@link inetExtras} on its record). Indexes its attributes: call it first.
+   * @param ipproto the protocol of the table the socket was dumped from
+   */
+  accepts(v: InetMessageView, ipproto: number): boolean {
+    if (v.protocol !== ipproto || ipproto === IPPROTO.IPPROTO_MPTCP || !v.scanAttributes()) return false
+    const at = v.attrAt
+    if (at[INET_DIAG.INET_DIAG_ULP_INFO]! >= 0) return false
+    if (!this.opts.showTcpInfo || ipproto !== IPPROTO.IPPROTO_TCP) return true
+    if (at[INET_DIAG.INET_DIAG_INFO]! >= 0 && v.attrLen[INET_DIAG.INET_DIAG_INFO]! < INFO_READ) return false
+    // The record decodes the name as UTF-8: only ASCII is the same bytes either way.
+    const cong = at[INET_DIAG.INET_DIAG_CONG]!
+    if (cong >= 0) {
+      const b = v.bytes
+      for (let k = cong, end = cong + v.attrLen[INET_DIAG.INET_DIAG_CONG]!; k < end; k++) if (b[k]! >= 0x80) return false
+    }
+    return true
+  }
+
+  /**
+   * The row's Process token (after the row's cells), as {@link inetExtras}
+   * with these options writes it; only after {@link InetExtrasWriter.accepts}.
+   * @param users `-p`'s users of the socket, in ss's order
+   */
+  write(v: InetMessageView, ipproto: number, users?: readonly SocketUser[]): void {
+    const r = this.renderer
+    const at = r.startCell(COL.PROC, FIXED_ROOM)
+    if (at < 0) return
+    this.t = r.tokens
+    this.start = this.o = at
+    const o = this.opts
+    const attr = v.attrAt
+    if (users) this.text(usersExtra(users))
+    if (o.showOptions && v.timer !== 0) this.text(timerExtra(v.timer, v.expires, v.retrans, o.timerStyle))
+    if (o.showDetails) this.details(v)
+    if (o.showTos) {
+      const b = v.bytes
+      const tos = attr[INET_DIAG.INET_DIAG_TOS]!
+      const tclass = attr[INET_DIAG.INET_DIAG_TCLASS]!
+      const classId = attr[INET_DIAG.INET_DIAG_CLASS_ID]!
+      if (tos >= 0) { this.put(W.tos); this.text(hashX(b[tos]!)) }
+      if (tclass >= 0) { this.put(W.tclass); this.text(hashX(b[tclass]!)) }
+      if (classId >= 0) { this.put(W.classId); this.text(hashX(v.u32(classId))) }
+    }
+    if (o.showCgroup) this.cgroup(v)
+    const sockopt = attr[INET_DIAG.INET_DIAG_SOCKOPT]!
+    if (o.showInetSockopt && sockopt >= 0) this.text(inetSockoptExtra(v.u16(sockopt), o.oneline))
+    const tcp = ipproto === IPPROTO.IPPROTO_TCP
+    if (o.showMem || (o.showTcpInfo && tcp)) {
+      if (!o.oneline) this.put(W.lineBreak)
+      if (o.showMem) this.mem(v)
+      const info = attr[INET_DIAG.INET_DIAG_INFO]!
+      if (o.showTcpInfo && tcp && info >= 0) this.tcpInfo(v, info)
+    }
+    r.endRowCell(this.o - this.start)
+  }
+
+  /** `-e`: ` uid:` ` ino:` ` sk:` ` fwmark:` ` cgroup:` ` v6only:` and the shutdown marker (inetDetailsExtra). */
+  private details(v: InetMessageView): void {
+    const attr = v.attrAt
+    const uid = v.uid
+    if (uid !== 0) { this.put(W.uid); this.uint(uid) }
+    this.put(W.ino)
+    this.uint(v.inode)
+    this.put(W.sk)
+    const cookie = v.cookieAt
+    this.hex64(v.u32(cookie), v.u32(cookie + 4))
+    const mark = attr[INET_DIAG.INET_DIAG_MARK]!
+    if (mark >= 0 && v.u32(mark) !== 0) { this.put(W.fwmark); this.hex64(v.u32(mark), 0) }
+    this.cgroup(v)
+    const v6only = attr[INET_DIAG.INET_DIAG_SKV6ONLY]!
+    if (v.family === AF_INET6 && v6only >= 0) { this.put(W.v6only); this.t[this.o++] = v.bytes[v6only] !== 0 ? 0x31 : 0x30 }
+    const shutdown = attr[INET_DIAG.INET_DIAG_SHUTDOWN]!
+    if (shutdown >= 0) {
+      const m = v.bytes[shutdown]!
+      const t = this.t
+      t[this.o++] = SPACE
+      t[this.o++] = m & 1 ? MINUS : 0x3c /* < */
+      t[this.o++] = MINUS
+      t[this.o++] = m & 2 ? MINUS : 0x3e /* > */
+    }
+  }
+
+  /** ` cgroup:PATH` when the socket has a cgroup id (the lookup runs every time: ss repeats its errors). */
+  private cgroup(v: InetMessageView): void {
+    const at = v.attrAt[INET_DIAG.INET_DIAG_CGROUP_ID]!
+    if (at < 0) return
+    const lo = v.u32(at)
+    const hi = v.u32(at + 4)
+    if (lo === 0 && hi === 0) return
+    this.put(W.cgroup)
+    this.text(this.opts.cgroupPath((BigInt(hi) << 32n) | BigInt(lo)))
+  }
+
+  /** `-m`: ` skmem:(…)`, else ` mem:(…)` (skmemExtra; the view checked the lengths). */
+  private mem(v: InetMessageView): void {
+    const sk = v.attrAt[INET_DIAG.INET_DIAG_SKMEMINFO]!
+    if (sk >= 0) {
+      this.put(W.skmem); this.uint(v.u32(sk + 4 * SK_MEMINFO.SK_MEMINFO_RMEM_ALLOC))
+      this.put(W.rb); this.uint(v.u32(sk + 4 * SK_MEMINFO.SK_MEMINFO_RCVBUF))
+      this.put(W.t); this.uint(v.u32(sk + 4 * SK_MEMINFO.SK_MEMINFO_WMEM_ALLOC))
+      this.put(W.tb); this.uint(v.u32(sk + 4 * SK_MEMINFO.SK_MEMINFO_SNDBUF))
+      this.put(W.f); this.uint(v.u32(sk + 4 * SK_MEMINFO.SK_MEMINFO_FWD_ALLOC))
+      this.put(W.w); this.uint(v.u32(sk + 4 * SK_MEMINFO.SK_MEMINFO_WMEM_QUEUED))
+      this.put(W.o); this.uint(v.u32(sk + 4 * SK_MEMINFO.SK_MEMINFO_OPTMEM))
+      this.put(W.bl); this.uint(v.u32(sk + 4 * SK_MEMINFO.SK_MEMINFO_BACKLOG))
+      if (v.attrLen[INET_DIAG.INET_DIAG_SKMEMINFO]! > 4 * SK_MEMINFO.SK_MEMINFO_DROPS) { this.put(W.d); this.uint(v.u32(sk + 4 * SK_MEMINFO.SK_MEMINFO_DROPS)) }
+      this.t[this.o++] = CLOSE
+      return
+    }
+    const mem = v.attrAt[INET_DIAG.INET_DIAG_MEMINFO]!
+    if (mem < 0) return
+    this.put(W.mem); this.uint(v.u32(mem + MEM.idiag_rmem))
+    this.put(W.w); this.uint(v.u32(mem + MEM.idiag_wmem))
+    this.put(W.f); this.uint(v.u32(mem + MEM.idiag_fmem))
+    this.put(W.t); this.uint(v.u32(mem + MEM.idiag_tmem))
+    this.t[this.o++] = CLOSE
+  }
+
+  /** The `-i` line of tcpInfoExtra, field by field in the same order, from `struct tcp_info` at `i`. */
+  private tcpInfo(v: InetMessageView, i: number): void {
+    const b = v.bytes
+    const attr = v.attrAt
+    const numeric = this.opts.numeric
+    const opts = b[i + TI.tcpi_options]!
+    if (this.opts.showOptions) {
+      if (opts & TCPI_OPT.TCPI_OPT_TIMESTAMPS) this.put(W.ts)
+      if (opts & TCPI_OPT.TCPI_OPT_SACK) this.put(W.sack)
+      if (opts & TCPI_OPT.TCPI_OPT_ECN) this.put(W.ecn)
+      if (opts & TCPI_OPT.TCPI_OPT_ECN_SEEN) this.put(W.ecnseen)
+      if (opts & TCPI_OPT.TCPI_OPT_SYN_DATA) this.put(W.fastopen)
+    }
+    const cong = attr[INET_DIAG.INET_DIAG_CONG]!
+    if (cong >= 0) this.congestion(b, cong, v.attrLen[INET_DIAG.INET_DIAG_CONG]!)
+    if (opts & TCPI_OPT.TCPI_OPT_WSCALE) {
+      const w = b[i + TI.tcpi_wscale]!
+      this.put(W.wscale)
+      this.uint((w >> TCPI_BITS.snd_wscale.shift) & 0xf)
+      this.t[this.o++] = COMMA
+      this.uint((w >> TCPI_BITS.rcv_wscale.shift) & 0xf)
+    }
+    const rto = v.u32(i + TI.tcpi_rto)
+    if (rto !== 0 && rto !== 3000000) { this.put(W.rto); this.ms(rto) }
+    const backoff = b[i + TI.tcpi_backoff]!
+    if (backoff) { this.put(W.backoff); this.uint(backoff) }
+    const rtt = v.u32(i + TI.tcpi_rtt)
+    if (rtt) {
+      this.put(W.rtt)
+      this.ms(rtt)
+      this.t[this.o++] = SLASH
+      this.ms(v.u32(i + TI.tcpi_rttvar))
+    }
+    const ato = v.u32(i + TI.tcpi_ato)
+    if (ato) { this.put(W.ato); this.ms(ato) }
+    const mss = v.u32(i + TI.tcpi_snd_mss)
+    if (mss) { this.put(W.mss); this.int(mss) }
+    const pmtu = v.u32(i + TI.tcpi_pmtu)
+    if (pmtu) { this.put(W.pmtu); this.uint(pmtu) }
+    const rcvMss = v.u32(i + TI.tcpi_rcv_mss)
+    if (rcvMss) { this.put(W.rcvmss); this.int(rcvMss) }
+    const advmss = v.u32(i + TI.tcpi_advmss)
+    if (advmss) { this.put(W.advmss); this.int(advmss) }
+    const cwnd = v.u32(i + TI.tcpi_snd_cwnd)
+    if (cwnd) { this.put(W.cwnd); this.uint(cwnd) }
+    const ssthresh = v.u32(i + TI.tcpi_snd_ssthresh)
+    if (ssthresh < 0xffff && ssthresh) { this.put(W.ssthresh); this.uint(ssthresh) }
+    this.u64Field(v, i + TI.tcpi_bytes_sent, W.bytesSent)
+    this.u64Field(v, i + TI.tcpi_bytes_retrans, W.bytesRetrans)
+    this.u64Field(v, i + TI.tcpi_bytes_acked, W.bytesAcked)
+    this.u64Field(v, i + TI.tcpi_bytes_received, W.bytesReceived)
+    this.u32Field(v.u32(i + TI.tcpi_segs_out), W.segsOut)
+    this.u32Field(v.u32(i + TI.tcpi_segs_in), W.segsIn)
+    this.u32Field(v.u32(i + TI.tcpi_data_segs_out), W.dataSegsOut)
+    this.u32Field(v.u32(i + TI.tcpi_data_segs_in), W.dataSegsIn)
+    const dctcp = attr[INET_DIAG.INET_DIAG_DCTCPINFO]!
+    if (dctcp >= 0) {
+      this.text(dctcpExtra({
+        enabled: v.u16(dctcp + DCTCP.dctcp_enabled), ceState: v.u16(dctcp + DCTCP.dctcp_ce_state), alpha: v.u32(dctcp + DCTCP.dctcp_alpha),
+        abEcn: v.u32(dctcp + DCTCP.dctcp_ab_ecn), abTot: v.u32(dctcp + DCTCP.dctcp_ab_tot),
+      }))
+    }
+    const bbr = attr[INET_DIAG.INET_DIAG_BBRINFO]!
+    if (bbr >= 0) {
+      this.put(W.bbr)
+      this.bw(v.u64(bbr + BBR.bbr_bw_lo) * 8, numeric)
+      this.put(W.bpsMrtt)
+      this.ms(v.u32(bbr + BBR.bbr_min_rtt))
+      const pacing = v.u32(bbr + BBR.bbr_pacing_gain)
+      if (pacing) { this.put(W.pacingGain); this.gain(pacing) }
+      const cwndGain = v.u32(bbr + BBR.bbr_cwnd_gain)
+      if (cwndGain) { this.put(W.cwndGain); this.gain(cwndGain) }
+      this.t[this.o++] = CLOSE
+    }
+    if (rtt) {
+      // The same operations in the same order as ss (and tcpInfoExtra): the same double.
+      const send = (cwnd * mss * 8000000) / rtt
+      if (send) { this.put(W.send); this.bw(send, numeric); this.put(W.bps) }
+    }
+    this.u32Field(v.u32(i + TI.tcpi_last_data_sent), W.lastsnd)
+    this.u32Field(v.u32(i + TI.tcpi_last_data_recv), W.lastrcv)
+    this.u32Field(v.u32(i + TI.tcpi_last_ack_recv), W.lastack)
+    if (this.rateSet(v, i + TI.tcpi_pacing_rate)) {
+      this.put(W.pacingRate)
+      this.bw(v.u64(i + TI.tcpi_pacing_rate) * 8, numeric)
+      if (this.rateSet(v, i + TI.tcpi_max_pacing_rate)) {
+        this.put(W.slashBps)
+        this.bw(v.u64(i + TI.tcpi_max_pacing_rate) * 8, numeric)
+      }
+      this.put(W.bps)
+    }
+    const delivery = v.u64(i + TI.tcpi_delivery_rate)
+    if (delivery) { this.put(W.deliveryRate); this.bw(delivery * 8, numeric); this.put(W.bps) }
+    this.u32Field(v.u32(i + TI.tcpi_delivered), W.delivered)
+    this.u32Field(v.u32(i + TI.tcpi_delivered_ce), W.deliveredCe)
+    if ((b[i + TI.tcpi_flags7]! >> TCPI_BITS.delivery_rate_app_limited.shift) & 1) this.put(W.appLimited)
+    const busy = v.u64(i + TI.tcpi_busy_time)
+    if (busy) this.text(busyExtra(busy, v.u64(i + TI.tcpi_rwnd_limited), v.u64(i + TI.tcpi_sndbuf_limited)))
+    this.u32Field(v.u32(i + TI.tcpi_unacked), W.unacked)
+    const retrans = v.u32(i + TI.tcpi_retrans)
+    const totalRetrans = v.u32(i + TI.tcpi_total_retrans)
+    if (retrans || totalRetrans) {
+      this.put(W.retrans)
+      this.uint(retrans)
+      this.t[this.o++] = SLASH
+      this.uint(totalRetrans)
+    }
+    this.u32Field(v.u32(i + TI.tcpi_lost), W.lost)
+    const sacked = v.u32(i + TI.tcpi_sacked)
+    if (sacked && v.state !== TCP_CLOSING) { this.put(W.sacked); this.uint(sacked) }
+    this.u32Field(v.u32(i + TI.tcpi_dsack_dups), W.dsackDups)
+    this.u32Field(v.u32(i + TI.tcpi_fackets), W.fackets)
+    const reordering = v.u32(i + TI.tcpi_reordering)
+    if (reordering !== 3) { this.put(W.reordering); this.int(reordering) }
+    const reordSeen = v.u32(i + TI.tcpi_reord_seen)
+    if (reordSeen) { this.put(W.reordSeen); this.int(reordSeen) }
+    const rcvRtt = v.u32(i + TI.tcpi_rcv_rtt)
+    if (rcvRtt) { this.put(W.rcvRtt); this.ms(rcvRtt) }
+    const rcvSpace = v.u32(i + TI.tcpi_rcv_space)
+    if (rcvSpace) { this.put(W.rcvSpace); this.int(rcvSpace) }
+    this.u32Field(v.u32(i + TI.tcpi_rcv_ssthresh), W.rcvSsthresh)
+    this.u32Field(v.u32(i + TI.tcpi_notsent_bytes), W.notsent)
+    // ~0U: no RTT sample yet.
+    const minRtt = v.u32(i + TI.tcpi_min_rtt)
+    if (minRtt && minRtt !== 0xffffffff) { this.put(W.minrtt); this.ms(minRtt) }
+    this.u32Field(v.u32(i + TI.tcpi_rcv_ooopack), W.rcvOoopack)
+    this.u32Field(v.u32(i + TI.tcpi_snd_wnd), W.sndWnd)
+  }
+
+  /** ` NAME` of INET_DIAG_CONG (cut at its NUL; nothing when empty), its bytes kept while it stays the same. */
+  private congestion(b: Uint8Array, at: number, len: number): void {
+    let n = 0
+    while (n < len && b[at + n] !== 0) n++
+    if (n === 0) return
+    let same = n === this.congIn.length
+    for (let k = 0; same && k < n; k++) same = this.congIn[k] === b[at + k]
+    if (!same) {
+      this.congIn = b.slice(at, at + n)
+      this.congOut = new Uint8Array(n + 1)
+      this.congOut[0] = SPACE
+      this.congOut.set(this.congIn, 1)
+    }
+    this.put(this.congOut)
+  }
+
+  /** A u64 rate set (non-zero) and not ~0 (no rate). */
+  private rateSet(v: InetMessageView, at: number): boolean {
+    const lo = v.u32(at)
+    const hi = v.u32(at + 4)
+    return (lo !== 0 || hi !== 0) && !(lo === 0xffffffff && hi === 0xffffffff)
+  }
+
+  /** `word` and the decimal u32 `n`, when non-zero. */
+  private u32Field(n: number, word: Uint8Array): void {
+    if (n === 0) return
+    this.put(word)
+    this.uint(n)
+  }
+
+  /** `word` and the decimal u64 at `at` (every digit), when non-zero. */
+  private u64Field(v: InetMessageView, at: number, word: Uint8Array): void {
+    const lo = v.u32(at)
+    const hi = v.u32(at + 4)
+    if (lo === 0 && hi === 0) return
+    this.put(word)
+    if (hi < EXACT_HI) this.uint(lo + hi * 0x100000000)
+    else this.text(((BigInt(hi) << 32n) | BigInt(lo)).toString())
+  }
+
+  /** bwText: `%.0f` digits in place with `-n`, else the `%.3g` text. */
+  private bw(x: number, numeric: boolean): void {
+    if (!numeric) this.text(bwText(x, false))
+    else if (x < 2 ** 53) this.uint(halfEven(x))
+    else this.text(fixed0(x))
+  }
+
+  /** msG(us): `%g` of the milliseconds, each text made once. */
+  private ms(us: number): void {
+    let text: Uint8Array | undefined
+    if (us < SMALL_US) text = this.usTexts[us] ??= latin1(msG(us))
+    else if (us % 1000 === 0 && us < 1000 * SMALL_US) text = this.msTexts[us / 1000] ??= latin1(msG(us))
+    else {
+      text = this.otherTimes.get(us)
+      if (text === undefined) {
+        if (this.otherTimes.size >= MAX_CACHED_TIMES) this.otherTimes.clear()
+        this.otherTimes.set(us, text = latin1(msG(us)))
+      }
+    }
+    this.put(text)
+  }
+
+  /** gainG: a BBR gain's `%g`, each text made once. */
+  private gain(g: number): void {
+    if (g < 4096) this.put(this.gains[g] ??= latin1(gainG(g)))
+    else this.text(gainG(g))
+  }
+
+  /** Bytes of a kept word or text. */
+  private put(src: Uint8Array): void {
+    const t = this.t
+    let o = this.o
+    for (let k = 0; k < src.length; k++) t[o++] = src[k]!
+    this.o = o
+  }
+
+  /** A text of any length (binary string: one byte per char, as the renderer keeps strings), with room made for it. */
+  private text(s: string): void {
+    const need = this.o + s.length + FIXED_ROOM
+    if (need > this.t.length) {
+      this.renderer.growCell(this.o - this.start, s.length + FIXED_ROOM)
+      this.t = this.renderer.tokens
+    }
+    const t = this.t
+    let o = this.o
+    // A Uint8Array store keeps the low byte, as latin1 encoding does.
+    if (s.length < 32) for (let k = 0; k < s.length; k++) t[o++] = s.charCodeAt(k)
+    else o += t.write(s, o, s.length, 'latin1')
+    this.o = o
+  }
+
+  /** Decimal digits of an integer 0 ≤ n < 2^53. */
+  private uint(n: number): void {
+    const t = this.t
+    if (n < 10) {
+      t[this.o++] = 48 + n
+      return
+    }
+    let len = 2
+    for (let p = 100; p <= n; p *= 10) len++
+    let o = this.o + len
+    this.o = o
+    if (n < 0x80000000) {
+      while (n >= 10) {
+        const q = (n / 10) | 0
+        t[--o] = 48 + (n - q * 10)
+        n = q
+      }
+    } else {
+      while (n >= 10) {
+        const q = Math.floor(n / 10)
+        t[--o] = 48 + (n - q * 10)
+        n = q
+      }
+    }
+    t[--o] = 48 + n
+  }
+
+  /** A u32 printed as C's `%d` (`n | 0`). */
+  private int(n: number): void {
+    const s = n | 0
+    if (s < 0) {
+      this.t[this.o++] = MINUS
+      this.uint(-s)
+    } else this.uint(s)
+  }
+
+  /** Lower-case hex of the u64 `hi:lo`, no leading zeros. */
+  private hex64(lo: number, hi: number): void {
+    if (hi !== 0) {
+      this.hex32(hi, 0)
+      this.hex32(lo, 8)
+    } else this.hex32(lo, 0)
+  }
+
+  /** Lower-case hex of a u32, at least `width` digits (and at least one). */
+  private hex32(n: number, width: number): void {
+    let len = 1
+    while (len < 8 && n >>> (4 * len) !== 0) len++
+    if (len < width) len = width
+    const t = this.t
+    let o = this.o + len
+    this.o = o
+    for (let k = 0; k < len; k++, n >>>= 4) t[--o] = HEX[n & 0xf]!
+  }
+}
