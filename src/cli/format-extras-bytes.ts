@@ -58,7 +58,7 @@ const W = {
   bytesSent: latin1(' bytes_sent:'), bytesRetrans: latin1(' bytes_retrans:'), bytesAcked: latin1(' bytes_acked:'), bytesReceived: latin1(' bytes_received:'),
   segsOut: latin1(' segs_out:'), segsIn: latin1(' segs_in:'), dataSegsOut: latin1(' data_segs_out:'), dataSegsIn: latin1(' data_segs_in:'),
   bbr: latin1(' bbr:(bw:'), bpsMrtt: latin1('bps,mrtt:'), pacingGain: latin1(',pacing_gain:'), cwndGain: latin1(',cwnd_gain:'),
-  send: latin1(' send '), bps: latin1('bps'), slashBps: latin1('bps/'), lastsnd: latin1(' lastsnd:'), lastrcv: latin1(' lastrcv:'), lastack: latin1(' lastack:'),
+  send: latin1(' send '), bps: latin1('bps'), slash: latin1('/'), slashBps: latin1('bps/'), lastsnd: latin1(' lastsnd:'), lastrcv: latin1(' lastrcv:'), lastack: latin1(' lastack:'),
   pacingRate: latin1(' pacing_rate '), deliveryRate: latin1(' delivery_rate '), delivered: latin1(' delivered:'), deliveredCe: latin1(' delivered_ce:'),
   appLimited: latin1(' app_limited'), unacked: latin1(' unacked:'), retrans: latin1(' retrans:'), lost: latin1(' lost:'), sacked: latin1(' sacked:'),
   dsackDups: latin1(' dsack_dups:'), fackets: latin1(' fackets:'), reordering: latin1(' reordering:'), reordSeen: latin1(' reord_seen:'),
@@ -71,7 +71,6 @@ const W = {
 } as const
 
 const SPACE = 0x20
-const SLASH = 0x2f
 const COMMA = 0x2c
 const CLOSE = 0x29
 const MINUS = 0x2d
@@ -216,11 +215,27 @@ export class InetExtrasWriter {
     this.t[this.o++] = CLOSE
   }
 
-  /** The `-i` line of tcpInfoExtra, field by field in the same order, from `struct tcp_info` at `i`. */
+  /**
+   * The `-i` line of tcpInfoExtra, field by field in the same order, from
+   * `struct tcp_info` at `i`. In four parts: one function of ~50 fields was
+   * beyond what V8 inlines into one, and every `put` stayed a call.
+   */
   private tcpInfo(v: InetMessageView, i: number): void {
+    this.tcpInfoWindow(v, i)
+    this.tcpInfoCounts(v, i)
+    const rtt = v.u32(i + TI.tcpi_rtt)
+    if (rtt) {
+      // The same operations in the same order as ss (and tcpInfoExtra): the same double.
+      const send = (v.u32(i + TI.tcpi_snd_cwnd) * v.u32(i + TI.tcpi_snd_mss) * 8000000) / rtt
+      if (send) { this.put(W.send); this.bw(send); this.put(W.bps) }
+    }
+    this.tcpInfoRates(v, i)
+    this.tcpInfoLoss(v, i)
+  }
+
+  /** Options, congestion control, window scales, times, sizes: up to ` ssthresh:`. */
+  private tcpInfoWindow(v: InetMessageView, i: number): void {
     const b = v.bytes
-    const attr = v.attrAt
-    const numeric = this.opts.numeric
     const opts = b[i + TI.tcpi_options]!
     if (this.opts.showOptions) {
       if (opts & TCPI_OPT.TCPI_OPT_TIMESTAMPS) this.put(W.ts)
@@ -229,7 +244,7 @@ export class InetExtrasWriter {
       if (opts & TCPI_OPT.TCPI_OPT_ECN_SEEN) this.put(W.ecnseen)
       if (opts & TCPI_OPT.TCPI_OPT_SYN_DATA) this.put(W.fastopen)
     }
-    const cong = attr[INET_DIAG.INET_DIAG_CONG]!
+    const cong = v.attrAt[INET_DIAG.INET_DIAG_CONG]!
     if (cong >= 0) this.congestion(b, cong, v.attrLen[INET_DIAG.INET_DIAG_CONG]!)
     if (opts & TCPI_OPT.TCPI_OPT_WSCALE) {
       const w = b[i + TI.tcpi_wscale]!
@@ -239,110 +254,110 @@ export class InetExtrasWriter {
       this.uint((w >> TCPI_BITS.rcv_wscale.shift) & 0xf)
     }
     const rto = v.u32(i + TI.tcpi_rto)
-    if (rto !== 0 && rto !== 3000000) { this.put(W.rto); this.ms(rto) }
+    if (rto !== 0 && rto !== 3000000) this.ms(W.rto, rto)
     const backoff = b[i + TI.tcpi_backoff]!
-    if (backoff) { this.put(W.backoff); this.uint(backoff) }
+    if (backoff) this.field(W.backoff, backoff)
     const rtt = v.u32(i + TI.tcpi_rtt)
     if (rtt) {
-      this.put(W.rtt)
-      this.ms(rtt)
-      this.t[this.o++] = SLASH
-      this.ms(v.u32(i + TI.tcpi_rttvar))
+      this.ms(W.rtt, rtt)
+      this.ms(W.slash, v.u32(i + TI.tcpi_rttvar))
     }
     const ato = v.u32(i + TI.tcpi_ato)
-    if (ato) { this.put(W.ato); this.ms(ato) }
+    if (ato) this.ms(W.ato, ato)
     const mss = v.u32(i + TI.tcpi_snd_mss)
-    if (mss) { this.put(W.mss); this.int(mss) }
-    const pmtu = v.u32(i + TI.tcpi_pmtu)
-    if (pmtu) { this.put(W.pmtu); this.uint(pmtu) }
+    if (mss) this.intField(W.mss, mss)
+    this.field(W.pmtu, v.u32(i + TI.tcpi_pmtu))
     const rcvMss = v.u32(i + TI.tcpi_rcv_mss)
-    if (rcvMss) { this.put(W.rcvmss); this.int(rcvMss) }
+    if (rcvMss) this.intField(W.rcvmss, rcvMss)
     const advmss = v.u32(i + TI.tcpi_advmss)
-    if (advmss) { this.put(W.advmss); this.int(advmss) }
-    const cwnd = v.u32(i + TI.tcpi_snd_cwnd)
-    if (cwnd) { this.put(W.cwnd); this.uint(cwnd) }
+    if (advmss) this.intField(W.advmss, advmss)
+    this.field(W.cwnd, v.u32(i + TI.tcpi_snd_cwnd))
     const ssthresh = v.u32(i + TI.tcpi_snd_ssthresh)
-    if (ssthresh < 0xffff && ssthresh) { this.put(W.ssthresh); this.uint(ssthresh) }
+    if (ssthresh < 0xffff) this.field(W.ssthresh, ssthresh)
+  }
+
+  /** Byte and segment counts, then DCTCP's and BBR's blocks. */
+  private tcpInfoCounts(v: InetMessageView, i: number): void {
     this.u64Field(v, i + TI.tcpi_bytes_sent, W.bytesSent)
     this.u64Field(v, i + TI.tcpi_bytes_retrans, W.bytesRetrans)
     this.u64Field(v, i + TI.tcpi_bytes_acked, W.bytesAcked)
     this.u64Field(v, i + TI.tcpi_bytes_received, W.bytesReceived)
-    this.u32Field(v.u32(i + TI.tcpi_segs_out), W.segsOut)
-    this.u32Field(v.u32(i + TI.tcpi_segs_in), W.segsIn)
-    this.u32Field(v.u32(i + TI.tcpi_data_segs_out), W.dataSegsOut)
-    this.u32Field(v.u32(i + TI.tcpi_data_segs_in), W.dataSegsIn)
-    const dctcp = attr[INET_DIAG.INET_DIAG_DCTCPINFO]!
+    this.field(W.segsOut, v.u32(i + TI.tcpi_segs_out))
+    this.field(W.segsIn, v.u32(i + TI.tcpi_segs_in))
+    this.field(W.dataSegsOut, v.u32(i + TI.tcpi_data_segs_out))
+    this.field(W.dataSegsIn, v.u32(i + TI.tcpi_data_segs_in))
+    const dctcp = v.attrAt[INET_DIAG.INET_DIAG_DCTCPINFO]!
     if (dctcp >= 0) {
       this.text(dctcpExtra({
         enabled: v.u16(dctcp + DCTCP.dctcp_enabled), ceState: v.u16(dctcp + DCTCP.dctcp_ce_state), alpha: v.u32(dctcp + DCTCP.dctcp_alpha),
         abEcn: v.u32(dctcp + DCTCP.dctcp_ab_ecn), abTot: v.u32(dctcp + DCTCP.dctcp_ab_tot),
       }))
     }
-    const bbr = attr[INET_DIAG.INET_DIAG_BBRINFO]!
+    const bbr = v.attrAt[INET_DIAG.INET_DIAG_BBRINFO]!
     if (bbr >= 0) {
       this.put(W.bbr)
-      this.bw(v.u64(bbr + BBR.bbr_bw_lo) * 8, numeric)
-      this.put(W.bpsMrtt)
-      this.ms(v.u32(bbr + BBR.bbr_min_rtt))
+      this.bw(v.u64(bbr + BBR.bbr_bw_lo) * 8)
+      this.ms(W.bpsMrtt, v.u32(bbr + BBR.bbr_min_rtt))
       const pacing = v.u32(bbr + BBR.bbr_pacing_gain)
-      if (pacing) { this.put(W.pacingGain); this.gain(pacing) }
+      if (pacing) this.gain(W.pacingGain, pacing)
       const cwndGain = v.u32(bbr + BBR.bbr_cwnd_gain)
-      if (cwndGain) { this.put(W.cwndGain); this.gain(cwndGain) }
+      if (cwndGain) this.gain(W.cwndGain, cwndGain)
       this.t[this.o++] = CLOSE
     }
-    if (rtt) {
-      // The same operations in the same order as ss (and tcpInfoExtra): the same double.
-      const send = (cwnd * mss * 8000000) / rtt
-      if (send) { this.put(W.send); this.bw(send, numeric); this.put(W.bps) }
-    }
-    this.u32Field(v.u32(i + TI.tcpi_last_data_sent), W.lastsnd)
-    this.u32Field(v.u32(i + TI.tcpi_last_data_recv), W.lastrcv)
-    this.u32Field(v.u32(i + TI.tcpi_last_ack_recv), W.lastack)
+  }
+
+  /** Times since the last data and ack, pacing and delivery rates, busy times. */
+  private tcpInfoRates(v: InetMessageView, i: number): void {
+    this.field(W.lastsnd, v.u32(i + TI.tcpi_last_data_sent))
+    this.field(W.lastrcv, v.u32(i + TI.tcpi_last_data_recv))
+    this.field(W.lastack, v.u32(i + TI.tcpi_last_ack_recv))
     if (this.rateSet(v, i + TI.tcpi_pacing_rate)) {
       this.put(W.pacingRate)
-      this.bw(v.u64(i + TI.tcpi_pacing_rate) * 8, numeric)
+      this.bw(v.u64(i + TI.tcpi_pacing_rate) * 8)
       if (this.rateSet(v, i + TI.tcpi_max_pacing_rate)) {
         this.put(W.slashBps)
-        this.bw(v.u64(i + TI.tcpi_max_pacing_rate) * 8, numeric)
+        this.bw(v.u64(i + TI.tcpi_max_pacing_rate) * 8)
       }
       this.put(W.bps)
     }
     const delivery = v.u64(i + TI.tcpi_delivery_rate)
-    if (delivery) { this.put(W.deliveryRate); this.bw(delivery * 8, numeric); this.put(W.bps) }
-    this.u32Field(v.u32(i + TI.tcpi_delivered), W.delivered)
-    this.u32Field(v.u32(i + TI.tcpi_delivered_ce), W.deliveredCe)
-    if ((b[i + TI.tcpi_flags7]! >> TCPI_BITS.delivery_rate_app_limited.shift) & 1) this.put(W.appLimited)
+    if (delivery) { this.put(W.deliveryRate); this.bw(delivery * 8); this.put(W.bps) }
+    this.field(W.delivered, v.u32(i + TI.tcpi_delivered))
+    this.field(W.deliveredCe, v.u32(i + TI.tcpi_delivered_ce))
+    if ((v.bytes[i + TI.tcpi_flags7]! >> TCPI_BITS.delivery_rate_app_limited.shift) & 1) this.put(W.appLimited)
     const busy = v.u64(i + TI.tcpi_busy_time)
     if (busy) this.text(busyExtra(busy, v.u64(i + TI.tcpi_rwnd_limited), v.u64(i + TI.tcpi_sndbuf_limited)))
-    this.u32Field(v.u32(i + TI.tcpi_unacked), W.unacked)
+  }
+
+  /** Unacknowledged, retransmitted, lost and reordered segments, the receive side, the minimum rtt, the send window. */
+  private tcpInfoLoss(v: InetMessageView, i: number): void {
+    this.field(W.unacked, v.u32(i + TI.tcpi_unacked))
     const retrans = v.u32(i + TI.tcpi_retrans)
     const totalRetrans = v.u32(i + TI.tcpi_total_retrans)
     if (retrans || totalRetrans) {
       this.put(W.retrans)
       this.uint(retrans)
-      this.t[this.o++] = SLASH
-      this.uint(totalRetrans)
+      this.field(W.slash, totalRetrans, true)
     }
-    this.u32Field(v.u32(i + TI.tcpi_lost), W.lost)
-    const sacked = v.u32(i + TI.tcpi_sacked)
-    if (sacked && v.state !== TCP_CLOSING) { this.put(W.sacked); this.uint(sacked) }
-    this.u32Field(v.u32(i + TI.tcpi_dsack_dups), W.dsackDups)
-    this.u32Field(v.u32(i + TI.tcpi_fackets), W.fackets)
+    this.field(W.lost, v.u32(i + TI.tcpi_lost))
+    if (v.state !== TCP_CLOSING) this.field(W.sacked, v.u32(i + TI.tcpi_sacked))
+    this.field(W.dsackDups, v.u32(i + TI.tcpi_dsack_dups))
+    this.field(W.fackets, v.u32(i + TI.tcpi_fackets))
     const reordering = v.u32(i + TI.tcpi_reordering)
-    if (reordering !== 3) { this.put(W.reordering); this.int(reordering) }
+    if (reordering !== 3) this.intField(W.reordering, reordering)
     const reordSeen = v.u32(i + TI.tcpi_reord_seen)
-    if (reordSeen) { this.put(W.reordSeen); this.int(reordSeen) }
+    if (reordSeen) this.intField(W.reordSeen, reordSeen)
     const rcvRtt = v.u32(i + TI.tcpi_rcv_rtt)
-    if (rcvRtt) { this.put(W.rcvRtt); this.ms(rcvRtt) }
+    if (rcvRtt) this.ms(W.rcvRtt, rcvRtt)
     const rcvSpace = v.u32(i + TI.tcpi_rcv_space)
-    if (rcvSpace) { this.put(W.rcvSpace); this.int(rcvSpace) }
-    this.u32Field(v.u32(i + TI.tcpi_rcv_ssthresh), W.rcvSsthresh)
-    this.u32Field(v.u32(i + TI.tcpi_notsent_bytes), W.notsent)
+    if (rcvSpace) this.intField(W.rcvSpace, rcvSpace)
+    this.field(W.rcvSsthresh, v.u32(i + TI.tcpi_rcv_ssthresh))
+    this.field(W.notsent, v.u32(i + TI.tcpi_notsent_bytes))
     // ~0U: no RTT sample yet.
     const minRtt = v.u32(i + TI.tcpi_min_rtt)
-    if (minRtt && minRtt !== 0xffffffff) { this.put(W.minrtt); this.ms(minRtt) }
-    this.u32Field(v.u32(i + TI.tcpi_rcv_ooopack), W.rcvOoopack)
-    this.u32Field(v.u32(i + TI.tcpi_snd_wnd), W.sndWnd)
+    if (minRtt && minRtt !== 0xffffffff) this.ms(W.minrtt, minRtt)
+    this.field(W.rcvOoopack, v.u32(i + TI.tcpi_rcv_ooopack))
+    this.field(W.sndWnd, v.u32(i + TI.tcpi_snd_wnd))
   }
 
   /** ` NAME` of INET_DIAG_CONG (cut at its NUL; nothing when empty), its bytes kept while it stays the same. */
@@ -368,11 +383,24 @@ export class InetExtrasWriter {
     return (lo !== 0 || hi !== 0) && !(lo === 0xffffffff && hi === 0xffffffff)
   }
 
-  /** `word` and the decimal u32 `n`, when non-zero. */
-  private u32Field(n: number, word: Uint8Array): void {
-    if (n === 0) return
-    this.put(word)
+  /** `word` and the decimal `n` (0 ≤ n < 2^53), when non-zero (or `always`). */
+  private field(word: Uint8Array, n: number, always = false): void {
+    if (n === 0 && !always) return
+    const t = this.t
+    let o = this.o
+    for (let k = 0; k < word.length; k++) t[o++] = word[k]!
+    this.o = o
     this.uint(n)
+  }
+
+  /** `word` and the u32 `n` as C's `%d` (`n | 0`). */
+  private intField(word: Uint8Array, n: number): void {
+    this.put(word)
+    const s = n | 0
+    if (s < 0) {
+      this.t[this.o++] = MINUS
+      this.uint(-s)
+    } else this.uint(s)
   }
 
   /** `word` and the decimal u64 at `at` (every digit), when non-zero. */
@@ -386,14 +414,15 @@ export class InetExtrasWriter {
   }
 
   /** bwText: `%.0f` digits in place with `-n`, else the `%.3g` text. */
-  private bw(x: number, numeric: boolean): void {
-    if (!numeric) this.text(bwText(x, false))
+  private bw(x: number): void {
+    if (!this.opts.numeric) this.text(bwText(x, false))
     else if (x < 2 ** 53) this.uint(halfEven(x))
     else this.text(fixed0(x))
   }
 
-  /** msG(us): `%g` of the milliseconds, each text made once. */
-  private ms(us: number): void {
+  /** `word` and msG(us): `%g` of the milliseconds, each text made once. */
+  private ms(word: Uint8Array, us: number): void {
+    this.put(word)
     let text: Uint8Array | undefined
     if (us < SMALL_US) text = this.usTexts[us] ??= latin1(msG(us))
     else if (us % 1000 === 0 && us < 1000 * SMALL_US) text = this.msTexts[us / 1000] ??= latin1(msG(us))
@@ -407,8 +436,9 @@ export class InetExtrasWriter {
     this.put(text)
   }
 
-  /** gainG: a BBR gain's `%g`, each text made once. */
-  private gain(g: number): void {
+  /** `word` and gainG: a BBR gain's `%g`, each text made once. */
+  private gain(word: Uint8Array, g: number): void {
+    this.put(word)
     if (g < 4096) this.put(this.gains[g] ??= latin1(gainG(g)))
     else this.text(gainG(g))
   }
@@ -461,15 +491,6 @@ export class InetExtrasWriter {
       }
     }
     t[--o] = 48 + n
-  }
-
-  /** A u32 printed as C's `%d` (`n | 0`). */
-  private int(n: number): void {
-    const s = n | 0
-    if (s < 0) {
-      this.t[this.o++] = MINUS
-      this.uint(-s)
-    } else this.uint(s)
   }
 
   /** Lower-case hex of the u64 `hi:lo`, no leading zeros. */
