@@ -13,8 +13,8 @@
  * a verifier refusal carries the verifier's log.
  */
 import koffi from 'koffi'
-import { BPF_ATTACH_TYPE, BPF_CMD, BPF_PROG_TYPE, ITER_TCP_BBR_BTF, ITER_TCP_BTF, ITER_UDP_BTF, bpf_attr_iter_create, bpf_attr_link_create, bpf_attr_prog_load, bpf_insn } from '../uapi/bpf.js'
-import type { BbrLayout, IterLayout, MemberSlot, UdpIterLayout } from '../uapi/bpf.js'
+import { BPF_ATTACH_TYPE, BPF_CMD, BPF_PROG_TYPE, ITER_TCP_BBR_BTF, ITER_TCP_BTF, ITER_TCP_MPTCP_BTF, ITER_UDP_BTF, bpf_attr_iter_create, bpf_attr_link_create, bpf_attr_prog_load, bpf_insn } from '../uapi/bpf.js'
+import type { BbrLayout, IterLayout, MemberSlot, MptcpLayout, UdpIterLayout } from '../uapi/bpf.js'
 import { BtfError, VMLINUX_BTF, vmlinuxBtf } from './btf.js'
 import { cachedBtfTable } from './btf-cache.js'
 import type { Btf } from './btf.js'
@@ -179,30 +179,42 @@ function resolveIn<T extends BtfNameTable>(table: T, btf: Btf): ResolvedBtfTable
  */
 export function readIterLayout(btf?: Btf): IterLayout {
   const layout = resolveBtfTable(ITER_TCP_BTF, btf)
-  const bbr = readBbrLayout(btf)
-  return bbr ? { ...layout, bbr: bbr.members } : layout
+  const bbr = optionalTable(ITER_TCP_BBR_BTF, btf)
+  const mptcp = optionalTable(ITER_TCP_MPTCP_BTF, btf)
+  return { ...layout, ...(bbr ? { bbr: bbr.members } : {}), ...(mptcp ? { mptcp: mptcp.members } : {}) }
 }
 
-/** The running kernel's answer for {@link ITER_TCP_BBR_BTF} (null: no `struct bbr` in vmlinux BTF). */
-let bbrHere: BbrLayout | null | undefined
+/** The running kernel's answers for the optional tables (null: a struct this kernel's vmlinux BTF lacks). */
+const optionalHere = new Map<BtfNameTable, ResolvedBtfTable<BtfNameTable> | null>()
 
 /**
- * Resolve {@link ITER_TCP_BBR_BTF}; null when the kernel's BTF has no
- * `struct bbr` (BBR built as a module, or not at all): the `-i` line then
- * lacks `bbr:(…)` on the eBPF target.
+ * Resolve a table the `-i` block can do without ({@link ITER_TCP_BBR_BTF},
+ * {@link ITER_TCP_MPTCP_BTF}); null when the kernel's BTF lacks a name in
+ * it (BBR or MPTCP built as a module, or not at all): the `-i` line then
+ * lacks `bbr:(…)` or the subflow details on the eBPF target.
  * @throws BtfError when the kernel has no usable BTF at all
  */
-export function readBbrLayout(btf?: Btf): BbrLayout | null {
-  if (!btf && bbrHere !== undefined) return bbrHere
-  let r: BbrLayout | null
+function optionalTable<T extends BtfNameTable>(table: T, btf?: Btf): ResolvedBtfTable<T> | null {
+  if (!btf && optionalHere.has(table)) return optionalHere.get(table) as ResolvedBtfTable<T> | null
+  let r: ResolvedBtfTable<T> | null
   try {
-    r = resolveBtfTable(ITER_TCP_BBR_BTF, btf)
+    r = resolveBtfTable(table, btf)
   } catch (e) {
     if (!(e instanceof BtfError) || e.code !== 'E_BTF_MISSING') throw e
     r = null
   }
-  if (!btf) bbrHere = r
+  if (!btf) optionalHere.set(table, r)
   return r
+}
+
+/** {@link ITER_TCP_BBR_BTF} against the running kernel (or `btf`); null without `struct bbr`. */
+export function readBbrLayout(btf?: Btf): BbrLayout | null {
+  return optionalTable(ITER_TCP_BBR_BTF, btf)
+}
+
+/** {@link ITER_TCP_MPTCP_BTF} against the running kernel (or `btf`); null without `struct mptcp_subflow_context`. */
+export function readMptcpLayout(btf?: Btf): MptcpLayout | null {
+  return optionalTable(ITER_TCP_MPTCP_BTF, btf)
 }
 
 /**

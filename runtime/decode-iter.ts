@@ -151,6 +151,19 @@ function decodeOne(view: DataView, o: number, opts: IterDecodeOptions = {}): Ine
       withInfoBlock(view, o, info)
       const name = cString(view, o + I.congestion, 16)
       if (name) rec.congestion = name
+      const ulp = view.getUint8(o + I.ulp_info)
+      if (ulp !== 0) {
+        rec.ulp = { name: cString(view, o + I.ulp_name, 16) }
+        if (ulp === 2) {
+          rec.ulp.mptcp = {
+            tokenRem: view.getUint32(o + I.sf_token_rem, true), tokenLoc: view.getUint32(o + I.sf_token_loc, true),
+            relwriteSeq: view.getUint32(o + I.sf_rel_write_seq, true), mapSeq: u64(view, o + I.sf_map_seq),
+            mapSfseq: view.getUint32(o + I.sf_map_sfseq, true), ssnOffset: view.getUint32(o + I.sf_ssn_offset, true),
+            mapDatalen: view.getUint32(o + I.sf_map_datalen, true), flags: view.getUint32(o + I.sf_flags, true),
+            idRem: view.getUint8(o + I.sf_id_rem), idLoc: view.getUint8(o + I.sf_id_loc),
+          }
+        }
+      }
       if (view.getUint8(o + I.cc_info) === 1) {
         rec.bbrInfo = { bw: u64(view, o + I.bbr_bw), minRtt: view.getUint32(o + I.bbr_min_rtt, true), pacingGain: view.getUint32(o + I.bbr_pacing_gain, true), cwndGain: view.getUint32(o + I.bbr_cwnd_gain, true) }
       }

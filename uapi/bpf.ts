@@ -264,6 +264,7 @@ export const ITER_TCP_BTF = {
     skc_to_tcp_timewait_sock: 'BPF_FUNC_skc_to_tcp_timewait_sock',
     skc_to_tcp_request_sock: 'BPF_FUNC_skc_to_tcp_request_sock',
     jiffies64: 'BPF_FUNC_jiffies64',
+    probe_read_kernel: 'BPF_FUNC_probe_read_kernel',
   },
   members: {
     ctx_meta: ['bpf_iter__tcp', 'meta'],
@@ -374,6 +375,10 @@ export const ITER_TCP_BTF = {
     rcv_ooopack: ['tcp_sock', 'rcv_ooopack'],
     snd_wnd: ['tcp_sock', 'snd_wnd'],
     rcv_wnd: ['tcp_sock', 'rcv_wnd'],
+    // INET_DIAG_ULP_INFO (tcp_diag_get_aux()): the upper-layer protocol's name, and its state pointer.
+    icsk_ulp_ops: ['tcp_sock', 'inet_conn.icsk_ulp_ops'],
+    icsk_ulp_data: ['tcp_sock', 'inet_conn.icsk_ulp_data'],
+    ulp_name: ['tcp_ulp_ops', 'name'],
   },
 } as const
 
@@ -454,6 +459,43 @@ export const ITER_TCP_BBR_BTF = {
   },
 } as const
 
+/**
+ * What the `iter/tcp` program reads of an MPTCP subflow
+ * (`struct mptcp_subflow_context`, the `mptcp` ULP's `icsk_ulp_data`) for
+ * subflow_get_info() (`net/mptcp/diag.c`), ss's `tcp-ulp-mptcp flags:…
+ * token:… seq:…`. Resolved apart, as {@link ITER_TCP_BBR_BTF}: a kernel
+ * without MPTCP has no such struct. `icsk_ulp_data` is a `void *`, so the
+ * program reads these through `bpf_probe_read_kernel`. The flag members are
+ * listed in MPTCP_SUBFLOW_FLAG_* bit order (bit i = entry i).
+ */
+export const ITER_TCP_MPTCP_BTF = {
+  attach: 'bpf_iter_tcp',
+  helpers: {},
+  members: {
+    mp_capable: ['mptcp_subflow_context', 'mp_capable'],
+    request_mptcp: ['mptcp_subflow_context', 'request_mptcp'],
+    mp_join: ['mptcp_subflow_context', 'mp_join'],
+    request_join: ['mptcp_subflow_context', 'request_join'],
+    backup: ['mptcp_subflow_context', 'backup'],
+    request_bkup: ['mptcp_subflow_context', 'request_bkup'],
+    fully_established: ['mptcp_subflow_context', 'fully_established'],
+    conn_finished: ['mptcp_subflow_context', 'conn_finished'],
+    map_valid: ['mptcp_subflow_context', 'map_valid'],
+    remote_token: ['mptcp_subflow_context', 'remote_token'],
+    token: ['mptcp_subflow_context', 'token'],
+    rel_write_seq: ['mptcp_subflow_context', 'rel_write_seq'],
+    map_seq: ['mptcp_subflow_context', 'map_seq'],
+    map_subflow_seq: ['mptcp_subflow_context', 'map_subflow_seq'],
+    ssn_offset: ['mptcp_subflow_context', 'ssn_offset'],
+    map_data_len: ['mptcp_subflow_context', 'map_data_len'],
+    remote_id: ['mptcp_subflow_context', 'remote_id'],
+    local_id: ['mptcp_subflow_context', 'local_id'],
+  },
+} as const
+
+/** {@link ITER_TCP_MPTCP_BTF}'s flag members, MPTCP_SUBFLOW_FLAG_* bit i = entry i (`include/uapi/linux/mptcp.h`). */
+export const MPTCP_SUBFLOW_FLAG_MEMBERS = ['mp_capable', 'request_mptcp', 'mp_join', 'request_join', 'backup', 'request_bkup', 'fully_established', 'conn_finished', 'map_valid'] as const
+
 /** `BW_SCALE` (`net/ipv4/tcp_bbr.c`): BBR keeps bandwidth in packets per µs scaled by 2^24. */
 export const BBR_BW_SCALE = 24
 
@@ -510,7 +552,10 @@ export interface IterLayoutOf<T extends { readonly helpers: object, readonly mem
  * {@link ITER_TCP_BTF} resolved against one kernel, with
  * {@link ITER_TCP_BBR_BTF} when that kernel's BTF has `struct bbr`.
  */
-export type IterLayout = IterLayoutOf<typeof ITER_TCP_BTF> & { readonly bbr?: BbrLayout['members'] }
+export type IterLayout = IterLayoutOf<typeof ITER_TCP_BTF> & { readonly bbr?: BbrLayout['members'], readonly mptcp?: MptcpLayout['members'] }
+
+/** {@link ITER_TCP_MPTCP_BTF} resolved against one kernel. */
+export type MptcpLayout = IterLayoutOf<typeof ITER_TCP_MPTCP_BTF>
 
 /** {@link ITER_TCP_BBR_BTF} resolved against one kernel. */
 export type BbrLayout = IterLayoutOf<typeof ITER_TCP_BBR_BTF>
@@ -596,9 +641,11 @@ export const ssx_iter_tcp_rec = defineStruct('ssx_iter_tcp_rec', 176, [
  * tcp_info's bytes 6 and 7 (uapi/tcp-info.ts TCPI_BITS). `cc_info` 1: the
  * `bbr_*` fields hold what bbr_get_info() puts in INET_DIAG_BBRINFO (the
  * socket runs BBR and the kernel's BTF has `struct bbr`); 0: no
- * congestion-control block.
+ * congestion-control block. `ulp_info` 1: the socket has an upper-layer
+ * protocol named `ulp_name` (INET_DIAG_ULP_INFO); 2: and it is an MPTCP
+ * subflow whose `sf_*` fields hold what subflow_get_info() reports.
  */
-export const ssx_iter_tcp_info = defineStruct('ssx_iter_tcp_info', 200, [
+export const ssx_iter_tcp_info = defineStruct('ssx_iter_tcp_info', 256, [
   { name: 'ca_state', kind: 'u8' },
   { name: 'retransmits', kind: 'u8' },
   { name: 'probes', kind: 'u8' },
@@ -634,7 +681,10 @@ export const ssx_iter_tcp_info = defineStruct('ssx_iter_tcp_info', 200, [
   { name: 'bbr_min_rtt', kind: 'u32' },
   { name: 'bbr_pacing_gain', kind: 'u32' },
   { name: 'bbr_cwnd_gain', kind: 'u32' },
-  { name: 'pad', kind: 'u32' },
+  { name: 'ulp_info', kind: 'u8' },
+  { name: 'sf_id_rem', kind: 'u8' },
+  { name: 'sf_id_loc', kind: 'u8' },
+  { name: 'pad', kind: 'u8' },
   { name: 'pacing_rate', kind: 'u64' },
   { name: 'max_pacing_rate', kind: 'u64' },
   { name: 'delivery_rate', kind: 'u64' },
@@ -644,4 +694,14 @@ export const ssx_iter_tcp_info = defineStruct('ssx_iter_tcp_info', 200, [
   { name: 'bytes_retrans', kind: 'u64' },
   { name: 'bbr_bw', kind: 'u64' },
   { name: 'congestion', kind: { bytes: 16 } },
+  { name: 'ulp_name', kind: { bytes: 16 } },
+  { name: 'sf_map_seq', kind: 'u64' },
+  { name: 'sf_token_rem', kind: 'u32' },
+  { name: 'sf_token_loc', kind: 'u32' },
+  { name: 'sf_rel_write_seq', kind: 'u32' },
+  { name: 'sf_map_sfseq', kind: 'u32' },
+  { name: 'sf_ssn_offset', kind: 'u32' },
+  { name: 'sf_flags', kind: 'u32' },
+  { name: 'sf_map_datalen', kind: 'u32' },
+  { name: 'pad2', kind: 'u32' },
 ] as const)

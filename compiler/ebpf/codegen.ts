@@ -24,7 +24,7 @@ import type { Span } from '../../grammar/ast.js'
 import type { CmpOp } from '../../grammar/ast.js'
 import { FilterError } from '../../grammar/errors.js'
 import type { MetricName } from '../../grammar/metrics.js'
-import { BBR_BW_SCALE, ICSK_TIME, MAX_BPF_STACK, TCP_CHRONO, TCP_ECN, ssx_iter_tcp_info, ssx_iter_tcp_rec } from '../../uapi/bpf.js'
+import { BBR_BW_SCALE, ICSK_TIME, MAX_BPF_STACK, MPTCP_SUBFLOW_FLAG_MEMBERS, TCP_CHRONO, TCP_ECN, ssx_iter_tcp_info, ssx_iter_tcp_rec } from '../../uapi/bpf.js'
 import { TCPI_OPT } from '../../uapi/tcp-info.js'
 import type { IterLayout, MemberSlot, SizeName, UdpIterLayout } from '../../uapi/bpf.js'
 import { AF, SOCK_BINDPORT_LOCK, TCP_STATE } from '../../uapi/inet-diag.js'
@@ -47,7 +47,7 @@ export type InfoField = keyof typeof ssx_iter_tcp_info.offsetOf
  * `bpf_seq_write` when the program reports tcp_info).
  */
 const REC = -Math.ceil((ssx_iter_tcp_rec.size + ssx_iter_tcp_info.size) / 8) * 8
-if (-REC + 8 > MAX_BPF_STACK) throw new TypeError('ssx_iter_tcp_rec, ssx_iter_tcp_info and a scratch slot do not fit in the eBPF stack')
+if (-REC + 16 > MAX_BPF_STACK) throw new TypeError('ssx_iter_tcp_rec, ssx_iter_tcp_info and two scratch slots do not fit in the eBPF stack')
 if (ssx_iter_tcp_rec.size % 8 !== 0) throw new TypeError('ssx_iter_tcp_rec must keep the -i block after it 8-byte aligned')
 
 const FIELD_SIZE = new Map(ssx_iter_tcp_rec.fields.map((f) => [f.name as RecField, typeof f.kind === 'object' ? f.kind.bytes : f.kind]))
@@ -93,6 +93,8 @@ const CTX = 6, SEQ = 7, SK = 8, FULL = 9
 
 /** An 8-byte stack slot below the record: a value kept across a helper call. */
 const SCRATCH = REC - 8
+/** A second one, below it: what `bpf_probe_read_kernel` copies before it is picked apart. */
+const SCRATCH2 = REC - 16
 
 /** Where a metric's value sits in the record, and which sockets have one. */
 const METRIC_FIELD: Readonly<Partial<Record<MetricName, { readonly field: RecField, readonly needs: 'tcp' | 'full' }>>> = {
@@ -568,6 +570,8 @@ function emitJiffiesTo(e: Emitter, r: Reg, unit: 1000 | 1000000, hz: number): vo
 
 /** `"bbr"` NUL-padded, as the first eight bytes of `tcp_congestion_ops.name` read in one little-endian u64. */
 const BBR_NAME = 0x726262n
+/** `"mptcp"` NUL-padded, as the first eight bytes of `tcp_ulp_ops.name`. */
+const MPTCP_NAME = 0x706374706dn
 
 /**
  * The code that fills the `-i` block (ssx_iter_tcp_info) for a full TCP
@@ -636,6 +640,78 @@ function tcpInfoGatherer(e: Emitter, T: IterLayout, hz: number, load: (dst: Reg,
     e.emit({ op: 'alu', alu: 'rsh', wide: true, dst: 1, src: { imm: BBR_BW_SCALE } })
     store('bbr_bw', 1)
   }
+  /**
+   * INET_DIAG_ULP_INFO (tcp_diag_get_aux()): the ULP's name when the socket
+   * has one, and for an MPTCP subflow (not listening, with its context)
+   * what subflow_get_info() reports. The context is behind a `void *`:
+   * read with bpf_probe_read_kernel (r1–r5 clobbered; the pointer kept in SCRATCH).
+   */
+  const ulpInfo = (): void => {
+    const done = e.label('ulp done')
+    load(1, FULL, M.icsk_ulp_ops, 'icsk_ulp_ops')
+    e.emit({ op: 'jmp', cond: 'jeq', wide: true, dst: 1, src: { imm: 0 }, target: done })
+    for (let w = 0; w < M.ulp_name.size; w += 8) {
+      e.emit({ op: 'ldx', size: 'u64', dst: 2, src: 1, off: M.ulp_name.off + w, ...(w === 0 ? { note: 'ulp_ops->name' } : {}) })
+      store('ulp_name', 2, w, 'u64')
+    }
+    e.emit({ op: 'st', size: 'u8', dst: 10, off: atInfo('ulp_info'), imm: 1, note: 'ULP name' })
+    const S = T.mptcp
+    if (S) {
+      e.emit({ op: 'ldx', size: 'u64', dst: 1, src: 10, off: atInfo('ulp_name') })
+      e.emit({ op: 'lddw', dst: 2, imm: MPTCP_NAME, note: '"mptcp"' })
+      e.emit({ op: 'jmp', cond: 'jne', wide: true, dst: 1, src: { reg: 2 }, target: done })
+      e.emit({ op: 'ldx', size: 'u8', dst: 1, src: 10, off: at('state'), note: 'record.state' })
+      e.emit({ op: 'jmp', cond: 'jeq', wide: true, dst: 1, src: { imm: TCP_STATE.TCP_LISTEN }, target: done, note: 'a listener reports its name only' })
+      load(1, FULL, M.icsk_ulp_data, 'icsk_ulp_data (the subflow context)')
+      e.emit({ op: 'jmp', cond: 'jeq', wide: true, dst: 1, src: { imm: 0 }, target: done })
+      e.emit({ op: 'stx', size: 'u64', dst: 10, src: 1, off: SCRATCH })
+      e.emit({ op: 'st', size: 'u8', dst: 10, off: atInfo('ulp_info'), imm: 2, note: 'MPTCP subflow' })
+      /** stack[to .. to + size) = subflow[from .. from + size). */
+      const read = (to: number, size: number, from: number, note: string): void => {
+        e.emit({ op: 'alu', alu: 'mov', wide: true, dst: 1, src: { reg: 10 } })
+        e.emit({ op: 'alu', alu: 'add', wide: true, dst: 1, src: { imm: to } })
+        e.emit({ op: 'alu', alu: 'mov', wide: true, dst: 2, src: { imm: size } })
+        e.emit({ op: 'ldx', size: 'u64', dst: 3, src: 10, off: SCRATCH })
+        e.emit({ op: 'alu', alu: 'add', wide: true, dst: 3, src: { imm: from } })
+        e.emit({ op: 'call', helper: T.helpers.probe_read_kernel, name: 'bpf_probe_read_kernel', note })
+      }
+      read(atInfo('sf_token_rem'), 4, S.remote_token.off, 'remote_token')
+      read(atInfo('sf_token_loc'), 4, S.token.off, 'token')
+      read(atInfo('sf_rel_write_seq'), 4, S.rel_write_seq.off, 'rel_write_seq')
+      read(atInfo('sf_map_seq'), 8, S.map_seq.off, 'map_seq')
+      read(atInfo('sf_map_sfseq'), 4, S.map_subflow_seq.off, 'map_subflow_seq')
+      read(atInfo('sf_ssn_offset'), 4, S.ssn_offset.off, 'ssn_offset')
+      // nla_put_u16 of map_data_len, nla_put_u8 of remote_id: their low bytes (little-endian).
+      read(atInfo('sf_map_datalen'), 2, S.map_data_len.off, 'map_data_len (low 16 bits)')
+      read(atInfo('sf_id_rem'), 1, S.remote_id.off, 'remote_id')
+      // subflow_get_local_id(): a negative local_id reports 0.
+      const idOk = e.label('local id >= 0')
+      read(SCRATCH2, S.local_id.size, S.local_id.off, 'local_id')
+      e.emit({ op: 'ldx', size: sizeName(S.local_id.size, 'local_id'), dst: 1, src: 10, off: SCRATCH2 })
+      e.emit({ op: 'alu', alu: 'lsh', wide: true, dst: 1, src: { imm: 64 - 8 * S.local_id.size } })
+      e.emit({ op: 'alu', alu: 'arsh', wide: true, dst: 1, src: { imm: 64 - 8 * S.local_id.size } })
+      e.emit({ op: 'jmp', cond: 'jsge', wide: true, dst: 1, src: { imm: 0 }, target: idOk })
+      e.emit({ op: 'alu', alu: 'mov', wide: true, dst: 1, src: { imm: 0 } })
+      e.place(idOk)
+      store('sf_id_loc', 1)
+      // The flag members share a few bytes: one read of their span, then each picked out.
+      const slots = MPTCP_SUBFLOW_FLAG_MEMBERS.map((k) => S[k])
+      const from = Math.min(...slots.map((m) => m.off))
+      const span = Math.max(...slots.map((m) => m.off + m.size)) - from
+      if (span > 8) throw new FilterError('E_EBPF_LAYOUT', `the MPTCP subflow flags span ${span} bytes; the program reads 8 at once`)
+      read(SCRATCH2, span, from, 'the flag bits')
+      e.emit({ op: 'alu', alu: 'mov', wide: true, dst: 4, src: { imm: 0 }, note: 'MPTCP_SUBFLOW_FLAG_*' })
+      slots.forEach((m, bit) => {
+        const off = e.label(`no flag ${bit}`)
+        load(1, 10, { ...m, off: SCRATCH2 + m.off - from }, MPTCP_SUBFLOW_FLAG_MEMBERS[bit]!)
+        e.emit({ op: 'jmp', cond: 'jeq', wide: true, dst: 1, src: { imm: 0 }, target: off })
+        e.emit({ op: 'alu', alu: 'or', wide: true, dst: 4, src: { imm: 1 << bit } })
+        e.place(off)
+      })
+      store('sf_flags', 4)
+    }
+    e.place(done)
+  }
   return {
     everyState(): void {
       // sk_pacing_rate is an unsigned long: tcp_get_info()'s ~0UL → ~0ULL is the identity on 64-bit kernels.
@@ -652,6 +728,7 @@ function tcpInfoGatherer(e: Emitter, T: IterLayout, hz: number, load: (dst: Reg,
       }
       if (T.bbr) bbrInfo(T.bbr, noOps)
       e.place(noOps)
+      ulpInfo()
     },
     listener(): void {
       copy('sacked', M.sk_max_ack_backlog, 'sk_max_ack_backlog')

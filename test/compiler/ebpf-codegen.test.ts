@@ -29,7 +29,7 @@ const fakeMembers = (keys: readonly string[]): Record<string, MemberSlot> => Obj
 /** A layout with made-up offsets, helpers 200+. */
 const layout: IterLayout = {
   attachBtfId: 4242,
-  helpers: { seq_write: 201, skc_to_tcp_sock: 202, skc_to_tcp_timewait_sock: 203, skc_to_tcp_request_sock: 204, jiffies64: 205 },
+  helpers: { seq_write: 201, skc_to_tcp_sock: 202, skc_to_tcp_timewait_sock: 203, skc_to_tcp_request_sock: 204, jiffies64: 205, probe_read_kernel: 206 },
   members: fakeMembers(Object.keys(ITER_TCP_BTF.members)) as IterLayout['members'],
 }
 /** The same with BBR's private state resolved (the `-i` block's `bbr:(…)`). */

@@ -3,7 +3,9 @@
 //
 // 1. the unfiltered iterator's records equal the netlink dump's (inet fields,
 //    and the tcp_info members the program reads) for the same idle sockets;
-// 2. for ≥300 random filters mixing ss predicates and metrics, the sockets
+// 2. for ≥300 random filters mixing ss predicates and metrics (the time
+//    predicates rto, lastsnd, lastrcv and lastack too: the program converts
+//    the kernel's jiffies with HZ, as tcp_get_info() does), the sockets
 //    the kernel selects with the eBPF program equal the evaluator's choice
 //    on an unfiltered netlink dump (with `autobound` also asking the
 //    kernel's port-lock test, as ss does); every program passes the
@@ -19,7 +21,7 @@ import type { MetricName } from '../../grammar/metrics.js'
 import { evaluate } from '../../compiler/evaluate.js'
 import { compilePlan } from '../../compiler/compile.js'
 import { SS_ALL, TABLE } from '../../compiler/select.js'
-import { EBPF_UNSUPPORTED_METRICS, compileIterTcp } from '../../compiler/ebpf/codegen.js'
+import { EBPF_HZ_METRICS, EBPF_UNSUPPORTED_METRICS, compileIterTcp } from '../../compiler/ebpf/codegen.js'
 import { BpfError, readIterLayout, runIter } from '../../runtime/bpf-iter.js'
 import { decodeIterTcp } from '../../runtime/decode-iter.js'
 import { dump } from '../../runtime/dump.js'
@@ -29,6 +31,7 @@ import { readLocalPortRange } from '../../src/query.js'
 import { canUseNetns, createNetns } from '../helpers/netns.js'
 import { METRICS } from '../../compiler/metrics.js'
 import { filterTree } from '../props/expr-tree.js'
+import { kernelHz } from '../../runtime/kernel-hz.js'
 import { inetFilterLeaf } from '../props/inet-leaf.js'
 
 const SPAN = { start: 0, end: 0 }
@@ -46,6 +49,7 @@ if (!netnsOk && process.env.CI !== 'true') {
   t.teardown(() => sock.close())
   const env = { localPortRange: readLocalPortRange(ns.name) }
   const layout = readIterLayout()
+  const hz = kernelHz() ?? undefined
 
   /** Every TCP socket over netlink (that `bytecode` accepts), with tcp_info (this also gives every socket its cookie before the iterator reads it). */
   const netlink = (bytecode: Uint8Array | null = null): InetRecord[] => {
@@ -64,7 +68,7 @@ if (!netnsOk && process.env.CI !== 'true') {
   const iterate = (f: Filter | null, withKernel = false): InetRecord[] => {
     const plan = withKernel ? compilePlan(f, { selection: TCP_SEL, preferredFamily: 0 }) : null
     const ops = plan ? plan.requests.find((r) => r.table === 'tcp')?.program?.ops ?? [] : undefined
-    const p = compileIterTcp(f, layout, { ...env, ...(ops ? { kernel: ops } : {}) })
+    const p = compileIterTcp(f, layout, { ...env, ...(ops ? { kernel: ops } : {}), ...(hz !== undefined ? { hz } : {}) })
     try {
       return decodeIterTcp(runIter(p.bytes, layout.attachBtfId, { netns: ns.name }))
     } catch (e) {
@@ -101,6 +105,39 @@ if (!netnsOk && process.env.CI !== 'true') {
     }
   })
 
+  t.test('-i: the block after each record holds what netlink\'s tcp_info, INET_DIAG_CONG, BBRINFO and ULP_INFO hold', async (t) => {
+    const ext = (1 << (INET_DIAG.INET_DIAG_INFO - 1)) | (1 << (INET_DIAG.INET_DIAG_VEGASINFO - 1)) | (1 << (INET_DIAG.INET_DIAG_CONG - 1))
+    const nl: InetRecord[] = []
+    for (const family of [AF.AF_INET, AF.AF_INET6]) for (const r of dump(sock, { kind: 'inet', family, protocol: IPPROTO.IPPROTO_TCP, states: 0xffffffff, ext, bytecode: null })) nl.push(r as InetRecord)
+    const p = compileIterTcp(null, layout, { ...env, info: true, ...(hz !== undefined ? { hz } : {}) })
+    const it = decodeIterTcp(runIter(p.bytes, layout.attachBtfId, { netns: ns.name }), { info: true })
+    const byKey = new Map(it.map((r) => [key(r), r]))
+    // Times since the last send/receive/ACK and the busy time grow between the two reads (checked: within a second).
+    const MOVING = new Set(['lastDataSent', 'lastDataRecv', 'lastAckRecv', 'busyTime'])
+    let compared = 0
+    for (const n of nl) {
+      const i = byKey.get(key(n))
+      if (!i || !n.tcpInfo) continue
+      const what = `${n.family === 2 ? 'v4' : 'v6'} ${n.localPort}→${n.remotePort} state ${n.state}`
+      const got = i.tcpInfo as Record<string, unknown>
+      const want = n.tcpInfo as Record<string, unknown>
+      for (const [k, v] of Object.entries(got)) {
+        if (MOVING.has(k)) {
+          const d = Number(v) - Number(want[k])
+          if (d < 0 || d > 1000) t.fail(`${what}: ${k} ${String(v)} vs netlink ${String(want[k])}`)
+          continue
+        }
+        if (v !== want[k]) t.fail(`${what}: ${k} = ${String(v)}, netlink ${String(want[k])}`)
+        compared++
+      }
+      t.equal(i.congestion, n.congestion, `${what}: congestion control`)
+      t.same(i.bbrInfo, n.bbrInfo, `${what}: BBR block`)
+      t.same(i.ulp, n.ulp, `${what}: ULP`)
+    }
+    t.ok(compared > 500, `${compared} tcp_info members compared`)
+    t.ok(nl.some((r) => r.ulp?.mptcp), 'an MPTCP subflow is part of it')
+  })
+
   t.test('random filters: eBPF selection = evaluator on the netlink dump; zero verifier refusals', async (t) => {
     const base = netlink()
     // ss applies the kernel's AUTO (sk_userlocks, not in the replies) as well as the
@@ -112,7 +149,12 @@ if (!netnsOk && process.env.CI !== 'true') {
     t.ok(kernelAuto.size > 0 && kernelAuto.size < base.length, `the kernel counts ${kernelAuto.size} of ${base.length} sockets as AUTO`)
     const ss = (f: Filter, r: InetRecord): boolean => ssSelects(f, r, env, (x) => kernelAuto.has(key(x)))
     const metricNames = (Object.keys(METRICS) as MetricName[]).filter((n) => !EBPF_UNSUPPORTED_METRICS.includes(n))
+    t.same(EBPF_UNSUPPORTED_METRICS, [], 'every metric runs on eBPF')
+    t.ok(hz, 'the kernel\'s HZ is known (the time predicates need it)')
+    t.ok(EBPF_HZ_METRICS.every((m) => metricNames.includes(m)), 'rto, lastsnd, lastrcv and lastack are drawn')
     const leaf = inetFilterLeaf(base, {
+      // The times since the last send/receive/ACK grow while the zoo idles: thresholds far from them.
+      moving: ['lastsnd', 'lastrcv', 'lastack'],
       ifindexes: [0, 1, m.tcp.bound.ifindex, 7],
       marks: [[m.tcp.marked.mark, 0xffffffff], [0, 0], [m.tcp.marked.mark & 0xff00, 0xff00], [0, 0xffffffff], [0x80000000, 0x80000000]],
       metrics: metricNames,

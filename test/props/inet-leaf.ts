@@ -20,7 +20,17 @@ export interface InetLeafOptions {
   readonly marks: readonly (readonly [number, number])[]
   /** Metrics the target can test. */
   readonly metrics: readonly MetricName[]
+  /**
+   * Metrics whose values grow between two reads of an idle socket (the
+   * times since the last send, receive and ACK): their thresholds are drawn
+   * far from any value the sockets take during a run (0, fractions, hours,
+   * days), never at an observed value, which the next read has left.
+   */
+  readonly moving?: readonly MetricName[]
 }
+
+/** Thresholds for {@link InetLeafOptions.moving} metrics, in µs: never, below, or far above an idle zoo socket's age. */
+const FAR_TIMES = [0, 1, 1.5, -3, 3_600_000_000, 2 ** 33, 1e12]
 
 const SPAN = { start: 0, end: 0 }
 const v4 = (s: string): Uint8Array => Uint8Array.from(s.split('.').map(Number))
@@ -38,12 +48,13 @@ export const LOOPBACK_PREFIXES: readonly InetPrefix[] = [
   { af: 10, bytes: v6([0, 0, 0, 0, 0, 0xffff, 0x7f00, 0]), prefixLen: 104 }, { af: 10, bytes: v6([0, 0, 0, 0, 0, 0, 0, 0]), prefixLen: 64 }, { af: 10, bytes: v6([0xfe80]), prefixLen: 10 },
 ]
 
-/** The values `name` takes on `base` (none when no socket reports it). */
+/** The values `name` takes on `base`, in the metric's unit (none when no socket reports it). */
 export function observedValues(base: readonly InetRecord[], name: MetricName): number[] {
   const src = METRICS[name].source
+  const scale = src.kind === 'tcp_info' ? src.scale : 1
   const vals = base.flatMap((r) => {
     const v = src.kind === 'tcp_info' ? r.tcpInfo?.[src.key as keyof NonNullable<InetRecord['tcpInfo']>] : r[src.key]
-    return typeof v === 'number' ? [v] : typeof v === 'bigint' ? [Number(v)] : []
+    return typeof v === 'number' ? [v * scale] : typeof v === 'bigint' ? [Number(v) * scale] : []
   })
   return [...new Set(vals)]
 }
@@ -62,6 +73,7 @@ export function inetFilterLeaf(base: readonly InetRecord[], opts: InetLeafOption
     fc.constantFrom(...new Set([...base.map((r) => r.cgroupId), 0n, 12345678901234n])).map((id): Filter => ({ kind: 'cgroup', id, span: SPAN })),
     fc.constant<Filter>({ kind: 'auto', span: SPAN }),
     fc.constantFrom(...opts.metrics).chain((field) => {
+      if (opts.moving?.includes(field)) return fc.record({ op, value: fc.constantFrom(...FAR_TIMES) }).map(({ op, value }): Filter => ({ kind: 'metric', field, op, value, span: SPAN }))
       const seen = observedValues(base, field)
       const from = seen.length ? seen : [0]
       const value = fc.oneof(fc.constantFrom(...from), fc.constantFrom(...from).map((v) => v + 1), fc.constantFrom(...from).map((v) => v - 1), fc.constantFrom(0, 1.5, -3, 2 ** 33))
