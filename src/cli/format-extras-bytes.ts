@@ -49,50 +49,78 @@ const MAX_CACHED_TIMES = 1 << 14
 const AF_INET6 = 10
 const TCP_CLOSING = 10
 
-const latin1 = (s: string): Uint8Array => Buffer.from(s, 'latin1')
+/**
+ * A text written often (a field's name, a cached number): its bytes as
+ * little-endian u32s and the 0–3 bytes left, so that most of it goes in
+ * four-byte stores (byte loops over the ~30 words of a line were the
+ * writer's largest cost).
+ */
+interface Word {
+  readonly quads: Int32Array
+  readonly tail: Uint8Array
+}
+
+/** The {@link Word} of a binary string (one byte per char). */
+function wordOf(s: string): Word {
+  const b = Buffer.from(s, 'latin1')
+  const quads = new Int32Array(b.length >> 2)
+  for (let k = 0; k < quads.length; k++) quads[k] = b.readInt32LE(4 * k)
+  return { quads, tail: Uint8Array.from(b.subarray(4 * quads.length)) }
+}
+
 /** Words of the line, by their text. */
 const W = {
-  lineBreak: latin1('\n\t'), ts: latin1(' ts'), sack: latin1(' sack'), ecn: latin1(' ecn'), ecnseen: latin1(' ecnseen'), fastopen: latin1(' fastopen'),
-  wscale: latin1(' wscale:'), rto: latin1(' rto:'), backoff: latin1(' backoff:'), rtt: latin1(' rtt:'), ato: latin1(' ato:'), mss: latin1(' mss:'),
-  pmtu: latin1(' pmtu:'), rcvmss: latin1(' rcvmss:'), advmss: latin1(' advmss:'), cwnd: latin1(' cwnd:'), ssthresh: latin1(' ssthresh:'),
-  bytesSent: latin1(' bytes_sent:'), bytesRetrans: latin1(' bytes_retrans:'), bytesAcked: latin1(' bytes_acked:'), bytesReceived: latin1(' bytes_received:'),
-  segsOut: latin1(' segs_out:'), segsIn: latin1(' segs_in:'), dataSegsOut: latin1(' data_segs_out:'), dataSegsIn: latin1(' data_segs_in:'),
-  bbr: latin1(' bbr:(bw:'), bpsMrtt: latin1('bps,mrtt:'), pacingGain: latin1(',pacing_gain:'), cwndGain: latin1(',cwnd_gain:'),
-  send: latin1(' send '), bps: latin1('bps'), slash: latin1('/'), slashBps: latin1('bps/'), lastsnd: latin1(' lastsnd:'), lastrcv: latin1(' lastrcv:'), lastack: latin1(' lastack:'),
-  pacingRate: latin1(' pacing_rate '), deliveryRate: latin1(' delivery_rate '), delivered: latin1(' delivered:'), deliveredCe: latin1(' delivered_ce:'),
-  appLimited: latin1(' app_limited'), unacked: latin1(' unacked:'), retrans: latin1(' retrans:'), lost: latin1(' lost:'), sacked: latin1(' sacked:'),
-  dsackDups: latin1(' dsack_dups:'), fackets: latin1(' fackets:'), reordering: latin1(' reordering:'), reordSeen: latin1(' reord_seen:'),
-  rcvRtt: latin1(' rcv_rtt:'), rcvSpace: latin1(' rcv_space:'), rcvSsthresh: latin1(' rcv_ssthresh:'), notsent: latin1(' notsent:'),
-  minrtt: latin1(' minrtt:'), rcvOoopack: latin1(' rcv_ooopack:'), sndWnd: latin1(' snd_wnd:'),
-  uid: latin1(' uid:'), ino: latin1(' ino:'), sk: latin1(' sk:'), fwmark: latin1(' fwmark:0x'), cgroup: latin1(' cgroup:'), v6only: latin1(' v6only:'),
-  tos: latin1(' tos:'), tclass: latin1(' tclass:'), classId: latin1(' class_id:'),
-  skmem: latin1(' skmem:(r'), rb: latin1(',rb'), t: latin1(',t'), tb: latin1(',tb'), f: latin1(',f'), w: latin1(',w'), o: latin1(',o'), bl: latin1(',bl'), d: latin1(',d'),
-  mem: latin1(' mem:(r'),
+  lineBreak: wordOf('\n\t'), ts: wordOf(' ts'), sack: wordOf(' sack'), ecn: wordOf(' ecn'), ecnseen: wordOf(' ecnseen'), fastopen: wordOf(' fastopen'),
+  wscale: wordOf(' wscale:'), rto: wordOf(' rto:'), backoff: wordOf(' backoff:'), rtt: wordOf(' rtt:'), ato: wordOf(' ato:'), mss: wordOf(' mss:'),
+  pmtu: wordOf(' pmtu:'), rcvmss: wordOf(' rcvmss:'), advmss: wordOf(' advmss:'), cwnd: wordOf(' cwnd:'), ssthresh: wordOf(' ssthresh:'),
+  bytesSent: wordOf(' bytes_sent:'), bytesRetrans: wordOf(' bytes_retrans:'), bytesAcked: wordOf(' bytes_acked:'), bytesReceived: wordOf(' bytes_received:'),
+  segsOut: wordOf(' segs_out:'), segsIn: wordOf(' segs_in:'), dataSegsOut: wordOf(' data_segs_out:'), dataSegsIn: wordOf(' data_segs_in:'),
+  bbr: wordOf(' bbr:(bw:'), bpsMrtt: wordOf('bps,mrtt:'), pacingGain: wordOf(',pacing_gain:'), cwndGain: wordOf(',cwnd_gain:'),
+  send: wordOf(' send '), bps: wordOf('bps'), slash: wordOf('/'), slashBps: wordOf('bps/'), lastsnd: wordOf(' lastsnd:'), lastrcv: wordOf(' lastrcv:'), lastack: wordOf(' lastack:'),
+  pacingRate: wordOf(' pacing_rate '), deliveryRate: wordOf(' delivery_rate '), delivered: wordOf(' delivered:'), deliveredCe: wordOf(' delivered_ce:'),
+  appLimited: wordOf(' app_limited'), unacked: wordOf(' unacked:'), retrans: wordOf(' retrans:'), lost: wordOf(' lost:'), sacked: wordOf(' sacked:'),
+  dsackDups: wordOf(' dsack_dups:'), fackets: wordOf(' fackets:'), reordering: wordOf(' reordering:'), reordSeen: wordOf(' reord_seen:'),
+  rcvRtt: wordOf(' rcv_rtt:'), rcvSpace: wordOf(' rcv_space:'), rcvSsthresh: wordOf(' rcv_ssthresh:'), notsent: wordOf(' notsent:'),
+  minrtt: wordOf(' minrtt:'), rcvOoopack: wordOf(' rcv_ooopack:'), sndWnd: wordOf(' snd_wnd:'),
+  uid: wordOf(' uid:'), ino: wordOf(' ino:'), sk: wordOf(' sk:'), fwmark: wordOf(' fwmark:0x'), cgroup: wordOf(' cgroup:'), v6only: wordOf(' v6only:'),
+  tos: wordOf(' tos:'), tclass: wordOf(' tclass:'), classId: wordOf(' class_id:'),
+  skmem: wordOf(' skmem:(r'), rb: wordOf(',rb'), t: wordOf(',t'), tb: wordOf(',tb'), f: wordOf(',f'), w: wordOf(',w'), o: wordOf(',o'), bl: wordOf(',bl'), d: wordOf(',d'),
+  mem: wordOf(' mem:(r'),
 } as const
 
 const SPACE = 0x20
 const COMMA = 0x2c
 const CLOSE = 0x29
 const MINUS = 0x2d
-const HEX = latin1('0123456789abcdef')
+const HEX = Buffer.from('0123456789abcdef', 'latin1')
 
 /** Writes the Process column of inet rows from reply messages; one per listing (its caches follow its options). */
 export class InetExtrasWriter {
-  /** The renderer's token bytes and where this token starts and has got to. */
+  /** The renderer's token bytes (and as a DataView), and where this token starts and has got to. */
   private t: Buffer
+  private dv: DataView
   private start = 0
   private o = 0
   /** `msG` texts by whole microseconds, by whole milliseconds (timers' multiples of 1000), and the rest. */
-  private readonly usTexts: (Uint8Array | undefined)[] = new Array(SMALL_US)
-  private readonly msTexts: (Uint8Array | undefined)[] = new Array(SMALL_US)
-  private readonly otherTimes = new Map<number, Uint8Array>()
-  private readonly gains: (Uint8Array | undefined)[] = []
+  private readonly usTexts: (Word | undefined)[] = new Array(SMALL_US)
+  private readonly msTexts: (Word | undefined)[] = new Array(SMALL_US)
+  private readonly otherTimes = new Map<number, Word>()
+  private readonly gains: (Word | undefined)[] = []
   /** The last congestion control name read, as it came and as written. */
   private congIn = new Uint8Array(0)
-  private congOut = new Uint8Array(0)
+  private congOut = wordOf('')
 
   constructor(private readonly renderer: Renderer, private readonly opts: InetExtrasOptions) {
     this.t = renderer.tokens
+    this.dv = new DataView(this.t.buffer, this.t.byteOffset, this.t.byteLength)
+  }
+
+  /** Follow the renderer's token buffer (it is replaced when it grows). */
+  private tokens(): void {
+    const t = this.renderer.tokens
+    if (t === this.t) return
+    this.t = t
+    this.dv = new DataView(t.buffer, t.byteOffset, t.byteLength)
   }
 
   /**
@@ -124,7 +152,7 @@ export class InetExtrasWriter {
     const r = this.renderer
     const at = r.startCell(COL.PROC, FIXED_ROOM)
     if (at < 0) return
-    this.t = r.tokens
+    this.tokens()
     this.start = this.o = at
     const o = this.opts
     const attr = v.attrAt
@@ -369,9 +397,7 @@ export class InetExtrasWriter {
     for (let k = 0; same && k < n; k++) same = this.congIn[k] === b[at + k]
     if (!same) {
       this.congIn = b.slice(at, at + n)
-      this.congOut = new Uint8Array(n + 1)
-      this.congOut[0] = SPACE
-      this.congOut.set(this.congIn, 1)
+      this.congOut = wordOf(' ' + Buffer.from(this.congIn).toString('latin1'))
     }
     this.put(this.congOut)
   }
@@ -384,17 +410,14 @@ export class InetExtrasWriter {
   }
 
   /** `word` and the decimal `n` (0 ≤ n < 2^53), when non-zero (or `always`). */
-  private field(word: Uint8Array, n: number, always = false): void {
+  private field(word: Word, n: number, always = false): void {
     if (n === 0 && !always) return
-    const t = this.t
-    let o = this.o
-    for (let k = 0; k < word.length; k++) t[o++] = word[k]!
-    this.o = o
+    this.put(word)
     this.uint(n)
   }
 
   /** `word` and the u32 `n` as C's `%d` (`n | 0`). */
-  private intField(word: Uint8Array, n: number): void {
+  private intField(word: Word, n: number): void {
     this.put(word)
     const s = n | 0
     if (s < 0) {
@@ -404,7 +427,7 @@ export class InetExtrasWriter {
   }
 
   /** `word` and the decimal u64 at `at` (every digit), when non-zero. */
-  private u64Field(v: InetMessageView, at: number, word: Uint8Array): void {
+  private u64Field(v: InetMessageView, at: number, word: Word): void {
     const lo = v.u32(at)
     const hi = v.u32(at + 4)
     if (lo === 0 && hi === 0) return
@@ -421,33 +444,37 @@ export class InetExtrasWriter {
   }
 
   /** `word` and msG(us): `%g` of the milliseconds, each text made once. */
-  private ms(word: Uint8Array, us: number): void {
+  private ms(word: Word, us: number): void {
     this.put(word)
-    let text: Uint8Array | undefined
-    if (us < SMALL_US) text = this.usTexts[us] ??= latin1(msG(us))
-    else if (us % 1000 === 0 && us < 1000 * SMALL_US) text = this.msTexts[us / 1000] ??= latin1(msG(us))
+    let text: Word | undefined
+    if (us < SMALL_US) text = this.usTexts[us] ??= wordOf(msG(us))
+    else if (us % 1000 === 0 && us < 1000 * SMALL_US) text = this.msTexts[us / 1000] ??= wordOf(msG(us))
     else {
       text = this.otherTimes.get(us)
       if (text === undefined) {
         if (this.otherTimes.size >= MAX_CACHED_TIMES) this.otherTimes.clear()
-        this.otherTimes.set(us, text = latin1(msG(us)))
+        this.otherTimes.set(us, text = wordOf(msG(us)))
       }
     }
     this.put(text)
   }
 
   /** `word` and gainG: a BBR gain's `%g`, each text made once. */
-  private gain(word: Uint8Array, g: number): void {
+  private gain(word: Word, g: number): void {
     this.put(word)
-    if (g < 4096) this.put(this.gains[g] ??= latin1(gainG(g)))
+    if (g < 4096) this.put(this.gains[g] ??= wordOf(gainG(g)))
     else this.text(gainG(g))
   }
 
-  /** Bytes of a kept word or text. */
-  private put(src: Uint8Array): void {
+  /** A kept word or text. */
+  private put(w: Word): void {
+    const q = w.quads
+    const tail = w.tail
+    const dv = this.dv
     const t = this.t
     let o = this.o
-    for (let k = 0; k < src.length; k++) t[o++] = src[k]!
+    for (let k = 0; k < q.length; k++, o += 4) dv.setInt32(o, q[k]!, true)
+    for (let k = 0; k < tail.length; k++) t[o++] = tail[k]!
     this.o = o
   }
 
@@ -456,7 +483,7 @@ export class InetExtrasWriter {
     const need = this.o + s.length + FIXED_ROOM
     if (need > this.t.length) {
       this.renderer.growCell(this.o - this.start, s.length + FIXED_ROOM)
-      this.t = this.renderer.tokens
+      this.tokens()
     }
     const t = this.t
     let o = this.o

@@ -107,9 +107,9 @@ t.test('scanAttributes: false exactly when record() throws; each type found at i
 })
 
 t.test('u32, u16 and u64 read host order; u64 is exact below 2^53', async (t) => {
-  const b = Uint8Array.from([1, 2, 3, 4, 0xff, 0xff, 0x1f, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff])
-  const v = new InetMessageView()
-  v.bytes = b
+  const b = new Uint8Array(inet_diag_msg.size)
+  b.set([1, 2, 3, 4, 0xff, 0xff, 0x1f, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff])
+  const v = new InetMessageView().bind(b, 0, b.length)
   t.equal(v.u16(0), 0x0201)
   t.equal(v.u32(0), 0x04030201)
   t.equal(v.u64(0), 0x001fffff04030201)
