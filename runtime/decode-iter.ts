@@ -10,9 +10,11 @@
  * `shutdown` is present for full sockets only (UDP ones too), as
  * INET_DIAG_SHUTDOWN is. With `info` (programs generated with `-i`), each
  * record is followed by its `ssx_iter_tcp_info` block: the full tcp_info
- * ss's `-i` line reads, and the congestion control's name.
+ * ss's `-i` line reads, and the congestion control's name. With `extra`
+ * (programs generated with `-m` or `--tos`), each record is preceded by its
+ * `ssx_iter_sock_extra` block: `skMemInfo`, `tos`, `tclass`, `classId`.
  */
-import { ssx_iter_tcp_info, ssx_iter_tcp_rec } from '../uapi/bpf.js'
+import { SOCK_EXTRA_HAS, ssx_iter_sock_extra, ssx_iter_tcp_info, ssx_iter_tcp_rec } from '../uapi/bpf.js'
 import { AF, TCP_STATE } from '../uapi/inet-diag.js'
 import type { InetRecord, TcpInfo } from './decode-inet.js'
 import { DecodeError } from './errors.js'
@@ -30,11 +32,18 @@ export interface IterDecodeOptions {
   readonly hz?: number
   /** Each record carries the `-i` block (`ssx_iter_tcp_info`) after it. */
   readonly info?: boolean
+  /** Each record is preceded by the `-m`/`--tos` block (`ssx_iter_sock_extra`). */
+  readonly extra?: boolean
 }
 
-/** Bytes from one record to the next: the record, and the `-i` block when the program writes it. */
+/** Bytes from one record to the next: the `-m`/`--tos` block, the record, the `-i` block, each when the program writes it. */
 export function iterTcpStride(opts: IterDecodeOptions = {}): number {
-  return ssx_iter_tcp_rec.size + (opts.info ? ssx_iter_tcp_info.size : 0)
+  return iterTcpLead(opts) + ssx_iter_tcp_rec.size + (opts.info ? ssx_iter_tcp_info.size : 0)
+}
+
+/** Where the `ssx_iter_tcp_rec` part starts in each record: after the `-m`/`--tos` block, when there is one. */
+export function iterTcpLead(opts: IterDecodeOptions = {}): number {
+  return opts.extra ? ssx_iter_sock_extra.size : 0
 }
 
 /**
@@ -46,7 +55,8 @@ export function decodeIterTcp(bytes: Uint8Array, opts: IterDecodeOptions = {}): 
   if (bytes.length % size !== 0) throw new DecodeError(ssx_iter_tcp_rec.name, bytes.length - (bytes.length % size), `${bytes.length} bytes are not a whole number of ${size}-byte records`)
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   const out: InetRecord[] = []
-  for (let o = 0; o < bytes.length; o += size) out.push(decodeOne(view, o, opts))
+  const lead = iterTcpLead(opts)
+  for (let o = 0; o < bytes.length; o += size) out.push(decodeOne(view, o + lead, opts))
   return out
 }
 
@@ -67,12 +77,13 @@ export function withCarry(carry: Uint8Array, chunk: Uint8Array): Uint8Array {
  */
 export function* decodeIterTcpChunks(chunks: Iterable<Uint8Array>, opts: IterDecodeOptions = {}): Generator<InetRecord> {
   const size = iterTcpStride(opts)
+  const lead = iterTcpLead(opts)
   let carry = new Uint8Array(0)
   for (let chunk of chunks) {
     chunk = withCarry(carry, chunk)
     const whole = chunk.length - (chunk.length % size)
     const view = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength)
-    for (let o = 0; o < whole; o += size) yield decodeOne(view, o, opts)
+    for (let o = 0; o < whole; o += size) yield decodeOne(view, o + lead, opts)
     carry = chunk.slice(whole)
   }
   if (carry.length > 0) throw new DecodeError(ssx_iter_tcp_rec.name, 0, `${carry.length} trailing bytes are not a whole ${size}-byte record`)
@@ -124,6 +135,7 @@ function decodeOne(view: DataView, o: number, opts: IterDecodeOptions = {}): Ine
     mark: view.getUint32(o + O.mark, true),
     cgroupId: u64(view, o + O.cgroup_id),
   }
+  if (opts.extra) withExtraBlock(view, o - ssx_iter_sock_extra.size, rec)
   if (full) {
     rec.shutdown = view.getUint32(o + O.shutdown, true)
     // inet_diag_msg_attrs_fill() sends INET_DIAG_SKV6ONLY for AF_INET6 sockets in LISTEN or CLOSE only.
@@ -171,6 +183,26 @@ function decodeOne(view: DataView, o: number, opts: IterDecodeOptions = {}): Ine
     rec.tcpInfo = info
   }
   return rec
+}
+
+/** Field offsets of the `-m`/`--tos` block, from its start. */
+const X = ssx_iter_sock_extra.offsetOf
+
+/** The `-m`/`--tos` block at `o` into `rec`, for the sockets the program read it for. */
+function withExtraBlock(view: DataView, o: number, rec: InetRecord): void {
+  const has = view.getUint8(o + X.has)
+  const u32 = (at: number): number => view.getUint32(o + at, true)
+  if (has & SOCK_EXTRA_HAS.MEMINFO) {
+    rec.skMemInfo = {
+      rmemAlloc: u32(X.rmem_alloc), rcvbuf: u32(X.rcvbuf), wmemAlloc: u32(X.wmem_alloc), sndbuf: u32(X.sndbuf), fwdAlloc: u32(X.fwd_alloc),
+      wmemQueued: u32(X.wmem_queued), optmem: u32(X.optmem), backlog: u32(X.backlog), drops: u32(X.drops),
+    }
+  }
+  if (has & SOCK_EXTRA_HAS.TOS) {
+    rec.tos = view.getUint8(o + X.tos)
+    if (rec.family === AF.AF_INET6) rec.tclass = view.getUint8(o + X.tclass)
+    rec.classId = u32(X.class_id)
+  }
 }
 
 /** The NUL-terminated (or full-width) ASCII string of `max` bytes at `at`. */
@@ -241,14 +273,15 @@ function withInfoBlock(view: DataView, o: number, info: TcpInfo): void {
  * (`hash2`, by address) breaks ties.
  * @throws DecodeError as {@link decodeIterTcp}
  */
-export function decodeIterUdpInDiagOrder(bytes: Uint8Array): InetRecord[] {
-  const size = ssx_iter_tcp_rec.size
+export function decodeIterUdpInDiagOrder(bytes: Uint8Array, opts: IterDecodeOptions = {}): InetRecord[] {
+  const size = iterTcpStride(opts)
+  const lead = iterTcpLead(opts)
   if (bytes.length % size !== 0) throw new DecodeError(ssx_iter_tcp_rec.name, bytes.length - (bytes.length % size), `${bytes.length} bytes are not a whole number of ${size}-byte records`)
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   const O = ssx_iter_tcp_rec.offsetOf
   const n = bytes.length / size
   const key = (i: number): [number, number, number] => {
-    const o = i * size
+    const o = i * size + lead
     return [view.getUint8(o + O.family) === AF.AF_INET ? 0 : 1, view.getUint32(o + O.hash_slot, true), view.getUint32(o + O.hash_depth, true)]
   }
   const keys = Array.from({ length: n }, (_, i) => key(i))
@@ -257,5 +290,5 @@ export function decodeIterUdpInDiagOrder(bytes: Uint8Array): InetRecord[] {
     const kb = keys[b]!
     return ka[0] - kb[0] || ka[1] - kb[1] || kb[2] - ka[2] || a - b
   })
-  return order.map((i) => decodeOne(view, i * size))
+  return order.map((i) => decodeOne(view, i * size + lead, opts))
 }

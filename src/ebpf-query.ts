@@ -29,7 +29,7 @@ import { AF } from '../uapi/inet-diag.js'
 import { iterSupport, loadIter, readIterLayout, readUdpIterLayout, type IterLink } from '../runtime/bpf-iter.js'
 import { EBPF_HZ_METRICS, EBPF_UNSUPPORTED_METRICS, compileIterUdp } from '../compiler/ebpf/codegen.js'
 import { metricsOf, needsTcpInfo } from '../compiler/metrics.js'
-import { decodeIterTcpChunks, decodeIterUdpInDiagOrder, iterTcpStride } from '../runtime/decode-iter.js'
+import { decodeIterTcpChunks, decodeIterUdpInDiagOrder, iterTcpLead, iterTcpStride, type IterDecodeOptions } from '../runtime/decode-iter.js'
 import { kernelHz } from '../runtime/kernel-hz.js'
 import type { InetRecord } from '../runtime/decode-inet.js'
 import { compileIterUnix, unixUserSpaceFilter } from '../compiler/ebpf/codegen-unix.js'
@@ -70,6 +70,10 @@ export interface EbpfListingOptions {
   readonly info?: boolean
   /** The kernel's HZ; read from the running kernel (runtime/kernel-hz.ts) when the program needs it and this is absent. */
   readonly hz?: number
+  /** `-m`: the inet programs write sock_diag_put_meminfo()'s counters before each record. */
+  readonly memory?: boolean
+  /** `--tos`: the inet programs write INET_DIAG_TOS, INET_DIAG_TCLASS and INET_DIAG_CLASS_ID before each record. */
+  readonly tos?: boolean
   /** Called before the records of each inet program: which table they belong to (the CLI names the protocol by it). */
   readonly onTable?: (table: 'udp' | 'tcp') => void
 }
@@ -155,7 +159,7 @@ export function compileEbpfPrograms(filter: Filter | null, opts: EbpfListingOpti
     // The states ss asks udp_diag for (`-l` asks for CLOSE too: unconnected UDP sockets "listen").
     const states = plan?.requests.find((r) => r.table === 'udp')?.states ?? opts.selection.states
     const kernel = plan ? kernelOps(plan, 'udp') : undefined
-    const program = compileIterUdp(filter, layout, { localPortRange: opts.localPortRange, states, families: opts.selection.families, ...(kernel ? { kernel } : {}) })
+    const program = compileIterUdp(filter, layout, { localPortRange: opts.localPortRange, states, families: opts.selection.families, ...(kernel ? { kernel } : {}), ...sockExtras(opts) })
     out.push({ attach: 'iter/udp', program, attachBtfId: layout.attachBtfId, userSpace: null })
   }
   if (listsTcp(opts.selection)) {
@@ -179,9 +183,19 @@ export function compileEbpfListing(filter: Filter | null, opts: EbpfListingOptio
   const hz = opts.info || metricsOf(filter).some((m) => EBPF_HZ_METRICS.includes(m)) ? opts.hz ?? kernelHz() ?? undefined : undefined
   const program = compileIterTcp(filter, layout, {
     localPortRange: opts.localPortRange, states: opts.selection.states, families: opts.selection.families,
-    ...(kernel ? { kernel } : {}), ...(opts.timers ? { timers: true } : {}), ...(opts.info ? { info: true } : {}), ...(hz !== undefined ? { hz } : {}),
+    ...(kernel ? { kernel } : {}), ...(opts.timers ? { timers: true } : {}), ...(opts.info ? { info: true } : {}), ...(hz !== undefined ? { hz } : {}), ...sockExtras(opts),
   })
   return { program, layout }
+}
+
+/** The `-m`/`--tos` options of the inet programs. */
+function sockExtras(opts: EbpfListingOptions): { memory?: true, tos?: true } {
+  return { ...(opts.memory ? { memory: true } : {}), ...(opts.tos ? { tos: true } : {}) }
+}
+
+/** How the inet programs' records are laid out, for their decoders. */
+function recordShape(opts: EbpfListingOptions): IterDecodeOptions {
+  return { ...(opts.memory || opts.tos ? { extra: true } : {}) }
 }
 
 /** The program as a listing in the verifier's style, with the filter text beside each instruction. */
@@ -231,21 +245,21 @@ function* runUnix(p: EbpfListingProgram, link: IterLink, filter: Filter | null, 
  * record's place in udp_diag's walk (runtime/decode-iter.ts).
  */
 function* runUdp(link: IterLink, opts: EbpfListingOptions): Generator<InetRecord> {
-  yield* decodeIterUdpInDiagOrder(link.read(opts.netns))
+  yield* decodeIterUdpInDiagOrder(link.read(opts.netns), recordShape(opts))
 }
 
 /** The `iter/tcp` program's records, AF_INET first. */
 function* runTcp(link: IterLink, opts: EbpfListingOptions): Generator<InetRecord> {
   const later: Uint8Array[] = []
   const hz = opts.timers ? opts.hz ?? kernelHz() : null
-  const dopts = { ...(hz === null ? {} : { hz }), ...(opts.info ? { info: true } : {}) }
-  for (const rec of decodeIterTcpChunks(rawV4First(link.chunks(opts.netns), later, iterTcpStride(dopts)), dopts)) yield rec
+  const dopts = { ...(hz === null ? {} : { hz }), ...(opts.info ? { info: true } : {}), ...recordShape(opts) }
+  for (const rec of decodeIterTcpChunks(rawV4First(link.chunks(opts.netns), later, iterTcpStride(dopts), iterTcpLead(dopts)), dopts)) yield rec
   yield* decodeIterTcpChunks(later, dopts)
 }
 
-/** The chunks with every AF_INET6 record (of `size` bytes) moved (copied) into `later`; AF_INET ones pass through. */
-function* rawV4First(chunks: Iterable<Uint8Array>, later: Uint8Array[], size: number): Generator<Uint8Array> {
-  const familyAt = ssx_iter_tcp_rec.offsetOf.family
+/** The chunks with every AF_INET6 record (of `size` bytes, its `ssx_iter_tcp_rec` `lead` bytes in) moved (copied) into `later`; AF_INET ones pass through. */
+function* rawV4First(chunks: Iterable<Uint8Array>, later: Uint8Array[], size: number, lead: number): Generator<Uint8Array> {
+  const familyAt = lead + ssx_iter_tcp_rec.offsetOf.family
   for (const chunk of chunks) {
     if (chunk.length % size !== 0) { yield chunk; continue } // let the decoder report it
     let v4 = 0
@@ -266,7 +280,7 @@ function* rawV4First(chunks: Iterable<Uint8Array>, later: Uint8Array[], size: nu
   }
 }
 
-/** Output options a listing asked for; some need fields the iterator does not read yet (memory, TOS…). */
+/** Output options a listing asked for; some need fields the iterator does not read yet (--inet-sockopt) or cannot serve (-K). */
 export interface ListingExtras {
   readonly extended?: number | boolean
   readonly showOptions?: boolean
@@ -278,7 +292,7 @@ export interface ListingExtras {
 }
 
 const EXTRA_FLAGS: readonly [keyof ListingExtras, string][] = [
-  ['memory', '-m'], ['tos', '--tos'], ['inetSockopt', '--inet-sockopt'], ['kill', '-K'],
+  ['inetSockopt', '--inet-sockopt'], ['kill', '-K'],
 ]
 
 /**
@@ -298,6 +312,8 @@ export function ebpfTargetIssue(filter: Filter | null, selection: Selection, ext
   if ((timed.length || (extras.info && listsTcp(selection))) && kernelHz() === null) return `${timed.length ? timed.join(', ') : '-i'} needs the kernel's HZ (read from /proc/timer_list or /proc/config.gz), which this machine does not show`
   // -e and -o print the TCP timers: iter/tcp reads their deadlines in jiffies, user space needs HZ for milliseconds.
   if ((extras.extended || extras.showOptions) && listsTcp(selection) && kernelHz() === null) return `${extras.extended ? '-e' : '-o'} needs the kernel's HZ for the TCP timers (read from /proc/timer_list or /proc/config.gz), which this machine does not show`
+  // -m on unix sockets prints UNIX_DIAG_MEMINFO, which iter/unix does not read.
+  if (extras.memory && listsUnix(selection)) return '-m needs the memory counters of unix sockets, which the iter/unix program does not read yet'
   // -e on unix sockets prints UNIX_DIAG_VFS and UNIX_DIAG_ICONS (the pending connections' peers), which iter/unix does not read.
   if (extras.extended && listsUnix(selection)) return '-e needs the bound inode and pending peers of unix sockets, which the iter/unix program does not read yet'
   const flags = EXTRA_FLAGS.filter(([k]) => extras[k]).map(([, f]) => f)

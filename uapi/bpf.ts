@@ -375,6 +375,24 @@ export const ITER_TCP_BTF = {
     rcv_ooopack: ['tcp_sock', 'rcv_ooopack'],
     snd_wnd: ['tcp_sock', 'snd_wnd'],
     rcv_wnd: ['tcp_sock', 'rcv_wnd'],
+    // -m (sock_diag_put_meminfo()) and --tos (inet_sk_diag_fill()): the sock_extra block.
+    sk_rmem_alloc: ['tcp_sock', 'inet_conn.icsk_inet.sk.sk_backlog.rmem_alloc.counter'],
+    sk_wmem_alloc: ['tcp_sock', 'inet_conn.icsk_inet.sk.sk_wmem_alloc.refs.counter'],
+    sk_rcvbuf: ['tcp_sock', 'inet_conn.icsk_inet.sk.sk_rcvbuf'],
+    sk_sndbuf: ['tcp_sock', 'inet_conn.icsk_inet.sk.sk_sndbuf'],
+    sk_forward_alloc: ['tcp_sock', 'inet_conn.icsk_inet.sk.sk_forward_alloc'],
+    sk_wmem_queued: ['tcp_sock', 'inet_conn.icsk_inet.sk.sk_wmem_queued'],
+    sk_omem_alloc: ['tcp_sock', 'inet_conn.icsk_inet.sk.sk_omem_alloc.counter'],
+    sk_backlog_len: ['tcp_sock', 'inet_conn.icsk_inet.sk.sk_backlog.len'],
+    sk_drops: ['tcp_sock', 'inet_conn.icsk_inet.sk.sk_drops.counter'],
+    sk_drop_counters: ['tcp_sock', 'inet_conn.icsk_inet.sk.sk_drop_counters'],
+    ndc_drops0: ['numa_drop_counters', 'drops0.counter'],
+    ndc_drops1: ['numa_drop_counters', 'drops1.counter'],
+    sk_priority: ['tcp_sock', 'inet_conn.icsk_inet.sk.sk_priority'],
+    sk_classid: ['tcp_sock', 'inet_conn.icsk_inet.sk.sk_cgrp_data.classid'],
+    inet_tos: ['tcp_sock', 'inet_conn.icsk_inet.tos'],
+    pinet6: ['tcp_sock', 'inet_conn.icsk_inet.pinet6'],
+    ipv6_tclass: ['ipv6_pinfo', 'tclass'],
     // INET_DIAG_ULP_INFO (tcp_diag_get_aux()): the upper-layer protocol's name, and its state pointer.
     icsk_ulp_ops: ['tcp_sock', 'inet_conn.icsk_ulp_ops'],
     icsk_ulp_data: ['tcp_sock', 'inet_conn.icsk_ulp_data'],
@@ -427,6 +445,22 @@ export const ITER_UDP_BTF = {
     sk_rmem_alloc: ['udp_sock', 'inet.sk.sk_backlog.rmem_alloc.counter'],
     sk_wmem_alloc: ['udp_sock', 'inet.sk.sk_wmem_alloc.refs.counter'],
     forward_deficit: ['udp_sock', 'forward_deficit'],
+    // -m and --tos, as in ITER_TCP_BTF.
+    sk_rcvbuf: ['udp_sock', 'inet.sk.sk_rcvbuf'],
+    sk_sndbuf: ['udp_sock', 'inet.sk.sk_sndbuf'],
+    sk_forward_alloc: ['udp_sock', 'inet.sk.sk_forward_alloc'],
+    sk_wmem_queued: ['udp_sock', 'inet.sk.sk_wmem_queued'],
+    sk_omem_alloc: ['udp_sock', 'inet.sk.sk_omem_alloc.counter'],
+    sk_backlog_len: ['udp_sock', 'inet.sk.sk_backlog.len'],
+    sk_drops: ['udp_sock', 'inet.sk.sk_drops.counter'],
+    sk_drop_counters: ['udp_sock', 'inet.sk.sk_drop_counters'],
+    ndc_drops0: ['numa_drop_counters', 'drops0.counter'],
+    ndc_drops1: ['numa_drop_counters', 'drops1.counter'],
+    sk_priority: ['udp_sock', 'inet.sk.sk_priority'],
+    sk_classid: ['udp_sock', 'inet.sk.sk_cgrp_data.classid'],
+    inet_tos: ['udp_sock', 'inet.tos'],
+    pinet6: ['udp_sock', 'inet.pinet6'],
+    ipv6_tclass: ['ipv6_pinfo', 'tclass'],
     // udp_hashfn(net, num, mask) = (num + net->hash_mix) & mask, over net->ipv4.udp_table.
     skc_net: ['udp_sock', 'inet.sk.__sk_common.skc_net.net'],
     net_hash_mix: ['net', 'hash_mix'],
@@ -705,3 +739,33 @@ export const ssx_iter_tcp_info = defineStruct('ssx_iter_tcp_info', 256, [
   { name: 'sf_map_datalen', kind: 'u32' },
   { name: 'pad2', kind: 'u32' },
 ] as const)
+
+/**
+ * The block an inet program (iter/tcp, iter/udp) generated with `-m` or
+ * `--tos` writes BEFORE each {@link ssx_iter_tcp_rec} (the program's stack
+ * holds it right below the record, so one `bpf_seq_write` covers both):
+ * `sock_diag_put_meminfo()`'s SK_MEMINFO_* counters (`-m`, ss's
+ * `skmem:(…)`) and `inet_sk_diag_fill()`'s INET_DIAG_TOS, INET_DIAG_TCLASS
+ * (AF_INET6) and INET_DIAG_CLASS_ID (the net_cls class id, else
+ * `sk_priority`). `has`: bit 0 the counters, bit 1 the TOS fields were
+ * read (full sockets only, as inet_diag sends them).
+ */
+export const ssx_iter_sock_extra = defineStruct('ssx_iter_sock_extra', 48, [
+  { name: 'rmem_alloc', kind: 'u32' },
+  { name: 'rcvbuf', kind: 'u32' },
+  { name: 'wmem_alloc', kind: 'u32' },
+  { name: 'sndbuf', kind: 'u32' },
+  { name: 'fwd_alloc', kind: 'u32' },
+  { name: 'wmem_queued', kind: 'u32' },
+  { name: 'optmem', kind: 'u32' },
+  { name: 'backlog', kind: 'u32' },
+  { name: 'drops', kind: 'u32' },
+  { name: 'class_id', kind: 'u32' },
+  { name: 'tos', kind: 'u8' },
+  { name: 'tclass', kind: 'u8' },
+  { name: 'has', kind: 'u8' },
+  { name: 'pad', kind: { bytes: 5 } },
+] as const)
+
+/** {@link ssx_iter_sock_extra}'s `has` bits. */
+export const SOCK_EXTRA_HAS = { MEMINFO: 1, TOS: 2 } as const

@@ -24,7 +24,7 @@ import type { Span } from '../../grammar/ast.js'
 import type { CmpOp } from '../../grammar/ast.js'
 import { FilterError } from '../../grammar/errors.js'
 import type { MetricName } from '../../grammar/metrics.js'
-import { BBR_BW_SCALE, ICSK_TIME, MAX_BPF_STACK, MPTCP_SUBFLOW_FLAG_MEMBERS, TCP_CHRONO, TCP_ECN, ssx_iter_tcp_info, ssx_iter_tcp_rec } from '../../uapi/bpf.js'
+import { BBR_BW_SCALE, ICSK_TIME, MAX_BPF_STACK, MPTCP_SUBFLOW_FLAG_MEMBERS, SOCK_EXTRA_HAS, TCP_CHRONO, TCP_ECN, ssx_iter_sock_extra, ssx_iter_tcp_info, ssx_iter_tcp_rec } from '../../uapi/bpf.js'
 import { TCPI_OPT } from '../../uapi/tcp-info.js'
 import type { IterLayout, MemberSlot, SizeName, UdpIterLayout } from '../../uapi/bpf.js'
 import { AF, SOCK_BINDPORT_LOCK, TCP_STATE } from '../../uapi/inet-diag.js'
@@ -47,7 +47,10 @@ export type InfoField = keyof typeof ssx_iter_tcp_info.offsetOf
  * `bpf_seq_write` when the program reports tcp_info).
  */
 const REC = -Math.ceil((ssx_iter_tcp_rec.size + ssx_iter_tcp_info.size) / 8) * 8
-if (-REC + 16 > MAX_BPF_STACK) throw new TypeError('ssx_iter_tcp_rec, ssx_iter_tcp_info and two scratch slots do not fit in the eBPF stack')
+/** The `-m`/`--tos` block, right below the record (written first, then the record). */
+const EXTRA = REC - Math.ceil(ssx_iter_sock_extra.size / 8) * 8
+if (-EXTRA + 16 > MAX_BPF_STACK) throw new TypeError('ssx_iter_sock_extra, ssx_iter_tcp_rec, ssx_iter_tcp_info and two scratch slots do not fit in the eBPF stack')
+if (ssx_iter_sock_extra.size % 8 !== 0) throw new TypeError('ssx_iter_sock_extra must keep the record after it 8-byte aligned')
 if (ssx_iter_tcp_rec.size % 8 !== 0) throw new TypeError('ssx_iter_tcp_rec must keep the -i block after it 8-byte aligned')
 
 const FIELD_SIZE = new Map(ssx_iter_tcp_rec.fields.map((f) => [f.name as RecField, typeof f.kind === 'object' ? f.kind.bytes : f.kind]))
@@ -91,10 +94,17 @@ function recSize(field: RecField): SizeName {
 // Registers: r6 ctx, r7 seq, r8 sk_common, r9 the cast full/time-wait socket; r0–r5 scratch.
 const CTX = 6, SEQ = 7, SK = 8, FULL = 9
 
-/** An 8-byte stack slot below the record: a value kept across a helper call. */
-const SCRATCH = REC - 8
+/** An 8-byte stack slot below the blocks: a value kept across a helper call. */
+const SCRATCH = EXTRA - 8
 /** A second one, below it: what `bpf_probe_read_kernel` copies before it is picked apart. */
-const SCRATCH2 = REC - 16
+const SCRATCH2 = EXTRA - 16
+
+type ExtraField = keyof typeof ssx_iter_sock_extra.offsetOf
+
+/** Stack offset (from r10) of a field of the `-m`/`--tos` block. */
+function atExtra(field: ExtraField): number {
+  return EXTRA + ssx_iter_sock_extra.offsetOf[field]
+}
 
 /** Where a metric's value sits in the record, and which sockets have one. */
 const METRIC_FIELD: Readonly<Partial<Record<MetricName, { readonly field: RecField, readonly needs: 'tcp' | 'full' }>>> = {
@@ -171,6 +181,10 @@ export interface IterCodegenOptions extends EvaluateEnv {
   readonly info?: boolean
   /** The kernel's HZ (runtime/kernel-hz.ts): the `-i` block's jiffies become µs and ms as tcp_get_info() converts them. */
   readonly hz?: number
+  /** `-m`: write the `ssx_iter_sock_extra` block before each record, with sock_diag_put_meminfo()'s counters. */
+  readonly memory?: boolean
+  /** `--tos`: the same block, with INET_DIAG_TOS, INET_DIAG_TCLASS and INET_DIAG_CLASS_ID. */
+  readonly tos?: boolean
 }
 
 /** The emitter: an instruction list and a label counter (shared by the iterator code generators). */
@@ -274,6 +288,59 @@ function generateIterInet(it: InetIter, filter: Filter | null, opts: IterCodegen
     store(field, 1)
   }
 
+  const storeExtra = (field: ExtraField, src: Reg): void => {
+    const f = ssx_iter_sock_extra.fields.find((x) => x.name === field)!
+    e.emit({ op: 'stx', size: f.kind as SizeName, dst: 10, src, off: atExtra(field) })
+  }
+  const copyExtra = (field: ExtraField, slot: MemberSlot, note: string): void => {
+    load(1, FULL, slot, note)
+    storeExtra(field, 1)
+  }
+  /** sock_diag_put_meminfo(): the SK_MEMINFO_* counters of the full socket in FULL. */
+  const memInfo = (): void => {
+    copyExtra('rmem_alloc', M.sk_rmem_alloc, 'sk_rmem_alloc_get()')
+    copyExtra('rcvbuf', M.sk_rcvbuf, 'sk_rcvbuf')
+    load(1, FULL, M.sk_wmem_alloc, 'sk_wmem_alloc')
+    e.emit({ op: 'alu', alu: 'sub', wide: false, dst: 1, src: { imm: 1 }, note: 'sk_wmem_alloc_get()' })
+    storeExtra('wmem_alloc', 1)
+    copyExtra('sndbuf', M.sk_sndbuf, 'sk_sndbuf')
+    copyExtra('fwd_alloc', M.sk_forward_alloc, 'sk_forward_alloc')
+    copyExtra('wmem_queued', M.sk_wmem_queued, 'sk_wmem_queued')
+    copyExtra('optmem', M.sk_omem_alloc, 'sk_omem_alloc')
+    copyExtra('backlog', M.sk_backlog_len, 'sk_backlog.len')
+    // sk_drops_read(): the per-NUMA-node counters when the socket has them (UDP), else sk_drops.
+    const plain = e.label('sk_drops')
+    const drops = e.label('drops read')
+    load(1, FULL, M.sk_drop_counters, 'sk_drop_counters')
+    e.emit({ op: 'jmp', cond: 'jeq', wide: true, dst: 1, src: { imm: 0 }, target: plain })
+    load(2, 1, M.ndc_drops0, 'drops0')
+    load(1, 1, M.ndc_drops1, 'drops1')
+    e.emit({ op: 'alu', alu: 'add', wide: false, dst: 1, src: { reg: 2 } })
+    e.emit({ op: 'ja', target: drops })
+    e.place(plain)
+    load(1, FULL, M.sk_drops, 'sk_drops')
+    e.place(drops)
+    storeExtra('drops', 1)
+  }
+  /** inet_sk_diag_fill(): INET_DIAG_TOS, INET_DIAG_TCLASS (AF_INET6) and INET_DIAG_CLASS_ID (net_cls class id, else sk_priority). */
+  const tosInfo = (): void => {
+    copyExtra('tos', M.inet_tos, 'inet->tos')
+    const v4 = e.label('no tclass')
+    e.emit({ op: 'ldx', size: 'u8', dst: 1, src: 10, off: at('family'), note: 'record.family' })
+    e.emit({ op: 'jmp', cond: 'jne', wide: true, dst: 1, src: { imm: AF.AF_INET6 }, target: v4 })
+    load(1, FULL, M.pinet6, 'pinet6')
+    e.emit({ op: 'jmp', cond: 'jeq', wide: true, dst: 1, src: { imm: 0 }, target: v4 })
+    load(1, 1, M.ipv6_tclass, 'np->tclass')
+    storeExtra('tclass', 1)
+    e.place(v4)
+    const classed = e.label('class id')
+    load(1, FULL, M.sk_classid, 'sock_cgroup_classid()')
+    e.emit({ op: 'jmp', cond: 'jne', wide: true, dst: 1, src: { imm: 0 }, target: classed })
+    load(1, FULL, M.sk_priority, 'sk_priority')
+    e.place(classed)
+    storeExtra('class_id', 1)
+  }
+
   /** What inet_diag reports for every full socket (inet_diag_msg_attrs_fill()), FULL set. */
   const fullSocket = (): void => {
     e.emit({ op: 'ldx', size: 'u32', dst: 1, src: CTX, off: M.ctx_uid.off, note: 'ctx->uid' })
@@ -283,6 +350,10 @@ function generateIterInet(it: InetIter, filter: Filter | null, opts: IterCodegen
     copy('userlocks', FULL, M.sk_userlocks, 'sk_userlocks')
     copy('v6only', SK, M.skc_ipv6only, 'skc_ipv6only (bitfield)')
     for (const field of early) chase(field)
+    if (opts.memory) memInfo()
+    if (opts.tos) tosInfo()
+    const has = (opts.memory ? SOCK_EXTRA_HAS.MEMINFO : 0) | (opts.tos ? SOCK_EXTRA_HAS.TOS : 0)
+    if (has) e.emit({ op: 'st', size: 'u8', dst: 10, off: atExtra('has'), imm: has })
   }
 
   /** record.timer_jiffies = max(0, expires - jiffies), `expires` read from `base` before the helper call clobbers r0–r5. */
@@ -311,8 +382,11 @@ function generateIterInet(it: InetIter, filter: Filter | null, opts: IterCodegen
   e.emit({ op: 'ldx', size: 'u64', dst: SEQ, src: CTX, off: M.ctx_meta.off, note: 'ctx->meta' })
   e.emit({ op: 'ldx', size: 'u64', dst: SEQ, src: SEQ, off: M.meta_seq.off, note: 'meta->seq' })
   // bpf_seq_write reads initialized stack only: zero the whole record first.
-  const zeroed = ssx_iter_tcp_rec.size + (gatherInfo ? ssx_iter_tcp_info.size : 0)
-  for (let o = 0; o < zeroed; o += 8) e.emit({ op: 'st', size: 'u64', dst: 10, off: REC + o, imm: 0, ...(o === 0 ? { note: 'record = {}' } : {}) })
+  // The -m/--tos block, when asked for, sits below the record and is written before it.
+  const extra = opts.memory === true || opts.tos === true
+  const from = extra ? EXTRA : REC
+  const zeroed = REC - from + ssx_iter_tcp_rec.size + (gatherInfo ? ssx_iter_tcp_info.size : 0)
+  for (let o = 0; o < zeroed; o += 8) e.emit({ op: 'st', size: 'u64', dst: 10, off: from + o, imm: 0, ...(o === 0 ? { note: 'record = {}' } : {}) })
   copy('family', SK, M.skc_family, 'skc_family')
   load(3, SK, M.skc_state, 'skc_state')
   store('state', 3)
@@ -485,8 +559,8 @@ function generateIterInet(it: InetIter, filter: Filter | null, opts: IterCodegen
   if (it.proto === 'udp') udpWalkPlace(e, it.layout, load, store)
   e.emit({ op: 'alu', alu: 'mov', wide: true, dst: 1, src: { reg: SEQ } })
   e.emit({ op: 'alu', alu: 'mov', wide: true, dst: 2, src: { reg: 10 } })
-  e.emit({ op: 'alu', alu: 'add', wide: true, dst: 2, src: { imm: REC } })
-  e.emit({ op: 'alu', alu: 'mov', wide: true, dst: 3, src: { imm: ssx_iter_tcp_rec.size + (it.proto === 'tcp' && opts.info ? ssx_iter_tcp_info.size : 0) } })
+  e.emit({ op: 'alu', alu: 'add', wide: true, dst: 2, src: { imm: from } })
+  e.emit({ op: 'alu', alu: 'mov', wide: true, dst: 3, src: { imm: REC - from + ssx_iter_tcp_rec.size + (it.proto === 'tcp' && opts.info ? ssx_iter_tcp_info.size : 0) } })
   e.emit({ op: 'call', helper: H.seq_write, name: 'bpf_seq_write', note: 'write the record' })
   e.place(reject)
   e.emit({ op: 'alu', alu: 'mov', wide: false, dst: 0, src: { imm: 0 } })

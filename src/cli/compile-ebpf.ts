@@ -26,7 +26,8 @@ export function runCompileEbpf(c: Compiled, format: string, prog: string, stderr
   let programs: EbpfListingProgram[]
   try {
     // -i (and -o/-e): the program the listing would load, with the tcp_info block (and the timers).
-    const extras = { ...(c.args.flags.info ? { info: true } : {}), ...(c.args.flags.showOptions || c.args.flags.extended > 0 ? { timers: true } : {}) }
+    const { info, memory, tos } = c.args.flags
+    const extras = { ...(info ? { info: true } : {}), ...(memory ? { memory: true } : {}), ...(tos ? { tos: true } : {}), ...(c.args.flags.showOptions || c.args.flags.extended > 0 ? { timers: true } : {}) }
     programs = compileEbpfPrograms(c.filter, { selection: { ...c.selection, families: c.families }, localPortRange: readLocalPortRange(), plan: c.plan, ...extras })
   } catch (e) {
     if (e instanceof FilterError) return { exitCode: EXIT.value, stdout: '', stderr: stderr + formatFilterError(prog, e, c.source) }

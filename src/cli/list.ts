@@ -41,6 +41,8 @@ import { inetExtras, netlinkExtras, packetExtras, unixExtras, usersExtra, type I
 /** Where the command writes; the CLI passes process streams, tests collect strings. */
 export interface ListIo extends CommandIo {
   readonly write: (s: string) => void
+  /** The table's bytes (valid only during the call), when the output takes them without a string. */
+  readonly writeRaw?: (b: Uint8Array) => void
   readonly writeErr: (s: string) => void
   /** Terminal width when stdout is a terminal. */
   readonly screenWidth?: number
@@ -197,6 +199,7 @@ export async function runList(argv: readonly string[], io: ListIo): Promise<numb
     header: !args.flags.noHeader,
     ...(io.screenWidth ? { screenWidth: io.screenWidth } : {}),
     write: io.write,
+    ...(io.writeRaw ? { writeRaw: io.writeRaw } : {}),
   })
   const replay = tcpDiagFile(io.env ?? process.env)
   const qopts: QueryOptions = {
@@ -337,6 +340,9 @@ function* ebpfRecords(c: Awaited<ReturnType<typeof compileSelected>>, qopts: Que
     ...(c.args.flags.showOptions || c.args.flags.extended > 0 ? { timers: true } : {}),
     // -i: each TCP record carries the tcp_info block and the congestion control's name.
     ...(c.args.flags.info ? { info: true } : {}),
+    // -m, --tos: each inet record carries the memory counters, the TOS fields.
+    ...(c.args.flags.memory ? { memory: true } : {}),
+    ...(c.args.flags.tos ? { tos: true } : {}),
     // The rows name the protocol by the request being read: the one the iterator stands for.
     onTable: (table) => { fallback.current = c.plan.requests.find((r) => r.table === table) ?? null },
   })

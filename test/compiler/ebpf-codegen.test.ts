@@ -6,7 +6,7 @@ import fc from 'fast-check'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { ITER_TCP_BBR_BTF, ITER_TCP_BTF, ITER_UDP_BTF } from '../../uapi/bpf.js'
+import { ITER_TCP_BBR_BTF, ITER_TCP_BTF, ITER_TCP_MPTCP_BTF, ITER_UDP_BTF, MPTCP_SUBFLOW_FLAG_MEMBERS } from '../../uapi/bpf.js'
 import type { IterLayout, MemberSlot, UdpIterLayout } from '../../uapi/bpf.js'
 import type { Filter } from '../../compiler/filter.js'
 import { compileIterTcp, compileIterUdp, dropUnreachable, generateIterTcp, generateIterUdp } from '../../compiler/ebpf/codegen.js'
@@ -21,7 +21,7 @@ const SPAN = { start: 0, end: 0 }
 /** Made-up member slots: member i at 8·i (bitfields none), pointers and u64 members 8 bytes. */
 const fakeMembers = (keys: readonly string[]): Record<string, MemberSlot> => Object.fromEntries(keys.map((k, i): [string, MemberSlot] => [k, {
   off: 8 * i,
-  size: /addr|saddr|daddr/.test(k) ? 4 : /^(ctx_meta|ctx_sk_common|ctx_udp_sk|meta_seq|sk_socket|socket_file|file_inode|inode_ino|sk_cgroup|cgroup_kn|kn_id|skc_cookie|bytes_|skc_net|net_udp_table|node_next|hlist_next|icsk_timeout|sk_timer_|tw_timer_|rsk_timer_|sk_pacing_rate|sk_max_pacing_rate|icsk_ca_ops)/.test(k) ? 8 : k === 'ca_name' ? 16 : 4,
+  size: /addr|saddr|daddr/.test(k) ? 4 : /^(ctx_meta|ctx_sk_common|ctx_udp_sk|meta_seq|sk_socket|socket_file|file_inode|inode_ino|sk_cgroup|cgroup_kn|kn_id|skc_cookie|bytes_|skc_net|net_udp_table|node_next|hlist_next|icsk_timeout|sk_timer_|tw_timer_|rsk_timer_|sk_pacing_rate|sk_max_pacing_rate|icsk_ca_ops|icsk_ulp_ops|icsk_ulp_data|sk_drop_counters|pinet6|map_seq)/.test(k) ? 8 : k === 'ca_name' || k === 'ulp_name' ? 16 : k === 'local_id' ? 2 : 4,
   bitShift: 0,
   bitSize: 0,
 }]))
@@ -32,8 +32,16 @@ const layout: IterLayout = {
   helpers: { seq_write: 201, skc_to_tcp_sock: 202, skc_to_tcp_timewait_sock: 203, skc_to_tcp_request_sock: 204, jiffies64: 205, probe_read_kernel: 206 },
   members: fakeMembers(Object.keys(ITER_TCP_BTF.members)) as IterLayout['members'],
 }
-/** The same with BBR's private state resolved (the `-i` block's `bbr:(…)`). */
-const bbrLayout: IterLayout = { ...layout, bbr: fakeMembers(Object.keys(ITER_TCP_BBR_BTF.members)) as NonNullable<IterLayout['bbr']> }
+/** The same with BBR's private state and MPTCP's subflow context resolved (the `-i` block's `bbr:(…)` and `tcp-ulp-mptcp …`). */
+const bbrLayout: IterLayout = {
+  ...layout,
+  bbr: fakeMembers(Object.keys(ITER_TCP_BBR_BTF.members)) as NonNullable<IterLayout['bbr']>,
+  mptcp: {
+    ...fakeMembers(Object.keys(ITER_TCP_MPTCP_BTF.members)),
+    // The flag bits share a storage unit (bitfields, and a bool beside them), as in the kernel's struct.
+    ...Object.fromEntries(MPTCP_SUBFLOW_FLAG_MEMBERS.map((k, i): [string, MemberSlot] => [k, k === 'fully_established' ? { off: 8 * 40 + 7, size: 1, bitShift: 0, bitSize: 0 } : { off: 8 * 40, size: 4, bitShift: i, bitSize: 1 }])),
+  } as NonNullable<IterLayout['mptcp']>,
+}
 const udpLayout: UdpIterLayout = {
   attachBtfId: 4343,
   helpers: { seq_write: 201 },
@@ -41,7 +49,7 @@ const udpLayout: UdpIterLayout = {
 }
 const env = { localPortRange: [32768, 60999] as const }
 
-const listing = (f: Filter | null, source?: string, opts: { udp?: boolean, timers?: boolean, info?: boolean, hz?: number, bbr?: boolean } = {}): string => {
+const listing = (f: Filter | null, source?: string, opts: { udp?: boolean, timers?: boolean, info?: boolean, hz?: number, bbr?: boolean, memory?: boolean, tos?: boolean } = {}): string => {
   const { udp, bbr, ...rest } = opts
   const p = udp ? compileIterUdp(f, udpLayout, { ...env, ...rest }) : compileIterTcp(f, bbr ? bbrLayout : layout, { ...env, ...rest })
   return formatListing(decode(p.bytes), { placed: p.insns, ...(source ? { source } : {}) })
@@ -62,6 +70,9 @@ t.test('golden listings', async (t) => {
     ['timers', null, '', { timers: true }],
     // -i: the tcp_info block after the record, jiffies converted for HZ 250, BBR's block; 352-byte writes.
     ['info-bbr', null, '', { info: true, hz: 250, bbr: true }],
+    // -m and --tos: the block before the record (memory counters, TOS fields), written with it.
+    ['memory-tos', null, '', { memory: true, tos: true }],
+    ['udp-memory-tos', null, '', { udp: true, memory: true, tos: true }],
     // The time predicates read the block (gathered, not written); HZ 300 does not divide 1000: the fraction, rounded up for ms.
     ['lastsnd-hz300', { kind: 'metric', field: 'lastsnd', op: 'gt', value: 5000000, span: { start: 0, end: 12 } }, 'lastsnd > 5s', { hz: 300 }],
     // iter/udp: no tcp_info (rtt folds to false), udp_diag's queues, the walk-order keys after the test.
@@ -94,11 +105,11 @@ const leaf: fc.Arbitrary<Filter> = fc.oneof(
 const tree = filterTree(leaf, SPAN)
 
 t.test('every generated program: assembles, no unreachable instruction, ends in exit, stack in bounds, deterministic', async (t) => {
-  fc.assert(fc.property(fc.option(tree, { nil: null }), fc.option(fc.integer({ min: 0, max: 0xffff }), { nil: undefined }), fc.boolean(), fc.boolean(), fc.boolean(), fc.constantFrom(100, 250, 300, 1000), fc.boolean(), (f, states, udp, timers, info, hz, bbr) => {
+  fc.assert(fc.property(fc.option(tree, { nil: null }), fc.option(fc.integer({ min: 0, max: 0xffff }), { nil: undefined }), fc.boolean(), fc.boolean(), fc.boolean(), fc.constantFrom(100, 250, 300, 1000), fc.boolean(), fc.boolean(), fc.boolean(), (f, states, udp, timers, info, hz, bbr, memory, tos) => {
     const tcpLayout = bbr ? bbrLayout : layout
     const generate = udp ? (g: Filter | null, o: object): Insn[] => generateIterUdp(g, udpLayout, { ...env, ...o }) : (g: Filter | null, o: object): Insn[] => generateIterTcp(g, tcpLayout, { ...env, ...o })
     const compile = udp ? (g: Filter | null, o: object) => compileIterUdp(g, udpLayout, { ...env, ...o }) : (g: Filter | null, o: object) => compileIterTcp(g, tcpLayout, { ...env, ...o })
-    const o = { timers, info, hz, ...(states !== undefined ? { states } : {}) }
+    const o = { timers, info, hz, memory, tos, ...(states !== undefined ? { states } : {}) }
     const ir = generate(f, o)
     const p = compile(f, o)
     if (dropUnreachable(ir).length !== ir.length) throw new Error('unreachable instructions left in')
@@ -134,7 +145,9 @@ t.test('without -i and time predicates the program neither reads nor writes the 
     return size?.op === 'alu' && 'imm' in size.src ? size.src.imm : -1
   }
   t.equal(write(null, {}), 176, 'plain record')
-  t.equal(write(null, { info: true, hz: 250 }), 376, 'record and -i block')
+  t.equal(write(null, { info: true, hz: 250 }), 432, 'record and -i block')
+  t.equal(write(null, { memory: true }), 224, '-m block and record')
+  t.equal(write(null, { tos: true, info: true, hz: 250 }), 480, '--tos block, record and -i block')
   t.equal(write({ kind: 'metric', field: 'lastsnd', op: 'gt', value: 1, span: SPAN }, { hz: 250 }), 176, 'a time predicate reads the block, -i alone writes it')
   const plain = generateIterTcp(null, layout, env).length
   t.ok(generateIterTcp(null, layout, { ...env, info: true, hz: 250 }).length > plain + 60, 'the block costs instructions only when asked for')

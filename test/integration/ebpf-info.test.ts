@@ -49,7 +49,8 @@ if (!netnsOk && process.env.CI !== 'true') {
     [], ['state', 'listening'], ['dport', '=', ':5000'], ['lastsnd', '>', '0'], ['rto', '>=', '200ms', 'and', 'lastack', '<', '3600s'],
     ['not', 'lastrcv', '<', '10ms'], ['rtt', '>', '0', 'or', 'rto', '=', '0'], ['exclude', 'time-wait', 'cwnd', '>', '5'],
   ]
-  const optionSets = [['-tin'], ['-tain'], ['-tino'], ['-tine'], ['-taineo'], ['-t4in'], ['-t6ain'], ['-ti']]
+  // -m and --tos: the block before each record (TCP and UDP).
+  const optionSets = [['-tin'], ['-tain'], ['-tino'], ['-tine'], ['-taineo'], ['-t4in'], ['-t6ain'], ['-ti'], ['-tam'], ['-taim'], ['-tan', '--tos'], ['-uam'], ['-uan', '--tos'], ['-tuaimn', '--tos']]
   for (const opts of optionSets) {
     t.test(`${opts.join(' ')}: ebpf = diag`, async (t) => {
       for (const f of filters) {
@@ -59,6 +60,10 @@ if (!netnsOk && process.env.CI !== 'true') {
         const ebpf = await list(['-N', ns.name, ...opts, '--target', 'ebpf', ...f])
         const took = Date.now() - t0
         const after = await list(['-N', ns.name, ...opts, '--target', 'diag', ...f])
+        // ss 6.1 prints a socket's ULP (`tcp-ulp-mptcp …`) in the -i block only; ssx's diag target also
+        // prints it with -m alone when the filter makes it decode the socket (a diag-side difference
+        // from ss, reported): that text is dropped from the diag listings of -m without -i.
+        if (!opts.some((o) => /^-[^-]*i/.test(o))) for (const r of [before, after]) r.out = r.out.replace(/ tcp-ulp-\S+( \S+:\S+)*/g, '')
         // The zoo's TIME-WAIT socket can expire between two listings: compare with the diag listing of the same shape.
         const diag = masked(ebpf.out).join('\n') === masked(before.out).join('\n') ? before : after
         t.equal(ebpf.err, diag.err, `${what}: stderr`)

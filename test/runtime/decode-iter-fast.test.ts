@@ -3,11 +3,12 @@
  * codec it replaced: for arbitrary record bytes (any family byte, kind,
  * tcp flag, field values), at any offset in a larger buffer, with and
  * without the kernel's HZ, with and without the `-i` block after each
- * record, the same InetRecord or the same DecodeError.
+ * record and the `-m`/`--tos` block before it, the same InetRecord or the
+ * same DecodeError.
  */
 import t from 'tap'
 import fc from 'fast-check'
-import { ssx_iter_tcp_info, ssx_iter_tcp_rec } from '../../uapi/bpf.js'
+import { ssx_iter_sock_extra, ssx_iter_tcp_info, ssx_iter_tcp_rec } from '../../uapi/bpf.js'
 import { AF, TCP_STATE } from '../../uapi/inet-diag.js'
 import { decodeIterTcp } from '../../runtime/decode-iter.js'
 import type { InetRecord, TcpInfo } from '../../runtime/decode-inet.js'
@@ -17,7 +18,8 @@ const base = ssx_iter_tcp_rec.size
 const V6ONLY_STATES = (1 << TCP_STATE.TCP_LISTEN) | (1 << TCP_STATE.TCP_CLOSE)
 
 /** The decoder as it was: every field through the table codec, then mapped. */
-function reference(view: DataView, o: number, hz: number | undefined, withInfo: boolean): InetRecord {
+function reference(view: DataView, at: number, hz: number | undefined, withInfo: boolean, withExtra: boolean): InetRecord {
+  const o = at + (withExtra ? ssx_iter_sock_extra.size : 0)
   const r = ssx_iter_tcp_rec.decode(view, o)
   if (r.family !== AF.AF_INET && r.family !== AF.AF_INET6) throw new Error('DecodeError')
   const len = r.family === AF.AF_INET ? 4 : 16
@@ -28,6 +30,15 @@ function reference(view: DataView, o: number, hz: number | undefined, withInfo: 
     localAddr: r.src.slice(0, len), remoteAddr: r.dst.slice(0, len), localPort: r.sport, remotePort: r.dport,
     ifindex: r.ifindex, cookie: r.cookie, expires: hz === undefined ? 0 : jiffiesToMsecs(r.timer_jiffies, hz),
     rqueue: r.rqueue, wqueue: r.wqueue, uid: r.uid, inode: r.inode, mark: r.mark, cgroupId: r.cgroup_id,
+  }
+  if (withExtra) {
+    const x = ssx_iter_sock_extra.decode(view, at)
+    if (x.has & 1) rec.skMemInfo = { rmemAlloc: x.rmem_alloc, rcvbuf: x.rcvbuf, wmemAlloc: x.wmem_alloc, sndbuf: x.sndbuf, fwdAlloc: x.fwd_alloc, wmemQueued: x.wmem_queued, optmem: x.optmem, backlog: x.backlog, drops: x.drops }
+    if (x.has & 2) {
+      rec.tos = x.tos
+      if (r.family === AF.AF_INET6) rec.tclass = x.tclass
+      rec.classId = x.class_id
+    }
   }
   if (full) {
     rec.shutdown = r.shutdown
@@ -80,7 +91,7 @@ function infoBlock(b: ReturnType<typeof ssx_iter_tcp_info.decode>, info: TcpInfo
 }
 
 /** Records as arbitrary bytes, the bytes the decoder branches on drawn from the values that matter. */
-const recordBytes = (size: number) => fc.record({
+const recordBytes = (size: number, lead: number) => fc.record({
   bytes: fc.uint8Array({ minLength: size, maxLength: size }),
   family: fc.constantFrom(AF.AF_INET, AF.AF_INET6, AF.AF_INET, AF.AF_INET6, 0, 1, 255),
   kind: fc.constantFrom(0, 1, 2),
@@ -88,28 +99,34 @@ const recordBytes = (size: number) => fc.record({
   state: fc.constantFrom(TCP_STATE.TCP_LISTEN, TCP_STATE.TCP_CLOSE, TCP_STATE.TCP_ESTABLISHED, TCP_STATE.TCP_TIME_WAIT, 31),
   /** Small u64 high words half of the time (the fast path's one-BigInt case). */
   small: fc.boolean(),
-}).map(({ bytes, family, kind, tcp, state, small }) => {
+}).map(({ bytes: whole, family, kind, tcp, state, small }) => {
+  // The record proper starts `lead` bytes in (after the -m/--tos block).
+  const bytes = whole.subarray(lead)
   bytes[ssx_iter_tcp_rec.offsetOf.family] = family
   bytes[ssx_iter_tcp_rec.offsetOf.kind] = kind
   bytes[ssx_iter_tcp_rec.offsetOf.tcp] = tcp
   bytes[ssx_iter_tcp_rec.offsetOf.state] = state
+  if (lead) whole[ssx_iter_sock_extra.offsetOf.has] = whole[ssx_iter_sock_extra.offsetOf.has]! % 4
   if (small) for (const f of ['cookie', 'cgroup_id', 'bytes_sent', 'bytes_acked', 'bytes_received'] as const) bytes.fill(0, ssx_iter_tcp_rec.offsetOf[f] + 4, ssx_iter_tcp_rec.offsetOf[f] + 8)
-  if (size > base) {
+  if (bytes.length > base) {
     // The -i block's switches: no block, a name only, an MPTCP subflow; a name of full width (no NUL).
     const I = (f: keyof typeof ssx_iter_tcp_info.offsetOf): number => base + ssx_iter_tcp_info.offsetOf[f]
     bytes[I('ulp_info')] = bytes[I('ulp_info')]! % 3
     bytes[I('cc_info')] = bytes[I('cc_info')]! % 2
     if (small) bytes.fill(0, I('congestion') + 3, I('congestion') + 16)
   }
-  return bytes
+  return whole
 })
 
 t.test('fast path = table codec, for any record at any offset, with and without HZ, with and without the -i block', async (t) => {
   fc.assert(fc.property(
-    fc.boolean().chain((info) => fc.tuple(fc.constant(info), fc.array(recordBytes(base + (info ? ssx_iter_tcp_info.size : 0)), { maxLength: 6 }))),
+    fc.tuple(fc.boolean(), fc.boolean()).chain(([info, extra]) => {
+      const lead = extra ? ssx_iter_sock_extra.size : 0
+      return fc.tuple(fc.constant(info), fc.constant(extra), fc.array(recordBytes(lead + base + (info ? ssx_iter_tcp_info.size : 0), lead), { maxLength: 6 }))
+    }),
     fc.nat({ max: 13 }), fc.constantFrom(undefined, 100, 250, 300, 1000),
-    ([withInfo, recs], lead, hz) => {
-      const size = base + (withInfo ? ssx_iter_tcp_info.size : 0)
+    ([withInfo, withExtra, recs], lead, hz) => {
+      const size = (withExtra ? ssx_iter_sock_extra.size : 0) + base + (withInfo ? ssx_iter_tcp_info.size : 0)
       // The records inside a larger buffer, `lead` bytes in: offsets are relative to the view.
       const buf = new Uint8Array(lead + recs.length * size + 3)
       recs.forEach((r, i) => buf.set(r, lead + i * size))
@@ -117,11 +134,11 @@ t.test('fast path = table codec, for any record at any offset, with and without 
       const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
       let want: InetRecord[] | 'error'
       try {
-        want = recs.map((_, i) => reference(view, i * size, hz, withInfo))
+        want = recs.map((_, i) => reference(view, i * size, hz, withInfo, withExtra))
       } catch {
         want = 'error'
       }
-      const opts = { ...(hz === undefined ? {} : { hz }), ...(withInfo ? { info: true } : {}) }
+      const opts = { ...(hz === undefined ? {} : { hz }), ...(withInfo ? { info: true } : {}), ...(withExtra ? { extra: true } : {}) }
       if (want === 'error') {
         t.throws(() => decodeIterTcp(bytes, opts), { name: 'DecodeError' })
         return
