@@ -8,6 +8,7 @@ import { runCompile } from '../../src/cli/compile.js'
 import { assemble } from '../../compiler/ebpf/assemble.js'
 import { parseListing } from '../../compiler/ebpf/disasm.js'
 import { VMLINUX_BTF } from '../../runtime/btf.js'
+import { kernelHz } from '../../runtime/kernel-hz.js'
 
 if (!existsSync(VMLINUX_BTF)) {
   t.plan(0, `skip: no ${VMLINUX_BTF} (kernel without BTF): the eBPF target reads offsets from it`)
@@ -39,10 +40,24 @@ if (!existsSync(VMLINUX_BTF)) {
     t.same(both, ['iter/udp', 'iter/tcp'])
   })
 
-  t.test('refusals', async (t) => {
+  t.test('time predicates and -i: the jiffies converted with the kernel\'s HZ in the program', async (t) => {
     const rto = await runCompile(['--target', 'ebpf', '--format', 'asm', '-t', 'dport', '=', ':22', 'and', 'rto', '>', '5'])
-    t.equal(rto.exitCode, 1)
-    t.match(rto.stderr, /cannot test rto[^\n]*\n[^\n]*\n\s+\^+/, 'points at the predicate')
+    if (kernelHz() === null) {
+      t.equal(rto.exitCode, 1)
+      t.match(rto.stderr, /needs the kernel's HZ/, 'refused without HZ')
+      return
+    }
+    t.equal(rto.exitCode, 0, rto.stderr)
+    t.match(rto.stdout, /jiffies → µs \(HZ \d+\)/, 'icsk_rto converted as jiffies_to_usecs()')
+    t.match(rto.stdout, /; .*rto > 5/, 'filter text beside the instructions')
+    t.match(rto.stdout, /r3 = 176\n.*call bpf_seq_write/, 'the -i block is read for the test, not written')
+    const info = await runCompile(['--target', 'ebpf', '--format', 'asm', '-ti'])
+    t.equal(info.exitCode, 0, info.stderr)
+    t.match(info.stdout, /r3 = 432\n.*call bpf_seq_write/, '-i: record and block written')
+    t.match(info.stdout, /call bpf_jiffies64#\d+/, 'the clock read for lastsnd/lastrcv/lastack')
+  })
+
+  t.test('refusals', async (t) => {
     const raw = await runCompile(['--target', 'ebpf', '--format', 'asm', '-w'])
     t.equal(raw.exitCode, 1)
     t.match(raw.stderr, /TCP, UDP and unix sockets only/)
