@@ -19,7 +19,7 @@
  */
 import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
-import { AF, IPPROTO } from '../uapi/inet-diag.js'
+import { AF, INET_DIAG, IPPROTO } from '../uapi/inet-diag.js'
 import { DEFAULT_LOCAL_PORT_RANGE, evaluate } from '../compiler/evaluate.js'
 import type { EvaluateEnv } from '../compiler/evaluate.js'
 import type { Filter } from '../compiler/filter.js'
@@ -68,8 +68,9 @@ export interface QueryOptions {
   readonly singleTcpWalk?: boolean
   /**
    * Bytes of AF_INET6 replies a single TCP walk may hold back (default
-   * 16 MiB); past it they are dropped and the AF_INET6 request is sent
-   * after the walk, as ss does.
+   * 16 MiB, 4 MiB when the request asks for tcp_info, which makes each
+   * reply about four times larger for the same walk saved); past it they
+   * are dropped and the AF_INET6 request is sent after the walk, as ss does.
    */
   readonly holdBackBytes?: number
 }
@@ -152,8 +153,9 @@ export function exactPorts(f: Filter | null): { sport?: number, dport?: number }
 /** Tables whose kernel dump compares the sockid's ports (inet_diag_dump_icsk, udp_dump). */
 const PORT_NARROWED = new Set(['tcp', 'udp'])
 
-/** Default {@link QueryOptions.holdBackBytes}. */
+/** Default {@link QueryOptions.holdBackBytes}: without tcp_info, with it. */
 const HOLD_BACK_BYTES = 16 << 20
+const HOLD_BACK_INFO_BYTES = 4 << 20
 
 /**
  * Can one walk answer both requests: TCP's AF_INET request and, next in the
@@ -436,7 +438,8 @@ export class QueryRun implements Iterable<SocketRecord>, AsyncIterable<SocketRec
     accept: (v: InetMessageView) => boolean, notice: (msg: string) => void): Generator<SocketRecord | MessageBatch, TcpWalkEnd> {
     const view = new InetMessageView()
     view.protocol = IPPROTO.IPPROTO_TCP
-    const held = new HeldBack(this.opts.holdBackBytes ?? HOLD_BACK_BYTES)
+    const info = (request.ext & (1 << (INET_DIAG.INET_DIAG_INFO - 1))) !== 0
+    const held = new HeldBack(this.opts.holdBackBytes ?? (info ? HOLD_BACK_INFO_BYTES : HOLD_BACK_BYTES))
     let yielded = 0
     this.requestsSent++
     try {
