@@ -22,7 +22,7 @@ import { TABLE, type Selection } from '../compiler/select.js'
 import { compileIterTcp } from '../compiler/ebpf/codegen.js'
 import type { EbpfProgram } from '../compiler/ebpf/assemble.js'
 import { decode, formatListing } from '../compiler/ebpf/disasm.js'
-import { ssx_iter_tcp_rec, type IterLayout, type UdpIterLayout } from '../uapi/bpf.js'
+import { ssx_iter_tcp_info, ssx_iter_tcp_rec, type IterLayout, type UdpIterLayout } from '../uapi/bpf.js'
 import type { QueryPlan } from '../compiler/plan.js'
 import type { AssembledOp } from '../compiler/assemble.js'
 import { AF } from '../uapi/inet-diag.js'
@@ -74,6 +74,12 @@ export interface EbpfListingOptions {
   readonly memory?: boolean
   /** `--tos`: the inet programs write INET_DIAG_TOS, INET_DIAG_TCLASS and INET_DIAG_CLASS_ID before each record. */
   readonly tos?: boolean
+  /**
+   * Called once after the TCP records when `-i` met sockets whose
+   * congestion-control block (DCTCP, Vegas…) or ULP details (kTLS) the
+   * program does not read (their `-i` text lacks them), with the names.
+   */
+  readonly onNotice?: (message: string) => void
   /** Called before the records of each inet program: which table they belong to (the CLI names the protocol by it). */
   readonly onTable?: (table: 'udp' | 'tcp') => void
 }
@@ -253,8 +259,32 @@ function* runTcp(link: IterLink, opts: EbpfListingOptions): Generator<InetRecord
   const later: Uint8Array[] = []
   const hz = opts.timers ? opts.hz ?? kernelHz() : null
   const dopts = { ...(hz === null ? {} : { hz }), ...(opts.info ? { info: true } : {}), ...recordShape(opts) }
-  for (const rec of decodeIterTcpChunks(rawV4First(link.chunks(opts.netns), later, iterTcpStride(dopts), iterTcpLead(dopts)), dopts)) yield rec
+  const size = iterTcpStride(dopts)
+  const lead = iterTcpLead(dopts)
+  const unread = new Set<string>()
+  const chunks = opts.info ? withUnreadBlocks(link.chunks(opts.netns), size, lead, unread) : link.chunks(opts.netns)
+  for (const rec of decodeIterTcpChunks(rawV4First(chunks, later, size, lead), dopts)) yield rec
   yield* decodeIterTcpChunks(later, dopts)
+  if (unread.size) opts.onNotice?.(`--target ebpf does not read the -i details of ${[...unread].sort().join(', ')} sockets (shown with --target diag)`)
+}
+
+/** The chunks as they are, the names of the congestion controls and ULPs whose `-i` details the records lack added to `names`. */
+function* withUnreadBlocks(chunks: Iterable<Uint8Array>, size: number, lead: number, names: Set<string>): Generator<Uint8Array> {
+  const at = lead + ssx_iter_tcp_rec.size
+  const I = ssx_iter_tcp_info.offsetOf
+  const name = (c: Uint8Array, o: number): string => {
+    const b = c.subarray(o, o + 16)
+    const end = b.indexOf(0)
+    return new TextDecoder().decode(b.subarray(0, end < 0 ? 16 : end))
+  }
+  for (const chunk of chunks) {
+    // Whole records only (what the kernel hands out): anything else is the decoder's to report.
+    if (chunk.length % size === 0) for (let o = at; o < chunk.length; o += size) {
+      if (chunk[o + I.cc_info] === 2) names.add(name(chunk, o + I.congestion))
+      if (chunk[o + I.ulp_info] === 3) names.add(name(chunk, o + I.ulp_name))
+    }
+    yield chunk
+  }
 }
 
 /** The chunks with every AF_INET6 record (of `size` bytes, its `ssx_iter_tcp_rec` `lead` bytes in) moved (copied) into `later`; AF_INET ones pass through. */

@@ -332,6 +332,7 @@ export const ITER_TCP_BTF = {
     icsk_backoff: ['tcp_sock', 'inet_conn.icsk_backoff'],
     icsk_ca_ops: ['tcp_sock', 'inet_conn.icsk_ca_ops'],
     ca_name: ['tcp_congestion_ops', 'name'],
+    ca_get_info: ['tcp_congestion_ops', 'get_info'],
     tstamp_ok: ['tcp_sock', 'rx_opt.tstamp_ok'],
     sack_ok: ['tcp_sock', 'rx_opt.sack_ok'],
     wscale_ok: ['tcp_sock', 'rx_opt.wscale_ok'],
@@ -397,6 +398,7 @@ export const ITER_TCP_BTF = {
     icsk_ulp_ops: ['tcp_sock', 'inet_conn.icsk_ulp_ops'],
     icsk_ulp_data: ['tcp_sock', 'inet_conn.icsk_ulp_data'],
     ulp_name: ['tcp_ulp_ops', 'name'],
+    ulp_get_info: ['tcp_ulp_ops', 'get_info'],
   },
 } as const
 
@@ -674,10 +676,12 @@ export const ssx_iter_tcp_rec = defineStruct('ssx_iter_tcp_rec', 176, [
  * reordering, `sacked` = the maximum backlog). `wscale` and `flags7` are
  * tcp_info's bytes 6 and 7 (uapi/tcp-info.ts TCPI_BITS). `cc_info` 1: the
  * `bbr_*` fields hold what bbr_get_info() puts in INET_DIAG_BBRINFO (the
- * socket runs BBR and the kernel's BTF has `struct bbr`); 0: no
- * congestion-control block. `ulp_info` 1: the socket has an upper-layer
- * protocol named `ulp_name` (INET_DIAG_ULP_INFO); 2: and it is an MPTCP
- * subflow whose `sf_*` fields hold what subflow_get_info() reports.
+ * socket runs BBR and the kernel's BTF has `struct bbr`); 2: the kernel
+ * would send a block of another congestion control (DCTCP, Vegas…), which
+ * the program does not read; 0: none. `ulp_info` 1: the socket has an
+ * upper-layer protocol named `ulp_name` (INET_DIAG_ULP_INFO); 2: and it is
+ * an MPTCP subflow whose `sf_*` fields hold what subflow_get_info()
+ * reports; 3: the ULP reports details the program does not read (kTLS).
  */
 export const ssx_iter_tcp_info = defineStruct('ssx_iter_tcp_info', 256, [
   { name: 'ca_state', kind: 'u8' },

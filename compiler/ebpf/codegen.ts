@@ -690,9 +690,6 @@ function tcpInfoGatherer(e: Emitter, T: IterLayout, hz: number, load: (dst: Reg,
     const priv = (slot: MemberSlot): MemberSlot => ({ ...slot, off: B.icsk_ca_priv.off + slot.off })
     const maxBw = e.label('bbr max bw')
     const haveBw = e.label('bbr bw')
-    // inet_sk_diag_fill() asks the congestion control for its block in states before TIME-WAIT only (not listeners).
-    e.emit({ op: 'ldx', size: 'u8', dst: 1, src: 10, off: at('state'), note: 'record.state' })
-    e.emit({ op: 'jmp', cond: 'jge', wide: true, dst: 1, src: { imm: TCP_STATE.TCP_TIME_WAIT }, target: done })
     e.emit({ op: 'ldx', size: 'u64', dst: 1, src: 10, off: atInfo('congestion') })
     e.emit({ op: 'lddw', dst: 2, imm: BBR_NAME, note: '"bbr"' })
     e.emit({ op: 'jmp', cond: 'jne', wide: true, dst: 1, src: { reg: 2 }, target: done })
@@ -730,10 +727,12 @@ function tcpInfoGatherer(e: Emitter, T: IterLayout, hz: number, load: (dst: Reg,
     }
     e.emit({ op: 'st', size: 'u8', dst: 10, off: atInfo('ulp_info'), imm: 1, note: 'ULP name' })
     const S = T.mptcp
+    // A ULP other than MPTCP with a get_info (kTLS) reports details the program does not read: marked 3.
+    const other = e.label('not MPTCP')
+    e.emit({ op: 'ldx', size: 'u64', dst: 2, src: 10, off: atInfo('ulp_name') })
+    e.emit({ op: 'lddw', dst: 3, imm: MPTCP_NAME, note: '"mptcp"' })
+    e.emit({ op: 'jmp', cond: 'jne', wide: true, dst: 2, src: { reg: 3 }, target: other })
     if (S) {
-      e.emit({ op: 'ldx', size: 'u64', dst: 1, src: 10, off: atInfo('ulp_name') })
-      e.emit({ op: 'lddw', dst: 2, imm: MPTCP_NAME, note: '"mptcp"' })
-      e.emit({ op: 'jmp', cond: 'jne', wide: true, dst: 1, src: { reg: 2 }, target: done })
       e.emit({ op: 'ldx', size: 'u8', dst: 1, src: 10, off: at('state'), note: 'record.state' })
       e.emit({ op: 'jmp', cond: 'jeq', wide: true, dst: 1, src: { imm: TCP_STATE.TCP_LISTEN }, target: done, note: 'a listener reports its name only' })
       load(1, FULL, M.icsk_ulp_data, 'icsk_ulp_data (the subflow context)')
@@ -783,7 +782,14 @@ function tcpInfoGatherer(e: Emitter, T: IterLayout, hz: number, load: (dst: Reg,
         e.place(off)
       })
       store('sf_flags', 4)
+      e.emit({ op: 'ja', target: done })
     }
+    // Also MPTCP when this kernel's BTF does not describe its subflow context.
+    e.place(other)
+    load(1, FULL, M.icsk_ulp_ops, 'icsk_ulp_ops')
+    e.emit({ op: 'ldx', size: 'u64', dst: 1, src: 1, off: M.ulp_get_info.off, note: 'ulp_ops->get_info' })
+    e.emit({ op: 'jmp', cond: 'jeq', wide: true, dst: 1, src: { imm: 0 }, target: done })
+    e.emit({ op: 'st', size: 'u8', dst: 10, off: atInfo('ulp_info'), imm: 3, note: 'details not read' })
     e.place(done)
   }
   return {
@@ -800,6 +806,12 @@ function tcpInfoGatherer(e: Emitter, T: IterLayout, hz: number, load: (dst: Reg,
         e.emit({ op: 'ldx', size: 'u64', dst: 2, src: 1, off: M.ca_name.off + w, ...(w === 0 ? { note: 'ca_ops->name' } : {}) })
         store('congestion', 2, w, 'u64')
       }
+      // inet_sk_diag_fill() asks the congestion control for its block (ca_ops->get_info) in states before TIME-WAIT only.
+      e.emit({ op: 'ldx', size: 'u8', dst: 3, src: 10, off: at('state'), note: 'record.state' })
+      e.emit({ op: 'jmp', cond: 'jge', wide: true, dst: 3, src: { imm: TCP_STATE.TCP_TIME_WAIT }, target: noOps })
+      e.emit({ op: 'ldx', size: 'u64', dst: 2, src: 1, off: M.ca_get_info.off, note: 'ca_ops->get_info' })
+      e.emit({ op: 'jmp', cond: 'jeq', wide: true, dst: 2, src: { imm: 0 }, target: noOps })
+      e.emit({ op: 'st', size: 'u8', dst: 10, off: atInfo('cc_info'), imm: 2, note: 'a block not read (unless BBR)' })
       if (T.bbr) bbrInfo(T.bbr, noOps)
       e.place(noOps)
       ulpInfo()

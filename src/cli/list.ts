@@ -340,6 +340,7 @@ function* ebpfRecords(c: Awaited<ReturnType<typeof compileSelected>>, qopts: Que
     ...(c.args.flags.showOptions || c.args.flags.extended > 0 ? { timers: true } : {}),
     // -i: each TCP record carries the tcp_info block and the congestion control's name.
     ...(c.args.flags.info ? { info: true } : {}),
+    onNotice: (m) => io.writeErr(`${io.prog ?? 'ssx'}: notice: ${m}\n`),
     // -m, --tos: each inet record carries the memory counters, the TOS fields.
     ...(c.args.flags.memory ? { memory: true } : {}),
     ...(c.args.flags.tos ? { tos: true } : {}),
