@@ -53,6 +53,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await runList(argv, {
           stdin: readStdin,
           write: (s) => writeOut(s),
+          writeRaw: (b) => (out ??= createStdout()).writeBytes(b),
           writeErr: (s) => { process.stderr.write(s) },
           ...(stdoutTty() && process.stdout.columns > 0 ? { screenWidth: process.stdout.columns } : {}),
         })

@@ -89,6 +89,12 @@ export interface RenderOptions {
   readonly screenWidth?: number
   /** Receives the rendered text in large chunks (binary strings: write as latin1). */
   readonly write: (chunk: string) => void
+  /**
+   * Receives the rendered bytes instead of {@link RenderOptions.write},
+   * when given: valid only during the call (the buffer is reused), and no
+   * string is made of them.
+   */
+  readonly writeRaw?: (chunk: Uint8Array) => void
   /** Chunk size the token buffer is counted in (ss: 1 MiB); tests make it small. */
   readonly chunkBytes?: number
   /** Render when this many chunks are in use at a row start (ss: 5). */
@@ -511,7 +517,9 @@ export class Renderer {
 
   private drain(): void {
     if (this.outLen === 0) return
-    this.options.write(this.out.toString('latin1', 0, this.outLen))
+    const raw = this.options.writeRaw
+    if (raw) raw(this.out.subarray(0, this.outLen))
+    else this.options.write(this.out.toString('latin1', 0, this.outLen))
     this.out.fill(SPACE, 0, this.outLen)
     this.outLen = 0
   }

@@ -33,6 +33,12 @@ export interface Stdout {
    * @throws StdoutClosed on EPIPE (and on every later call)
    */
   write(s: string, encoding?: 'latin1' | 'utf8'): void
+  /**
+   * Write all of `bytes`, which the caller may reuse once this returns (the
+   * renderer's output buffer: no string made of it and encoded back).
+   * @throws StdoutClosed on EPIPE (and on every later call)
+   */
+  writeBytes(bytes: Uint8Array): void
 }
 
 /** Where output goes once fd 1 said EAGAIN: something that queues and waits for room. */
@@ -60,24 +66,31 @@ export function createStdout(fd = 1, queued: () => Queued = processStdout): Stdo
     stream ??= queued()
     stream.write(rest)
   }
+  /** All of `buf` to fd 1; `owned`: `buf` is ours to keep if the stream must take the rest. */
+  const writeAll = (buf: Uint8Array, owned: boolean): void => {
+    if (closed) throw new StdoutClosed()
+    if (stream) return handOver(owned ? buf : Buffer.from(buf))
+    for (let off = 0; off < buf.length;) {
+      try {
+        off += writeSync(fd, buf, off)
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code
+        if (code === 'EAGAIN') return handOver(owned ? buf.subarray(off) : Buffer.from(buf.subarray(off)))
+        if (code === 'EPIPE') {
+          closed = true
+          throw new StdoutClosed()
+        }
+        if (code !== 'EINTR') throw e
+      }
+    }
+  }
   return {
     write(s, encoding = 'latin1') {
       if (closed) throw new StdoutClosed()
-      const buf = Buffer.from(s, encoding)
-      if (stream) return handOver(buf)
-      for (let off = 0; off < buf.length;) {
-        try {
-          off += writeSync(fd, buf, off)
-        } catch (e) {
-          const code = (e as NodeJS.ErrnoException).code
-          if (code === 'EAGAIN') return handOver(buf.subarray(off))
-          if (code === 'EPIPE') {
-            closed = true
-            throw new StdoutClosed()
-          }
-          if (code !== 'EINTR') throw e
-        }
-      }
+      writeAll(Buffer.from(s, encoding), true)
+    },
+    writeBytes(bytes) {
+      writeAll(bytes, false)
     },
   }
 }

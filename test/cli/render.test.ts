@@ -102,6 +102,16 @@ t.test('output is handed over in large chunks', async (t) => {
   t.equal(text.split('\n').length, 5002)
   t.ok(writes <= 6, `${writes} writes for ${text.length} bytes`)
   t.equal(render(rows, { writeBytes: 1 << 30 }).writes, 1, 'one write when everything fits')
+  // writeRaw: the same bytes, each chunk only valid during the call.
+  let raw = ''
+  const r2 = new Renderer({
+    enabled: columnVisibility({ tables: TCP, states: ALL }), header: true, writeBytes: 4096,
+    write: () => { throw new Error('write called although writeRaw was given') },
+    writeRaw: (b) => { raw += Buffer.from(b).toString('latin1') },
+  })
+  for (const x of rows) r2.row(x)
+  r2.end()
+  t.equal(raw, text, 'writeRaw gets what write would')
 })
 
 t.test('batches: widths per batch, never shrinking; header once', async (t) => {

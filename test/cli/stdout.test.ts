@@ -68,3 +68,32 @@ t.test('EAGAIN: the rest goes to the queue, in order', async (t) => {
   closeSync(r)
   closeSync(w)
 })
+
+t.test('writeBytes: the caller may reuse its buffer, also once the queue has taken over', async (t) => {
+  const { r, w } = fifo(constants.O_NONBLOCK)
+  // The queue keeps what it is given, as process.stdout does until it has written it.
+  const queued: Uint8Array[] = []
+  const out = createStdout(w, () => ({ write: (c: Uint8Array) => queued.push(c) }))
+  const buf = Buffer.alloc(200_000, 0x61)
+  out.writeBytes(buf)
+  buf.fill(0x7a)
+  const tail = Buffer.from('bc', 'latin1')
+  out.writeBytes(tail)
+  tail.fill(0x7a)
+  const direct = drain(r)
+  t.ok(direct.length > 0 && direct.length < buf.length, `${direct.length} bytes went to the fd before it was full`)
+  t.equal(direct + Buffer.concat(queued).toString('latin1'), `${'a'.repeat(200_000)}bc`, 'what was written, not what the buffers hold now')
+  closeSync(r)
+  closeSync(w)
+})
+
+t.test('writeBytes and write share one order', async (t) => {
+  const { r, w } = fifo()
+  const out = createStdout(w)
+  out.write('1 ')
+  out.writeBytes(Buffer.from('2 ', 'latin1'))
+  out.write('3')
+  t.equal(drain(r), '1 2 3')
+  closeSync(r)
+  closeSync(w)
+})
