@@ -319,6 +319,8 @@ export interface ListingExtras {
   readonly tos?: boolean
   readonly inetSockopt?: boolean
   readonly kill?: boolean
+  readonly json?: boolean
+  readonly ndjson?: boolean
 }
 
 const EXTRA_FLAGS: readonly [keyof ListingExtras, string][] = [
@@ -346,6 +348,8 @@ export function ebpfTargetIssue(filter: Filter | null, selection: Selection, ext
   if (extras.memory && listsUnix(selection)) return '-m needs the memory counters of unix sockets, which the iter/unix program does not read yet'
   // -e on unix sockets prints UNIX_DIAG_VFS and UNIX_DIAG_ICONS (the pending connections' peers), which iter/unix does not read.
   if (extras.extended && listsUnix(selection)) return '-e needs the bound inode and pending peers of unix sockets, which the iter/unix program does not read yet'
+  // JSON carries every tcp_info member the kernel sends; the -i block holds those ss prints (not rehash, total_rto…, the AccECN counters, the raw ULP attribute).
+  if (extras.info && (extras.json || extras.ndjson) && listsTcp(selection)) return `${extras.ndjson ? '--ndjson' : '--json'} -i needs tcp_info members the iterator does not read (rehash, total_rto, the AccECN counters)`
   const flags = EXTRA_FLAGS.filter(([k]) => extras[k]).map(([, f]) => f)
   if (flags.length) return `${flags.join(' ')} need${flags.length === 1 ? 's' : ''} fields the iterator does not read yet`
   const support = iterSupport()
