@@ -385,7 +385,9 @@ function generateIterInet(it: InetIter, filter: Filter | null, opts: IterCodegen
   // The -m/--tos block, when asked for, sits below the record and is written before it.
   const extra = opts.memory === true || opts.tos === true
   const from = extra ? EXTRA : REC
-  const zeroed = REC - from + ssx_iter_tcp_rec.size + (gatherInfo ? ssx_iter_tcp_info.size : 0)
+  // Gathered for the time predicates only: the block's head, up to the last member they read, is all the test sees.
+  const infoZeroed = !gatherInfo ? 0 : opts.info ? ssx_iter_tcp_info.size : Math.ceil((Math.max(...Object.values(METRIC_INFO_FIELD).map((m) => ssx_iter_tcp_info.offsetOf[m.field] + 4))) / 8) * 8
+  const zeroed = REC - from + ssx_iter_tcp_rec.size + infoZeroed
   for (let o = 0; o < zeroed; o += 8) e.emit({ op: 'st', size: 'u64', dst: 10, off: from + o, imm: 0, ...(o === 0 ? { note: 'record = {}' } : {}) })
   copy('family', SK, M.skc_family, 'skc_family')
   load(3, SK, M.skc_state, 'skc_state')
@@ -417,7 +419,8 @@ function generateIterInet(it: InetIter, filter: Filter | null, opts: IterCodegen
   // The protocol's own fields.
   if (it.proto === 'tcp') {
     const T = it.layout
-    const info = gatherInfo ? tcpInfoGatherer(e, T, hz!, load) : null
+    // The time predicates alone need rto and the last_* times; -i needs the whole block.
+    const info = gatherInfo ? tcpInfoGatherer(e, T, hz!, load, opts.info === true) : null
     const tw = e.label('time-wait')
     const req = e.label('request')
     const gathered = e.label('gathered')
@@ -655,7 +658,7 @@ const MPTCP_NAME = 0x706374706dn
  * SCRATCH slot (the clock read once for the three `last_*` times and the
  * chrono stats).
  */
-function tcpInfoGatherer(e: Emitter, T: IterLayout, hz: number, load: (dst: Reg, base: Reg, slot: MemberSlot, note: string) => void) {
+function tcpInfoGatherer(e: Emitter, T: IterLayout, hz: number, load: (dst: Reg, base: Reg, slot: MemberSlot, note: string) => void, whole: boolean) {
   const M = T.members
   const store = (field: InfoField, src: Reg, plus = 0, size: SizeName = infoSize(field)): void => {
     e.emit({ op: 'stx', size, dst: 10, src, off: atInfo(field, plus) })
@@ -792,8 +795,20 @@ function tcpInfoGatherer(e: Emitter, T: IterLayout, hz: number, load: (dst: Reg,
     e.emit({ op: 'st', size: 'u8', dst: 10, off: atInfo('ulp_info'), imm: 3, note: 'details not read' })
     e.place(done)
   }
+  /** The members the time predicates test: rto (µs) and the three last_* times (ms). */
+  const times = (): void => {
+    load(1, FULL, M.icsk_rto, 'icsk_rto')
+    emitJiffiesTo(e, 1, 1000000, hz)
+    store('rto', 1)
+    e.emit({ op: 'call', helper: T.helpers.jiffies64, name: 'bpf_jiffies64' })
+    e.emit({ op: 'stx', size: 'u64', dst: 10, src: 0, off: SCRATCH, note: 'now' })
+    since('last_data_sent', M.lsndtime, 'lsndtime')
+    since('last_data_recv', M.icsk_ack_lrcvtime, 'icsk_ack.lrcvtime')
+    since('last_ack_recv', M.rcv_tstamp, 'rcv_tstamp')
+  }
   return {
     everyState(): void {
+      if (!whole) return
       // sk_pacing_rate is an unsigned long: tcp_get_info()'s ~0UL → ~0ULL is the identity on 64-bit kernels.
       copy('pacing_rate', M.sk_pacing_rate, 'sk_pacing_rate')
       copy('max_pacing_rate', M.sk_max_pacing_rate, 'sk_max_pacing_rate')
@@ -817,9 +832,11 @@ function tcpInfoGatherer(e: Emitter, T: IterLayout, hz: number, load: (dst: Reg,
       ulpInfo()
     },
     listener(): void {
-      copy('sacked', M.sk_max_ack_backlog, 'sk_max_ack_backlog')
+      if (whole) copy('sacked', M.sk_max_ack_backlog, 'sk_max_ack_backlog')
     },
     connection(): void {
+      times()
+      if (!whole) return
       copy('ca_state', M.icsk_ca_state, 'icsk_ca_state')
       copy('retransmits', M.icsk_retransmits, 'icsk_retransmits')
       copy('probes', M.icsk_probes_out, 'icsk_probes_out')
@@ -844,9 +861,6 @@ function tcpInfoGatherer(e: Emitter, T: IterLayout, hz: number, load: (dst: Reg,
       option(M.syn_fastopen_child, 'syn_fastopen_child', TCPI_OPT.TCPI_OPT_TFO_CHILD)
       store('options', 4)
       copy('flags7', M.rate_app_limited, 'rate_app_limited (delivery_rate_app_limited)')
-      load(1, FULL, M.icsk_rto, 'icsk_rto')
-      emitJiffiesTo(e, 1, 1000000, hz)
-      store('rto', 1)
       // ato: min(icsk_ack.ato, tcp_delack_max()), that min(icsk_delack_max, max(1, rto_min - 1))
       // (a route's locked rto_min, which tcp_rto_min() prefers, is not read).
       const atoLow = e.label('ato <= delack_max')
@@ -869,11 +883,6 @@ function tcpInfoGatherer(e: Emitter, T: IterLayout, hz: number, load: (dst: Reg,
       store('ato', 1)
       copy('rcv_mss', M.icsk_ack_rcv_mss, 'icsk_ack.rcv_mss')
       copy('sacked', M.sacked_out, 'sacked_out')
-      e.emit({ op: 'call', helper: T.helpers.jiffies64, name: 'bpf_jiffies64' })
-      e.emit({ op: 'stx', size: 'u64', dst: 10, src: 0, off: SCRATCH, note: 'now' })
-      since('last_data_sent', M.lsndtime, 'lsndtime')
-      since('last_data_recv', M.icsk_ack_lrcvtime, 'icsk_ack.lrcvtime')
-      since('last_ack_recv', M.rcv_tstamp, 'rcv_tstamp')
       copy('pmtu', M.icsk_pmtu_cookie, 'icsk_pmtu_cookie')
       copy('rcv_ssthresh', M.rcv_ssthresh, 'rcv_ssthresh')
       copy('advmss', M.advmss, 'advmss')
