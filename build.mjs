@@ -13,7 +13,7 @@
 // makes node set up its ESM loader first, ~10 ms of every start.
 import { build } from 'esbuild'
 import { spawnSync } from 'node:child_process'
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 
 // Every file is written whole under a temporary name and renamed into place:
@@ -52,6 +52,20 @@ const LAZY = {
   'node:dns/promises': ['lookup'],
   'node:tty': ['isatty'],
 }
+// koffi's index.cjs finds its native module by reading the node binary's ELF
+// header (glibc or musl) and probing paths: ~8 ms of every listing's start
+// (bench/, 25 interleaved runs). The loader first takes the glibc build from
+// koffi's platform package directly, if its version is the koffi installed
+// at build time; a musl machine (dlopen fails), another layout or version
+// goes through koffi's own loader.
+const koffiVersion = JSON.parse(readFileSync('node_modules/koffi/package.json', 'utf8')).version
+const koffiLoader = `(() => {
+  try {
+    const native = require(\`@koromix/koffi-\${process.platform}-\${process.arch}/\${process.platform}_\${process.arch}/koffi.node\`)
+    if (native.version === ${JSON.stringify(koffiVersion)}) return native
+  } catch { /* koffi's own loader below */ }
+  return require('koffi')
+})()`
 const lazyModules = {
   name: 'lazy-modules',
   setup(b) {
@@ -61,7 +75,7 @@ const lazyModules = {
       if (!names) throw new TypeError(`not a lazy module: ${a.path}`)
       return {
         loader: 'js',
-        contents: `let m; const load = () => (m ??= require(${JSON.stringify(a.path)})); const names = ${JSON.stringify(names)};` +
+        contents: `let m; const load = () => (m ??= ${a.path === 'koffi' ? koffiLoader : `require(${JSON.stringify(a.path)})`}); const names = ${JSON.stringify(names)};` +
           "module.exports = new Proxy({}, { get: (_, k) => { const v = load()[k]; return typeof v === 'function' && !/^[A-Z]/.test(String(k)) ? v.bind(m) : v }, has: (_, k) => k in load(), " +
           'ownKeys: () => names, getOwnPropertyDescriptor: (_, k) => (names.includes(k) ? { configurable: true, enumerable: true, writable: false, value: undefined } : undefined) })',
       }
