@@ -174,11 +174,15 @@ function resolveIn<T extends BtfNameTable>(table: T, btf: Btf): ResolvedBtfTable
 }
 
 /**
- * Resolve {@link ITER_TCP_BTF} (the `iter/tcp` program's kernel numbers).
+ * Resolve {@link ITER_TCP_BTF} (the `iter/tcp` program's kernel numbers);
+ * with `info` (a `-i` listing) also BBR's and MPTCP's structs when the
+ * kernel's BTF has them (only then: when it lacks one, the answer is not
+ * cached, and each process would read vmlinux BTF again).
  * @throws BtfError when the kernel lacks BTF, the iterator, a helper or a member
  */
-export function readIterLayout(btf?: Btf): IterLayout {
+export function readIterLayout(btf?: Btf, opts: { readonly info?: boolean } = {}): IterLayout {
   const layout = resolveBtfTable(ITER_TCP_BTF, btf)
+  if (!opts.info) return layout
   const bbr = optionalTable(ITER_TCP_BBR_BTF, btf)
   const mptcp = optionalTable(ITER_TCP_MPTCP_BTF, btf)
   return { ...layout, ...(bbr ? { bbr: bbr.members } : {}), ...(mptcp ? { mptcp: mptcp.members } : {}) }

@@ -183,7 +183,7 @@ export function compileEbpfPrograms(filter: Filter | null, opts: EbpfListingOpti
 export function compileEbpfListing(filter: Filter | null, opts: EbpfListingOptions): { readonly program: EbpfProgram, readonly layout: IterLayout } {
   const issue = ebpfListingIssue(opts.selection)
   if (issue) throw new FilterError('E_EBPF_UNSUPPORTED', issue)
-  const layout = opts.layout ?? readIterLayout()
+  const layout = opts.layout ?? readIterLayout(undefined, { ...(opts.info ? { info: true } : {}) })
   const kernel = opts.plan ? tcpKernelOps(opts.plan) : undefined
   // HZ only when the program converts jiffies (-i, or rto/lastsnd/lastrcv/lastack in the filter).
   const hz = opts.info || metricsOf(filter).some((m) => EBPF_HZ_METRICS.includes(m)) ? opts.hz ?? kernelHz() ?? undefined : undefined

@@ -109,7 +109,7 @@ if (!netnsOk && process.env.CI !== 'true') {
     const ext = (1 << (INET_DIAG.INET_DIAG_INFO - 1)) | (1 << (INET_DIAG.INET_DIAG_VEGASINFO - 1)) | (1 << (INET_DIAG.INET_DIAG_CONG - 1))
     const nl: InetRecord[] = []
     for (const family of [AF.AF_INET, AF.AF_INET6]) for (const r of dump(sock, { kind: 'inet', family, protocol: IPPROTO.IPPROTO_TCP, states: 0xffffffff, ext, bytecode: null })) nl.push(r as InetRecord)
-    const p = compileIterTcp(null, layout, { ...env, info: true, ...(hz !== undefined ? { hz } : {}) })
+    const p = compileIterTcp(null, readIterLayout(undefined, { info: true }), { ...env, info: true, ...(hz !== undefined ? { hz } : {}) })
     const it = decodeIterTcp(runIter(p.bytes, layout.attachBtfId, { netns: ns.name }), { info: true })
     const byKey = new Map(it.map((r) => [key(r), r]))
     // Times since the last send/receive/ACK and the busy time grow between the two reads (checked: within a second).
