@@ -3,7 +3,13 @@
  * {@link Filter} → an eBPF program (IR with labels) that the kernel runs once
  * per TCP (or UDP) socket (IPv4 and IPv6, every state) and that writes one
  * `ssx_iter_tcp_rec` (uapi/bpf.ts) for each socket the filter selects. The
- * two programs share everything but the protocol's own fields.
+ * two programs share everything but the protocol's own fields. Output
+ * options add blocks around the record, all on the stack and written with
+ * it in one `bpf_seq_write`: `-m`/`--tos` one before it
+ * (`ssx_iter_sock_extra`), `-i` one after it on iter/tcp
+ * (`ssx_iter_tcp_info`: the rest of tcp_get_info(), its jiffies converted
+ * with the HZ the runtime passes in, INET_DIAG_CONG, BBR's block,
+ * INET_DIAG_ULP_INFO). Without them the record and its code are unchanged.
  *
  * Two passes, in one straight line:
  *
