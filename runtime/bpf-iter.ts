@@ -13,8 +13,8 @@
  * a verifier refusal carries the verifier's log.
  */
 import koffi from 'koffi'
-import { BPF_ATTACH_TYPE, BPF_CMD, BPF_PROG_TYPE, ITER_TCP_BBR_BTF, ITER_TCP_BTF, ITER_TCP_MPTCP_BTF, ITER_UDP_BTF, bpf_attr_iter_create, bpf_attr_link_create, bpf_attr_prog_load, bpf_insn } from '../uapi/bpf.js'
-import type { BbrLayout, IterLayout, MemberSlot, MptcpLayout, UdpIterLayout } from '../uapi/bpf.js'
+import { BPF_ATTACH_TYPE, BPF_CMD, BPF_PROG_TYPE, ITER_NUMA_DROPS_TCP_BTF, ITER_NUMA_DROPS_UDP_BTF, ITER_SOCK_EXTRA_TCP_BTF, ITER_SOCK_EXTRA_UDP_BTF, ITER_TCP_BBR_BTF, ITER_TCP_BTF, ITER_TCP_INFO_BTF, ITER_TCP_MPTCP_BTF, ITER_UDP_BTF, bpf_attr_iter_create, bpf_attr_link_create, bpf_attr_prog_load, bpf_insn } from '../uapi/bpf.js'
+import type { BbrLayout, IterLayout, MemberSlot, MptcpLayout, SockExtraLayout, UdpIterLayout } from '../uapi/bpf.js'
 import { BtfError, VMLINUX_BTF, vmlinuxBtf } from './btf.js'
 import { cachedBtfTable } from './btf-cache.js'
 import type { Btf } from './btf.js'
@@ -173,19 +173,36 @@ function resolveIn<T extends BtfNameTable>(table: T, btf: Btf): ResolvedBtfTable
   return { attachBtfId: btf.funcId(table.attach), helpers, members } as ResolvedBtfTable<T>
 }
 
+/** What a listing reads beyond the plain record: the tables resolved for it. */
+export interface LayoutWants {
+  /** `-i` or a time predicate: {@link ITER_TCP_INFO_BTF}, and BBR's and MPTCP's structs when the kernel's BTF has them. */
+  readonly info?: boolean
+  /** `-m` or `--tos`: {@link ITER_SOCK_EXTRA_TCP_BTF} (or the UDP one), with the per-NUMA drop counters when the kernel has them. */
+  readonly extra?: boolean
+}
+
 /**
- * Resolve {@link ITER_TCP_BTF} (the `iter/tcp` program's kernel numbers);
- * with `info` (a `-i` listing) also BBR's and MPTCP's structs when the
- * kernel's BTF has them (only then: when it lacks one, the answer is not
- * cached, and each process would read vmlinux BTF again).
+ * Resolve {@link ITER_TCP_BTF} (the `iter/tcp` program's kernel numbers),
+ * and what the listing's options need besides (`wants`): only then, so
+ * that members of newer kernels refuse those options on an older one and
+ * never a plain listing, and that an optional struct the kernel lacks
+ * (whose absence is not cached) costs no BTF read in other listings.
  * @throws BtfError when the kernel lacks BTF, the iterator, a helper or a member
  */
-export function readIterLayout(btf?: Btf, opts: { readonly info?: boolean } = {}): IterLayout {
+export function readIterLayout(btf?: Btf, wants: LayoutWants = {}): IterLayout {
   const layout = resolveBtfTable(ITER_TCP_BTF, btf)
-  if (!opts.info) return layout
-  const bbr = optionalTable(ITER_TCP_BBR_BTF, btf)
-  const mptcp = optionalTable(ITER_TCP_MPTCP_BTF, btf)
-  return { ...layout, ...(bbr ? { bbr: bbr.members } : {}), ...(mptcp ? { mptcp: mptcp.members } : {}) }
+  let out: IterLayout = layout
+  if (wants.info) {
+    const bbr = optionalTable(ITER_TCP_BBR_BTF, btf)
+    const mptcp = optionalTable(ITER_TCP_MPTCP_BTF, btf)
+    out = { ...out, info: resolveBtfTable(ITER_TCP_INFO_BTF, btf), ...(bbr ? { bbr: bbr.members } : {}), ...(mptcp ? { mptcp: mptcp.members } : {}) }
+  }
+  if (wants.extra) out = { ...out, extra: extraLayout(resolveBtfTable(ITER_SOCK_EXTRA_TCP_BTF, btf).members, optionalTable(ITER_NUMA_DROPS_TCP_BTF, btf)?.members) }
+  return out
+}
+
+function extraLayout(members: Omit<SockExtraLayout, 'numaDrops'>, numaDrops: SockExtraLayout['numaDrops'] | undefined): SockExtraLayout {
+  return numaDrops ? { ...members, numaDrops } : members
 }
 
 /** The running kernel's answers for the optional tables (null: a struct this kernel's vmlinux BTF lacks). */
@@ -222,11 +239,14 @@ export function readMptcpLayout(btf?: Btf): MptcpLayout | null {
 }
 
 /**
- * Resolve {@link ITER_UDP_BTF} (the `iter/udp` program's kernel numbers).
+ * Resolve {@link ITER_UDP_BTF} (the `iter/udp` program's kernel numbers),
+ * with the `-m`/`--tos` members when `wants.extra`.
  * @throws BtfError as {@link readIterLayout}
  */
-export function readUdpIterLayout(btf?: Btf): UdpIterLayout {
-  return resolveBtfTable(ITER_UDP_BTF, btf)
+export function readUdpIterLayout(btf?: Btf, wants: Pick<LayoutWants, 'extra'> = {}): UdpIterLayout {
+  const layout = resolveBtfTable(ITER_UDP_BTF, btf)
+  if (!wants.extra) return layout
+  return { ...layout, extra: extraLayout(resolveBtfTable(ITER_SOCK_EXTRA_UDP_BTF, btf).members, optionalTable(ITER_NUMA_DROPS_UDP_BTF, btf)?.members) }
 }
 
 /** Options of {@link loadIter}. */

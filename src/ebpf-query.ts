@@ -160,7 +160,7 @@ export function compileEbpfPrograms(filter: Filter | null, opts: EbpfListingOpti
     out.push({ attach: 'iter/unix', program, attachBtfId: layout.attachBtfId, userSpace: unixUserSpaceFilter(filter) })
   }
   if (listsInet(opts.selection, 'udp')) {
-    const layout = opts.udpLayout ?? readUdpIterLayout()
+    const layout = opts.udpLayout ?? readUdpIterLayout(undefined, { ...(opts.memory || opts.tos ? { extra: true } : {}) })
     const plan = opts.plan
     // The states ss asks udp_diag for (`-l` asks for CLOSE too: unconnected UDP sockets "listen").
     const states = plan?.requests.find((r) => r.table === 'udp')?.states ?? opts.selection.states
@@ -183,10 +183,11 @@ export function compileEbpfPrograms(filter: Filter | null, opts: EbpfListingOpti
 export function compileEbpfListing(filter: Filter | null, opts: EbpfListingOptions): { readonly program: EbpfProgram, readonly layout: IterLayout } {
   const issue = ebpfListingIssue(opts.selection)
   if (issue) throw new FilterError('E_EBPF_UNSUPPORTED', issue)
-  const layout = opts.layout ?? readIterLayout(undefined, { ...(opts.info ? { info: true } : {}) })
+  // The -i block (and HZ) when the program converts jiffies: -i, or rto/lastsnd/lastrcv/lastack in the filter.
+  const timed = opts.info || metricsOf(filter).some((m) => EBPF_HZ_METRICS.includes(m))
+  const layout = opts.layout ?? readIterLayout(undefined, { ...(timed ? { info: true } : {}), ...(opts.memory || opts.tos ? { extra: true } : {}) })
   const kernel = opts.plan ? tcpKernelOps(opts.plan) : undefined
-  // HZ only when the program converts jiffies (-i, or rto/lastsnd/lastrcv/lastack in the filter).
-  const hz = opts.info || metricsOf(filter).some((m) => EBPF_HZ_METRICS.includes(m)) ? opts.hz ?? kernelHz() ?? undefined : undefined
+  const hz = timed ? opts.hz ?? kernelHz() ?? undefined : undefined
   const program = compileIterTcp(filter, layout, {
     localPortRange: opts.localPortRange, states: opts.selection.states, families: opts.selection.families,
     ...(kernel ? { kernel } : {}), ...(opts.timers ? { timers: true } : {}), ...(opts.info ? { info: true } : {}), ...(hz !== undefined ? { hz } : {}), ...sockExtras(opts),

@@ -264,7 +264,6 @@ export const ITER_TCP_BTF = {
     skc_to_tcp_timewait_sock: 'BPF_FUNC_skc_to_tcp_timewait_sock',
     skc_to_tcp_request_sock: 'BPF_FUNC_skc_to_tcp_request_sock',
     jiffies64: 'BPF_FUNC_jiffies64',
-    probe_read_kernel: 'BPF_FUNC_probe_read_kernel',
   },
   members: {
     ctx_meta: ['bpf_iter__tcp', 'meta'],
@@ -324,7 +323,77 @@ export const ITER_TCP_BTF = {
     tw_timer_expires: ['tcp_timewait_sock', 'tw_sk.tw_timer.expires'],
     rsk_timer_expires: ['tcp_request_sock', 'req.req.rsk_timer.expires'],
     rsk_num_retrans: ['tcp_request_sock', 'req.req.num_retrans'],
-    // The rest of tcp_get_info() (the `-i` block, ssx_iter_tcp_info) and INET_DIAG_CONG.
+  },
+} as const
+
+/**
+ * What the `iter/udp` program needs, as {@link ITER_TCP_BTF} for `iter/tcp`.
+ * The context hands a full `udp_sock` (both families), so every member is
+ * named from `udp_sock`; the keys the two tables share (`skc_*`, `sk_*`,
+ * `ctx_uid`, …) are read by the same code generator. The `hash_*` and
+ * `node_next` members give each socket its place in udp_diag's walk
+ * (`udp_dump()` walks `udp_table.hash`, by port; the iterator walks `hash2`,
+ * by port and address): the slot `udp_hashfn()` picks and the socket's
+ * distance to the end of that slot's list.
+ */
+export const ITER_UDP_BTF = {
+  attach: 'bpf_iter_udp',
+  helpers: {
+    seq_write: 'BPF_FUNC_seq_write',
+  },
+  members: {
+    ctx_meta: ['bpf_iter__udp', 'meta'],
+    ctx_udp_sk: ['bpf_iter__udp', 'udp_sk'],
+    ctx_uid: ['bpf_iter__udp', 'uid'],
+    meta_seq: ['bpf_iter_meta', 'seq'],
+    skc_family: ['udp_sock', 'inet.sk.__sk_common.skc_family'],
+    skc_state: ['udp_sock', 'inet.sk.__sk_common.skc_state'],
+    skc_num: ['udp_sock', 'inet.sk.__sk_common.skc_num'],
+    skc_dport: ['udp_sock', 'inet.sk.__sk_common.skc_dport'],
+    skc_rcv_saddr: ['udp_sock', 'inet.sk.__sk_common.skc_rcv_saddr'],
+    skc_daddr: ['udp_sock', 'inet.sk.__sk_common.skc_daddr'],
+    skc_v6_rcv_saddr: ['udp_sock', 'inet.sk.__sk_common.skc_v6_rcv_saddr'],
+    skc_v6_daddr: ['udp_sock', 'inet.sk.__sk_common.skc_v6_daddr'],
+    skc_bound_dev_if: ['udp_sock', 'inet.sk.__sk_common.skc_bound_dev_if'],
+    skc_cookie: ['udp_sock', 'inet.sk.__sk_common.skc_cookie'],
+    skc_ipv6only: ['udp_sock', 'inet.sk.__sk_common.skc_ipv6only'],
+    sk_socket: ['udp_sock', 'inet.sk.sk_socket'],
+    sk_mark: ['udp_sock', 'inet.sk.sk_mark'],
+    sk_shutdown: ['udp_sock', 'inet.sk.sk_shutdown'],
+    sk_userlocks: ['udp_sock', 'inet.sk.sk_userlocks'],
+    sk_cgroup: ['udp_sock', 'inet.sk.sk_cgrp_data.cgroup'],
+    cgroup_kn: ['cgroup', 'kn'],
+    kn_id: ['kernfs_node', 'id'],
+    socket_file: ['socket', 'file'],
+    file_inode: ['file', 'f_inode'],
+    inode_ino: ['inode', 'i_ino'],
+    // udp_rqueue_get(): sk_rmem_alloc - forward_deficit; sk_wmem_alloc_get(): sk_wmem_alloc - 1.
+    sk_rmem_alloc: ['udp_sock', 'inet.sk.sk_backlog.rmem_alloc.counter'],
+    sk_wmem_alloc: ['udp_sock', 'inet.sk.sk_wmem_alloc.refs.counter'],
+    forward_deficit: ['udp_sock', 'forward_deficit'],
+    // udp_hashfn(net, num, mask) = (num + net->hash_mix) & mask, over net->ipv4.udp_table.
+    skc_net: ['udp_sock', 'inet.sk.__sk_common.skc_net.net'],
+    net_hash_mix: ['net', 'hash_mix'],
+    net_udp_table: ['net', 'ipv4.udp_table'],
+    udp_table_mask: ['udp_table', 'mask'],
+    node_next: ['udp_sock', 'inet.sk.__sk_common.skc_node.next'],
+    hlist_next: ['hlist_node', 'next'],
+  },
+} as const
+
+/**
+ * What the `iter/tcp` program reads for `-i` (the `ssx_iter_tcp_info`
+ * block: the rest of tcp_get_info(), INET_DIAG_CONG, INET_DIAG_ULP_INFO)
+ * and the time predicates, resolved only for the listings that ask for it:
+ * members that came with newer kernels (`tcp_usec_ts`, …) then refuse `-i`
+ * on an older one with BTF's reason, and never the plain listings.
+ */
+export const ITER_TCP_INFO_BTF = {
+  attach: 'bpf_iter_tcp',
+  helpers: {
+    probe_read_kernel: 'BPF_FUNC_probe_read_kernel',
+  },
+  members: {
     sk_pacing_rate: ['tcp_sock', 'inet_conn.icsk_inet.sk.sk_pacing_rate'],
     sk_max_pacing_rate: ['tcp_sock', 'inet_conn.icsk_inet.sk.sk_max_pacing_rate'],
     reordering: ['tcp_sock', 'reordering'],
@@ -376,24 +445,6 @@ export const ITER_TCP_BTF = {
     rcv_ooopack: ['tcp_sock', 'rcv_ooopack'],
     snd_wnd: ['tcp_sock', 'snd_wnd'],
     rcv_wnd: ['tcp_sock', 'rcv_wnd'],
-    // -m (sock_diag_put_meminfo()) and --tos (inet_sk_diag_fill()): the sock_extra block.
-    sk_rmem_alloc: ['tcp_sock', 'inet_conn.icsk_inet.sk.sk_backlog.rmem_alloc.counter'],
-    sk_wmem_alloc: ['tcp_sock', 'inet_conn.icsk_inet.sk.sk_wmem_alloc.refs.counter'],
-    sk_rcvbuf: ['tcp_sock', 'inet_conn.icsk_inet.sk.sk_rcvbuf'],
-    sk_sndbuf: ['tcp_sock', 'inet_conn.icsk_inet.sk.sk_sndbuf'],
-    sk_forward_alloc: ['tcp_sock', 'inet_conn.icsk_inet.sk.sk_forward_alloc'],
-    sk_wmem_queued: ['tcp_sock', 'inet_conn.icsk_inet.sk.sk_wmem_queued'],
-    sk_omem_alloc: ['tcp_sock', 'inet_conn.icsk_inet.sk.sk_omem_alloc.counter'],
-    sk_backlog_len: ['tcp_sock', 'inet_conn.icsk_inet.sk.sk_backlog.len'],
-    sk_drops: ['tcp_sock', 'inet_conn.icsk_inet.sk.sk_drops.counter'],
-    sk_drop_counters: ['tcp_sock', 'inet_conn.icsk_inet.sk.sk_drop_counters'],
-    ndc_drops0: ['numa_drop_counters', 'drops0.counter'],
-    ndc_drops1: ['numa_drop_counters', 'drops1.counter'],
-    sk_priority: ['tcp_sock', 'inet_conn.icsk_inet.sk.sk_priority'],
-    sk_classid: ['tcp_sock', 'inet_conn.icsk_inet.sk.sk_cgrp_data.classid'],
-    inet_tos: ['tcp_sock', 'inet_conn.icsk_inet.tos'],
-    pinet6: ['tcp_sock', 'inet_conn.icsk_inet.pinet6'],
-    ipv6_tclass: ['ipv6_pinfo', 'tclass'],
     // INET_DIAG_ULP_INFO (tcp_diag_get_aux()): the upper-layer protocol's name, and its state pointer.
     icsk_ulp_ops: ['tcp_sock', 'inet_conn.icsk_ulp_ops'],
     icsk_ulp_data: ['tcp_sock', 'inet_conn.icsk_ulp_data'],
@@ -403,51 +454,38 @@ export const ITER_TCP_BTF = {
 } as const
 
 /**
- * What the `iter/udp` program needs, as {@link ITER_TCP_BTF} for `iter/tcp`.
- * The context hands a full `udp_sock` (both families), so every member is
- * named from `udp_sock`; the keys the two tables share (`skc_*`, `sk_*`,
- * `ctx_uid`, …) are read by the same code generator. The `hash_*` and
- * `node_next` members give each socket its place in udp_diag's walk
- * (`udp_dump()` walks `udp_table.hash`, by port; the iterator walks `hash2`,
- * by port and address): the slot `udp_hashfn()` picks and the socket's
- * distance to the end of that slot's list.
+ * What the inet programs read for `-m` (sock_diag_put_meminfo()) and
+ * `--tos` (inet_sk_diag_fill()): the `ssx_iter_sock_extra` block, for
+ * `iter/tcp` from `tcp_sock`. Resolved only for those listings.
  */
-export const ITER_UDP_BTF = {
-  attach: 'bpf_iter_udp',
-  helpers: {
-    seq_write: 'BPF_FUNC_seq_write',
-  },
+export const ITER_SOCK_EXTRA_TCP_BTF = {
+  attach: 'bpf_iter_tcp',
+  helpers: {},
   members: {
-    ctx_meta: ['bpf_iter__udp', 'meta'],
-    ctx_udp_sk: ['bpf_iter__udp', 'udp_sk'],
-    ctx_uid: ['bpf_iter__udp', 'uid'],
-    meta_seq: ['bpf_iter_meta', 'seq'],
-    skc_family: ['udp_sock', 'inet.sk.__sk_common.skc_family'],
-    skc_state: ['udp_sock', 'inet.sk.__sk_common.skc_state'],
-    skc_num: ['udp_sock', 'inet.sk.__sk_common.skc_num'],
-    skc_dport: ['udp_sock', 'inet.sk.__sk_common.skc_dport'],
-    skc_rcv_saddr: ['udp_sock', 'inet.sk.__sk_common.skc_rcv_saddr'],
-    skc_daddr: ['udp_sock', 'inet.sk.__sk_common.skc_daddr'],
-    skc_v6_rcv_saddr: ['udp_sock', 'inet.sk.__sk_common.skc_v6_rcv_saddr'],
-    skc_v6_daddr: ['udp_sock', 'inet.sk.__sk_common.skc_v6_daddr'],
-    skc_bound_dev_if: ['udp_sock', 'inet.sk.__sk_common.skc_bound_dev_if'],
-    skc_cookie: ['udp_sock', 'inet.sk.__sk_common.skc_cookie'],
-    skc_ipv6only: ['udp_sock', 'inet.sk.__sk_common.skc_ipv6only'],
-    sk_socket: ['udp_sock', 'inet.sk.sk_socket'],
-    sk_mark: ['udp_sock', 'inet.sk.sk_mark'],
-    sk_shutdown: ['udp_sock', 'inet.sk.sk_shutdown'],
-    sk_userlocks: ['udp_sock', 'inet.sk.sk_userlocks'],
-    sk_cgroup: ['udp_sock', 'inet.sk.sk_cgrp_data.cgroup'],
-    cgroup_kn: ['cgroup', 'kn'],
-    kn_id: ['kernfs_node', 'id'],
-    socket_file: ['socket', 'file'],
-    file_inode: ['file', 'f_inode'],
-    inode_ino: ['inode', 'i_ino'],
-    // udp_rqueue_get(): sk_rmem_alloc - forward_deficit; sk_wmem_alloc_get(): sk_wmem_alloc - 1.
+    sk_rmem_alloc: ['tcp_sock', 'inet_conn.icsk_inet.sk.sk_backlog.rmem_alloc.counter'],
+    sk_wmem_alloc: ['tcp_sock', 'inet_conn.icsk_inet.sk.sk_wmem_alloc.refs.counter'],
+    sk_rcvbuf: ['tcp_sock', 'inet_conn.icsk_inet.sk.sk_rcvbuf'],
+    sk_sndbuf: ['tcp_sock', 'inet_conn.icsk_inet.sk.sk_sndbuf'],
+    sk_forward_alloc: ['tcp_sock', 'inet_conn.icsk_inet.sk.sk_forward_alloc'],
+    sk_wmem_queued: ['tcp_sock', 'inet_conn.icsk_inet.sk.sk_wmem_queued'],
+    sk_omem_alloc: ['tcp_sock', 'inet_conn.icsk_inet.sk.sk_omem_alloc.counter'],
+    sk_backlog_len: ['tcp_sock', 'inet_conn.icsk_inet.sk.sk_backlog.len'],
+    sk_drops: ['tcp_sock', 'inet_conn.icsk_inet.sk.sk_drops.counter'],
+    sk_priority: ['tcp_sock', 'inet_conn.icsk_inet.sk.sk_priority'],
+    sk_classid: ['tcp_sock', 'inet_conn.icsk_inet.sk.sk_cgrp_data.classid'],
+    inet_tos: ['tcp_sock', 'inet_conn.icsk_inet.tos'],
+    pinet6: ['tcp_sock', 'inet_conn.icsk_inet.pinet6'],
+    ipv6_tclass: ['ipv6_pinfo', 'tclass'],
+  },
+} as const
+
+/** {@link ITER_SOCK_EXTRA_TCP_BTF} for `iter/udp`, from `udp_sock`: the same keys. */
+export const ITER_SOCK_EXTRA_UDP_BTF = {
+  attach: 'bpf_iter_udp',
+  helpers: {},
+  members: {
     sk_rmem_alloc: ['udp_sock', 'inet.sk.sk_backlog.rmem_alloc.counter'],
     sk_wmem_alloc: ['udp_sock', 'inet.sk.sk_wmem_alloc.refs.counter'],
-    forward_deficit: ['udp_sock', 'forward_deficit'],
-    // -m and --tos, as in ITER_TCP_BTF.
     sk_rcvbuf: ['udp_sock', 'inet.sk.sk_rcvbuf'],
     sk_sndbuf: ['udp_sock', 'inet.sk.sk_sndbuf'],
     sk_forward_alloc: ['udp_sock', 'inet.sk.sk_forward_alloc'],
@@ -455,21 +493,37 @@ export const ITER_UDP_BTF = {
     sk_omem_alloc: ['udp_sock', 'inet.sk.sk_omem_alloc.counter'],
     sk_backlog_len: ['udp_sock', 'inet.sk.sk_backlog.len'],
     sk_drops: ['udp_sock', 'inet.sk.sk_drops.counter'],
-    sk_drop_counters: ['udp_sock', 'inet.sk.sk_drop_counters'],
-    ndc_drops0: ['numa_drop_counters', 'drops0.counter'],
-    ndc_drops1: ['numa_drop_counters', 'drops1.counter'],
     sk_priority: ['udp_sock', 'inet.sk.sk_priority'],
     sk_classid: ['udp_sock', 'inet.sk.sk_cgrp_data.classid'],
     inet_tos: ['udp_sock', 'inet.tos'],
     pinet6: ['udp_sock', 'inet.pinet6'],
     ipv6_tclass: ['ipv6_pinfo', 'tclass'],
-    // udp_hashfn(net, num, mask) = (num + net->hash_mix) & mask, over net->ipv4.udp_table.
-    skc_net: ['udp_sock', 'inet.sk.__sk_common.skc_net.net'],
-    net_hash_mix: ['net', 'hash_mix'],
-    net_udp_table: ['net', 'ipv4.udp_table'],
-    udp_table_mask: ['udp_table', 'mask'],
-    node_next: ['udp_sock', 'inet.sk.__sk_common.skc_node.next'],
-    hlist_next: ['hlist_node', 'next'],
+  },
+} as const satisfies { readonly attach: string, readonly helpers: object, readonly members: { readonly [K in keyof typeof ITER_SOCK_EXTRA_TCP_BTF.members]: readonly [string, string] } }
+
+/**
+ * sk_drops_read() on kernels that count drops per NUMA node
+ * (`sk_drop_counters`, 6.18): resolved when `-m` is, and only used when the
+ * kernel has it (older kernels: `sk_drops` alone).
+ */
+export const ITER_NUMA_DROPS_TCP_BTF = {
+  attach: 'bpf_iter_tcp',
+  helpers: {},
+  members: {
+    sk_drop_counters: ['tcp_sock', 'inet_conn.icsk_inet.sk.sk_drop_counters'],
+    ndc_drops0: ['numa_drop_counters', 'drops0.counter'],
+    ndc_drops1: ['numa_drop_counters', 'drops1.counter'],
+  },
+} as const
+
+/** {@link ITER_NUMA_DROPS_TCP_BTF} for `iter/udp`. */
+export const ITER_NUMA_DROPS_UDP_BTF = {
+  attach: 'bpf_iter_udp',
+  helpers: {},
+  members: {
+    sk_drop_counters: ['udp_sock', 'inet.sk.sk_drop_counters'],
+    ndc_drops0: ['numa_drop_counters', 'drops0.counter'],
+    ndc_drops1: ['numa_drop_counters', 'drops1.counter'],
   },
 } as const
 
@@ -588,7 +642,19 @@ export interface IterLayoutOf<T extends { readonly helpers: object, readonly mem
  * {@link ITER_TCP_BTF} resolved against one kernel, with
  * {@link ITER_TCP_BBR_BTF} when that kernel's BTF has `struct bbr`.
  */
-export type IterLayout = IterLayoutOf<typeof ITER_TCP_BTF> & { readonly bbr?: BbrLayout['members'], readonly mptcp?: MptcpLayout['members'] }
+export type IterLayout = IterLayoutOf<typeof ITER_TCP_BTF> & {
+  /** For `-i` and the time predicates. */
+  readonly info?: IterLayoutOf<typeof ITER_TCP_INFO_BTF>
+  /** For `-m` and `--tos`. */
+  readonly extra?: SockExtraLayout
+  readonly bbr?: BbrLayout['members']
+  readonly mptcp?: MptcpLayout['members']
+}
+
+/** {@link ITER_SOCK_EXTRA_TCP_BTF} (or its UDP twin) resolved, with the per-NUMA drop counters when the kernel has them. */
+export type SockExtraLayout = { readonly [K in keyof typeof ITER_SOCK_EXTRA_TCP_BTF.members]: MemberSlot } & {
+  readonly numaDrops?: { readonly [K in keyof typeof ITER_NUMA_DROPS_TCP_BTF.members]: MemberSlot }
+}
 
 /** {@link ITER_TCP_MPTCP_BTF} resolved against one kernel. */
 export type MptcpLayout = IterLayoutOf<typeof ITER_TCP_MPTCP_BTF>
@@ -597,7 +663,10 @@ export type MptcpLayout = IterLayoutOf<typeof ITER_TCP_MPTCP_BTF>
 export type BbrLayout = IterLayoutOf<typeof ITER_TCP_BBR_BTF>
 
 /** {@link ITER_UDP_BTF} resolved against one kernel. */
-export type UdpIterLayout = IterLayoutOf<typeof ITER_UDP_BTF>
+export type UdpIterLayout = IterLayoutOf<typeof ITER_UDP_BTF> & {
+  /** For `-m` and `--tos`. */
+  readonly extra?: SockExtraLayout
+}
 
 /**
  * The record an `iter/tcp` program writes for each selected socket with

@@ -302,8 +302,15 @@ function generateIterInet(it: InetIter, filter: Filter | null, opts: IterCodegen
     load(1, FULL, slot, note)
     storeExtra(field, 1)
   }
+  /** The -m/--tos members, which the runtime resolves for those listings only. */
+  const extraLayout = (): NonNullable<IterLayout['extra']> => {
+    const X = it.layout.extra
+    if (!X) throw new FilterError('E_EBPF_LAYOUT', 'the kernel layout has no -m/--tos members (resolve the inet layout with extra)')
+    return X
+  }
   /** sock_diag_put_meminfo(): the SK_MEMINFO_* counters of the full socket in FULL. */
   const memInfo = (): void => {
+    const M = extraLayout()
     copyExtra('rmem_alloc', M.sk_rmem_alloc, 'sk_rmem_alloc_get()')
     copyExtra('rcvbuf', M.sk_rcvbuf, 'sk_rcvbuf')
     load(1, FULL, M.sk_wmem_alloc, 'sk_wmem_alloc')
@@ -314,15 +321,18 @@ function generateIterInet(it: InetIter, filter: Filter | null, opts: IterCodegen
     copyExtra('wmem_queued', M.sk_wmem_queued, 'sk_wmem_queued')
     copyExtra('optmem', M.sk_omem_alloc, 'sk_omem_alloc')
     copyExtra('backlog', M.sk_backlog_len, 'sk_backlog.len')
-    // sk_drops_read(): the per-NUMA-node counters when the socket has them (UDP), else sk_drops.
+    // sk_drops_read(): the per-NUMA-node counters when the socket has them (UDP on 6.18), else sk_drops.
     const plain = e.label('sk_drops')
     const drops = e.label('drops read')
-    load(1, FULL, M.sk_drop_counters, 'sk_drop_counters')
-    e.emit({ op: 'jmp', cond: 'jeq', wide: true, dst: 1, src: { imm: 0 }, target: plain })
-    load(2, 1, M.ndc_drops0, 'drops0')
-    load(1, 1, M.ndc_drops1, 'drops1')
-    e.emit({ op: 'alu', alu: 'add', wide: false, dst: 1, src: { reg: 2 } })
-    e.emit({ op: 'ja', target: drops })
+    const N = M.numaDrops
+    if (N) {
+      load(1, FULL, N.sk_drop_counters, 'sk_drop_counters')
+      e.emit({ op: 'jmp', cond: 'jeq', wide: true, dst: 1, src: { imm: 0 }, target: plain })
+      load(2, 1, N.ndc_drops0, 'drops0')
+      load(1, 1, N.ndc_drops1, 'drops1')
+      e.emit({ op: 'alu', alu: 'add', wide: false, dst: 1, src: { reg: 2 } })
+      e.emit({ op: 'ja', target: drops })
+    }
     e.place(plain)
     load(1, FULL, M.sk_drops, 'sk_drops')
     e.place(drops)
@@ -330,6 +340,7 @@ function generateIterInet(it: InetIter, filter: Filter | null, opts: IterCodegen
   }
   /** inet_sk_diag_fill(): INET_DIAG_TOS, INET_DIAG_TCLASS (AF_INET6) and INET_DIAG_CLASS_ID (net_cls class id, else sk_priority). */
   const tosInfo = (): void => {
+    const M = extraLayout()
     copyExtra('tos', M.inet_tos, 'inet->tos')
     const v4 = e.label('no tclass')
     e.emit({ op: 'ldx', size: 'u8', dst: 1, src: 10, off: at('family'), note: 'record.family' })
@@ -665,7 +676,9 @@ const MPTCP_NAME = 0x706374706dn
  * chrono stats).
  */
 function tcpInfoGatherer(e: Emitter, T: IterLayout, hz: number, load: (dst: Reg, base: Reg, slot: MemberSlot, note: string) => void, whole: boolean) {
-  const M = T.members
+  if (!T.info) throw new FilterError('E_EBPF_LAYOUT', 'the kernel layout has no -i members (resolve the iter/tcp layout with info)')
+  const M = { ...T.members, ...T.info.members }
+  const probeRead = T.info.helpers.probe_read_kernel
   const store = (field: InfoField, src: Reg, plus = 0, size: SizeName = infoSize(field)): void => {
     e.emit({ op: 'stx', size, dst: 10, src, off: atInfo(field, plus) })
   }
@@ -755,7 +768,7 @@ function tcpInfoGatherer(e: Emitter, T: IterLayout, hz: number, load: (dst: Reg,
         e.emit({ op: 'alu', alu: 'mov', wide: true, dst: 2, src: { imm: size } })
         e.emit({ op: 'ldx', size: 'u64', dst: 3, src: 10, off: SCRATCH })
         e.emit({ op: 'alu', alu: 'add', wide: true, dst: 3, src: { imm: from } })
-        e.emit({ op: 'call', helper: T.helpers.probe_read_kernel, name: 'bpf_probe_read_kernel', note })
+        e.emit({ op: 'call', helper: probeRead, name: 'bpf_probe_read_kernel', note })
       }
       read(atInfo('sf_token_rem'), 4, S.remote_token.off, 'remote_token')
       read(atInfo('sf_token_loc'), 4, S.token.off, 'token')

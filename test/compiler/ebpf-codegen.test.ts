@@ -6,7 +6,7 @@ import fc from 'fast-check'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { ITER_TCP_BBR_BTF, ITER_TCP_BTF, ITER_TCP_MPTCP_BTF, ITER_UDP_BTF, MPTCP_SUBFLOW_FLAG_MEMBERS } from '../../uapi/bpf.js'
+import { ITER_NUMA_DROPS_TCP_BTF, ITER_SOCK_EXTRA_TCP_BTF, ITER_TCP_BBR_BTF, ITER_TCP_BTF, ITER_TCP_INFO_BTF, ITER_TCP_MPTCP_BTF, ITER_UDP_BTF, MPTCP_SUBFLOW_FLAG_MEMBERS } from '../../uapi/bpf.js'
 import type { IterLayout, MemberSlot, UdpIterLayout } from '../../uapi/bpf.js'
 import type { Filter } from '../../compiler/filter.js'
 import { compileIterTcp, compileIterUdp, dropUnreachable, generateIterTcp, generateIterUdp } from '../../compiler/ebpf/codegen.js'
@@ -29,8 +29,11 @@ const fakeMembers = (keys: readonly string[]): Record<string, MemberSlot> => Obj
 /** A layout with made-up offsets, helpers 200+. */
 const layout: IterLayout = {
   attachBtfId: 4242,
-  helpers: { seq_write: 201, skc_to_tcp_sock: 202, skc_to_tcp_timewait_sock: 203, skc_to_tcp_request_sock: 204, jiffies64: 205, probe_read_kernel: 206 },
+  helpers: { seq_write: 201, skc_to_tcp_sock: 202, skc_to_tcp_timewait_sock: 203, skc_to_tcp_request_sock: 204, jiffies64: 205 },
   members: fakeMembers(Object.keys(ITER_TCP_BTF.members)) as IterLayout['members'],
+  // The tables a listing resolves for -i (and the time predicates), and for -m/--tos.
+  info: { attachBtfId: 4242, helpers: { probe_read_kernel: 206 }, members: fakeMembers(Object.keys(ITER_TCP_INFO_BTF.members)) as NonNullable<IterLayout['info']>['members'] },
+  extra: { ...fakeMembers(Object.keys(ITER_SOCK_EXTRA_TCP_BTF.members)), numaDrops: fakeMembers(Object.keys(ITER_NUMA_DROPS_TCP_BTF.members)) } as NonNullable<IterLayout['extra']>,
 }
 /** The same with BBR's private state and MPTCP's subflow context resolved (the `-i` block's `bbr:(…)` and `tcp-ulp-mptcp …`). */
 const bbrLayout: IterLayout = {
@@ -46,6 +49,7 @@ const udpLayout: UdpIterLayout = {
   attachBtfId: 4343,
   helpers: { seq_write: 201 },
   members: fakeMembers(Object.keys(ITER_UDP_BTF.members)) as UdpIterLayout['members'],
+  extra: layout.extra!,
 }
 const env = { localPortRange: [32768, 60999] as const }
 

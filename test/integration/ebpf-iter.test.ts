@@ -48,7 +48,8 @@ if (!netnsOk && process.env.CI !== 'true') {
   const sock = openDiag({ netns: ns.name })
   t.teardown(() => sock.close())
   const env = { localPortRange: readLocalPortRange(ns.name) }
-  const layout = readIterLayout()
+  // With the -i members: the drawn filters test rto and the last_* times.
+  const layout = readIterLayout(undefined, { info: true })
   const hz = kernelHz() ?? undefined
 
   /** Every TCP socket over netlink (that `bytecode` accepts), with tcp_info (this also gives every socket its cookie before the iterator reads it). */
@@ -76,6 +77,14 @@ if (!netnsOk && process.env.CI !== 'true') {
       throw e
     }
   }
+
+  t.test('a plain listing resolves the base name table only (-i and -m/--tos members are asked for by their listings)', async (t) => {
+    const plain = readIterLayout()
+    t.equal(plain.info, undefined)
+    t.equal(plain.extra, undefined)
+    t.ok(layout.info, '-i: resolved')
+    t.ok(readIterLayout(undefined, { extra: true }).extra, '-m/--tos: resolved')
+  })
 
   t.test('unfiltered: the iterator reports what netlink reports', async (t) => {
     const nl = netlink()
@@ -109,7 +118,7 @@ if (!netnsOk && process.env.CI !== 'true') {
     const ext = (1 << (INET_DIAG.INET_DIAG_INFO - 1)) | (1 << (INET_DIAG.INET_DIAG_VEGASINFO - 1)) | (1 << (INET_DIAG.INET_DIAG_CONG - 1))
     const nl: InetRecord[] = []
     for (const family of [AF.AF_INET, AF.AF_INET6]) for (const r of dump(sock, { kind: 'inet', family, protocol: IPPROTO.IPPROTO_TCP, states: 0xffffffff, ext, bytecode: null })) nl.push(r as InetRecord)
-    const p = compileIterTcp(null, readIterLayout(undefined, { info: true }), { ...env, info: true, ...(hz !== undefined ? { hz } : {}) })
+    const p = compileIterTcp(null, layout, { ...env, info: true, ...(hz !== undefined ? { hz } : {}) })
     const it = decodeIterTcp(runIter(p.bytes, layout.attachBtfId, { netns: ns.name }), { info: true })
     const byKey = new Map(it.map((r) => [key(r), r]))
     // Times since the last send/receive/ACK and the busy time grow between the two reads (checked: within a second).

@@ -103,20 +103,20 @@
   102: (79) r1 = *(u64 *)(r1 +160)          ; cgroup->kn
   103: (79) r1 = *(u64 *)(r1 +168)          ; kn->id
   104: (7b) *(u64 *)(r10 -352) = r1
-  105: (79) r1 = *(u64 *)(r8 +344)          ; skc_net.net
-  106: (61) r2 = *(u32 *)(r1 +352)          ; net->hash_mix
-  107: (79) r1 = *(u64 *)(r1 +360)          ; net->ipv4.udp_table
-  108: (61) r1 = *(u32 *)(r1 +368)          ; udp_table->mask
+  105: (79) r1 = *(u64 *)(r8 +224)          ; skc_net.net
+  106: (61) r2 = *(u32 *)(r1 +232)          ; net->hash_mix
+  107: (79) r1 = *(u64 *)(r1 +240)          ; net->ipv4.udp_table
+  108: (61) r1 = *(u32 *)(r1 +248)          ; udp_table->mask
   109: (61) r3 = *(u32 *)(r8 +48)           ; skc_num
   110: (0c) w3 += w2                        ; udp_hashfn()
   111: (5c) w3 &= w1
   112: (63) *(u32 *)(r10 -272) = r3
-  113: (79) r1 = *(u64 *)(r8 +376)          ; skc_node.next
+  113: (79) r1 = *(u64 *)(r8 +256)          ; skc_node.next
   114: (b7) r2 = 0
   115: (15) if r1 == 0x0 goto pc+4
   116: (35) if r2 >= 0x200 goto pc+3        ; bounded: the verifier walks every turn
   117: (07) r2 += 1
-  118: (79) r1 = *(u64 *)(r1 +384)          ; node->next
+  118: (79) r1 = *(u64 *)(r1 +264)          ; node->next
   119: (05) goto pc-5
   120: (63) *(u32 *)(r10 -268) = r2
   121: (bf) r1 = r7

@@ -89,20 +89,20 @@
    88: (79) r1 = *(u64 *)(r1 +160)          ; cgroup->kn
    89: (79) r1 = *(u64 *)(r1 +168)          ; kn->id
    90: (7b) *(u64 *)(r10 -352) = r1
-   91: (79) r1 = *(u64 *)(r8 +344)          ; skc_net.net
-   92: (61) r2 = *(u32 *)(r1 +352)          ; net->hash_mix
-   93: (79) r1 = *(u64 *)(r1 +360)          ; net->ipv4.udp_table
-   94: (61) r1 = *(u32 *)(r1 +368)          ; udp_table->mask
+   91: (79) r1 = *(u64 *)(r8 +224)          ; skc_net.net
+   92: (61) r2 = *(u32 *)(r1 +232)          ; net->hash_mix
+   93: (79) r1 = *(u64 *)(r1 +240)          ; net->ipv4.udp_table
+   94: (61) r1 = *(u32 *)(r1 +248)          ; udp_table->mask
    95: (61) r3 = *(u32 *)(r8 +48)           ; skc_num
    96: (0c) w3 += w2                        ; udp_hashfn()
    97: (5c) w3 &= w1
    98: (63) *(u32 *)(r10 -272) = r3
-   99: (79) r1 = *(u64 *)(r8 +376)          ; skc_node.next
+   99: (79) r1 = *(u64 *)(r8 +256)          ; skc_node.next
   100: (b7) r2 = 0
   101: (15) if r1 == 0x0 goto pc+4
   102: (35) if r2 >= 0x200 goto pc+3        ; bounded: the verifier walks every turn
   103: (07) r2 += 1
-  104: (79) r1 = *(u64 *)(r1 +384)          ; node->next
+  104: (79) r1 = *(u64 *)(r1 +264)          ; node->next
   105: (05) goto pc-5
   106: (63) *(u32 *)(r10 -268) = r2
   107: (bf) r1 = r7
