@@ -4,6 +4,7 @@
  */
 import type { Filter } from './filter.js'
 import type { Program } from './assemble.js'
+import { AF } from '../uapi/inet-diag.js'
 
 /** The sock_diag family handlers a request goes to. */
 export type RequestKind = 'inet' | 'unix' | 'packet' | 'netlink' | 'vsock' | 'tipc' | 'xdp'
@@ -97,4 +98,46 @@ export function wireRequest(req: DiagRequest): WireRequest {
     ext: req.ext,
     bytecode: req.program ? req.program.bytes : null,
   }
+}
+
+/**
+ * Ports every socket the filter accepts must have: `sport = :P` / `dport = :P`
+ * (a host condition with a port and any address) among the filter's
+ * top-level conjuncts. They go into the request's sockid, where TCP and UDP
+ * dumps compare them before running the bytecode (which still runs, so the
+ * result cannot change) when the request carries bytecode: bench/RESULTS.md.
+ * ss leaves the sockid zero; `ssx compile` prints ss's request, this is a
+ * rewrite src/query.ts makes when it sends it.
+ */
+export function exactPorts(f: Filter | null): { sport?: number, dport?: number } {
+  const out: { sport?: number, dport?: number } = {}
+  const conjuncts: Filter[] = f ? [f] : []
+  while (conjuncts.length) {
+    const c = conjuncts.pop()!
+    if (c.kind === 'and') conjuncts.push(c.left, c.right)
+    else if (c.kind === 'hostcond' && c.cond.family === 'inet' && c.cond.addrs.length === 0 && c.cond.port > 0 && c.cond.port <= 0xffff) {
+      out[c.dir === 'src' ? 'sport' : 'dport'] = c.cond.port
+    }
+  }
+  return out
+}
+
+/** Tables whose kernel dump compares the sockid's ports (inet_diag_dump_icsk, udp_dump). */
+export const PORT_NARROWED_TABLES: ReadonlySet<string> = new Set(['tcp', 'udp'])
+
+/**
+ * Can one walk answer both requests: TCP's AF_INET request and, next in the
+ * plan, its AF_INET6 twin asking the same states, attributes and bytecode?
+ * Then src/query.ts sends one legacy TCPDIAG_GETSOCK request, which the
+ * kernel answers with both families from one walk of its tables.
+ */
+export function oneTcpWalk(v4: DiagRequest, v6: DiagRequest | undefined): v6 is DiagRequest {
+  return v6 !== undefined && v4.table === 'tcp' && v6.table === 'tcp' && v4.family === AF.AF_INET && v6.family === AF.AF_INET6 &&
+    v4.protocolAttr === undefined && v6.protocolAttr === undefined && v4.states === v6.states && v4.ext === v6.ext &&
+    sameBytes(v4.program?.bytes, v6.program?.bytes)
+}
+
+function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b
+  return a.length === b.length && a.every((x, i) => x === b[i])
 }

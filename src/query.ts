@@ -5,9 +5,10 @@
  * states where the request carries none, then the residual filter).
  *
  * Two query-time rewrites make the kernel walk less without changing the
- * answer: exact ports go into the sockid ({@link exactPorts}), and TCP's
- * AF_INET and AF_INET6 requests are answered by one walk
- * ({@link QueryOptions.singleTcpWalk}).
+ * answer (the rules are pure, in compiler/plan.ts, so `explain` states
+ * them): exact ports go into the sockid (`exactPorts`), and TCP's AF_INET
+ * and AF_INET6 requests are answered by one walk (`oneTcpWalk`,
+ * {@link QueryOptions.singleTcpWalk}).
  *
  * Records are streamed: one datagram is decoded at a time and nothing is
  * collected, so memory stays constant in the number of sockets.
@@ -23,7 +24,7 @@ import { AF, INET_DIAG, IPPROTO } from '../uapi/inet-diag.js'
 import { DEFAULT_LOCAL_PORT_RANGE, evaluate } from '../compiler/evaluate.js'
 import type { EvaluateEnv } from '../compiler/evaluate.js'
 import type { Filter } from '../compiler/filter.js'
-import { wireRequest, type DiagRequest, type QueryPlan } from '../compiler/plan.js'
+import { PORT_NARROWED_TABLES, exactPorts, oneTcpWalk, wireRequest, type DiagRequest, type QueryPlan } from '../compiler/plan.js'
 import { TABLE, hasFamily, tableBit } from '../compiler/select.js'
 import type { TableName } from '../compiler/select.js'
 import { NetlinkError, dump, dumpLegacyTcp, errnoInfo, netnsPath, openDiag } from '../runtime/index.js'
@@ -129,48 +130,9 @@ export function hasMarkCond(f: Filter | null): boolean {
   }
 }
 
-/**
- * Ports every socket the filter accepts must have: `sport = :P` / `dport = :P`
- * (a host condition with a port and any address) among the filter's
- * top-level conjuncts. They go into the request's sockid, where TCP and UDP
- * dumps compare them before running the bytecode (which still runs, so the
- * result cannot change): bench/RESULTS.md. ss leaves the sockid zero;
- * `ssx compile` prints ss's request, this is a query-time rewrite.
- */
-export function exactPorts(f: Filter | null): { sport?: number, dport?: number } {
-  const out: { sport?: number, dport?: number } = {}
-  const conjuncts: Filter[] = f ? [f] : []
-  while (conjuncts.length) {
-    const c = conjuncts.pop()!
-    if (c.kind === 'and') conjuncts.push(c.left, c.right)
-    else if (c.kind === 'hostcond' && c.cond.family === 'inet' && c.cond.addrs.length === 0 && c.cond.port > 0 && c.cond.port <= 0xffff) {
-      out[c.dir === 'src' ? 'sport' : 'dport'] = c.cond.port
-    }
-  }
-  return out
-}
-
-/** Tables whose kernel dump compares the sockid's ports (inet_diag_dump_icsk, udp_dump). */
-const PORT_NARROWED = new Set(['tcp', 'udp'])
-
 /** Default {@link QueryOptions.holdBackBytes}: without tcp_info, with it. */
 const HOLD_BACK_BYTES = 16 << 20
 const HOLD_BACK_INFO_BYTES = 4 << 20
-
-/**
- * Can one walk answer both requests: TCP's AF_INET request and, next in the
- * plan, its AF_INET6 twin asking the same states, attributes and bytecode?
- */
-function oneTcpWalk(v4: DiagRequest, v6: DiagRequest | undefined): v6 is DiagRequest {
-  return v6 !== undefined && v4.table === 'tcp' && v6.table === 'tcp' && v4.family === AF.AF_INET && v6.family === AF.AF_INET6 &&
-    v4.protocolAttr === undefined && v6.protocolAttr === undefined && v4.states === v6.states && v4.ext === v6.ext &&
-    sameBytes(v4.program?.bytes, v6.program?.bytes)
-}
-
-function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
-  if (a === undefined || b === undefined) return a === b
-  return a.length === b.length && a.every((x, i) => x === b[i])
-}
 
 /** Size of one {@link HeldBack} chunk. */
 const HOLD_BACK_CHUNK = 1 << 20
@@ -364,7 +326,7 @@ export class QueryRun implements Iterable<SocketRecord>, AsyncIterable<SocketRec
         for (;;) {
           const wire: SockDiagRequest = {
             ...wireRequest(req), bytecode,
-            ...(bytecode !== null && PORT_NARROWED.has(req.table) ? { ports: narrowed } : {}),
+            ...(bytecode !== null && PORT_NARROWED_TABLES.has(req.table) ? { ports: narrowed } : {}),
           }
           let yielded = 0
           try {

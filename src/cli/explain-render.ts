@@ -11,7 +11,7 @@
 import type { Expr } from '../../grammar/ast.js'
 import { printParenthesized, type PrecedenceWarning } from '../../grammar/index.js'
 import type { Filter } from '../../compiler/filter.js'
-import type { DiagRequest, QueryPlan } from '../../compiler/plan.js'
+import { PORT_NARROWED_TABLES, exactPorts, oneTcpWalk, type DiagRequest, type QueryPlan } from '../../compiler/plan.js'
 import type { Program } from '../../compiler/assemble.js'
 import { disassemble, formatDisasm, type DisasmLine } from '../../compiler/disasm.js'
 import { STATE_DISPLAY_NAMES } from '../../compiler/select.js'
@@ -154,6 +154,25 @@ export function programsOf(plan: QueryPlan): { readonly program: Program; readon
 }
 
 /** `#2–#5 #7` style list of request numbers. */
+/** What ssx sends differently from the plan's requests (src/query.ts; the same answer, less kernel walking). */
+function sentBySsx(plan: QueryPlan): string[] {
+  const out: string[] = []
+  plan.requests.forEach((r, i) => {
+    if (oneTcpWalk(r, plan.requests[i + 1])) {
+      out.push(`ssx sends #${i + 1}–#${i + 2} as one TCPDIAG_GETSOCK request: the kernel walks its TCP tables once`,
+        '  for both families, and the IPv6 sockets are listed after the IPv4 ones, as ss prints them')
+    }
+  })
+  const narrowed = plan.requests.map((r, i) => ({ r, n: i + 1 })).filter(({ r }) => r.program !== null && PORT_NARROWED_TABLES.has(r.table))
+  const { sport, dport } = exactPorts(plan.kernel)
+  if (narrowed.length > 0 && (sport !== undefined || dport !== undefined)) {
+    const ports = [sport !== undefined ? `local port ${sport}` : '', dport !== undefined ? `remote port ${dport}` : ''].filter(Boolean).join(' and ')
+    out.push(`ssx also puts the ${ports} in the sockid of request${narrowed.length === 1 ? '' : 's'} ${requestList(narrowed.map((x) => x.n))}:`,
+      '  the kernel skips sockets on other ports before running the bytecode')
+  }
+  return out
+}
+
 function requestList(ns: readonly number[]): string {
   const parts: string[] = []
   for (let i = 0; i < ns.length; ) {
@@ -304,7 +323,7 @@ export function renderExplain(input: ExplainInput, opts: RenderOptions = {}): st
     })
     const masks = [...new Set(plan.requests.map((r) => r.states))]
     const legend = masks.map((m) => (m === 0 ? 'states 0x0: the request has no state mask (packet, netlink and xdp dumps take none; ss asks for them only when UNCONN is selected)' : `states 0x${m.toString(16)}: ${stateNames(m)}`))
-    parts.push(section(paint, `query plan (${plan.requests.length} request${plan.requests.length === 1 ? '' : 's'}, in the order ss sends them)`, [table(rows), '', ...legend].join('\n')))
+    parts.push(section(paint, `query plan (${plan.requests.length} request${plan.requests.length === 1 ? '' : 's'}, in the order ss sends them)`, [table(rows), '', ...legend, ...sentBySsx(plan)].join('\n')))
   }
 
   // 3. Where it runs.
