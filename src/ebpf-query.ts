@@ -311,7 +311,7 @@ function* rawV4First(chunks: Iterable<Uint8Array>, later: Uint8Array[], size: nu
   }
 }
 
-/** Output options a listing asked for; some need fields the iterator does not read yet (--inet-sockopt) or cannot serve (-K). */
+/** Output options a listing asked for; some need fields the iterator does not read yet (--inet-sockopt). */
 export interface ListingExtras {
   readonly extended?: number | boolean
   readonly showOptions?: boolean
@@ -319,13 +319,12 @@ export interface ListingExtras {
   readonly memory?: boolean
   readonly tos?: boolean
   readonly inetSockopt?: boolean
-  readonly kill?: boolean
   readonly json?: boolean
   readonly ndjson?: boolean
 }
 
 const EXTRA_FLAGS: readonly [keyof ListingExtras, string][] = [
-  ['inetSockopt', '--inet-sockopt'], ['kill', '-K'],
+  ['inetSockopt', '--inet-sockopt'],
 ]
 
 /**

@@ -30,7 +30,7 @@ export * from './pure.js'
 // --- Running queries --------------------------------------------------------------
 export { runQuery, QueryRun, readLocalPortRange, hasMarkCond, INET_FAMILIES } from './query.js'
 export type { QueryOptions } from './query.js'
-export { killQuery, KillError } from './kill.js'
+export { killQuery, killRecords, KillError } from './kill.js'
 export type { KillOptions } from './kill.js'
 export { systemResolver, parseServices, parseNlProtos, findCgroup2Mount } from './system-resolver.js'
 export type { SystemResolverOptions, ServiceTable, ServiceTables } from './system-resolver.js'

@@ -42,16 +42,27 @@ export class KillError extends Error {
  */
 export function* killQuery(plan: QueryPlan, opts: KillOptions): Generator<SocketRecord> {
   const run = runQuery(plan, opts)
+  // The request's protocol byte, as ss sends it.
+  yield* killRecords(run, () => run.current?.protocol ?? 0, opts)
+}
+
+/**
+ * Destroy each inet socket of `records` (from any target: a netlink dump,
+ * an eBPF iterator's records) before yielding it; the socket cookie pins
+ * the exact socket, so one that closed and whose addresses were reused
+ * since it was listed is not touched.
+ * @param protocol the IP protocol of the record just taken (TCP or UDP)
+ * @throws KillError on a refused SOCK_DESTROY (the listing stops there)
+ */
+export function* killRecords(records: Iterable<SocketRecord>, protocol: () => number, opts: KillOptions): Generator<SocketRecord> {
   let killer = opts.destroySocket
   const own = killer === undefined && !opts.dryRun
   try {
-    for (const rec of run) {
+    for (const rec of records) {
       if (rec.kind === 'inet' && !opts.dryRun) {
         killer ??= openDiag(opts.netns === undefined ? {} : { netns: opts.netns })
-        // The request's protocol byte, as ss sends it; the cookie pins the exact socket.
-        const protocol = run.current?.protocol ?? 0
         try {
-          destroySocket(killer, rec, protocol)
+          destroySocket(killer, rec, protocol())
         } catch (e) {
           if (!(e instanceof NetlinkError)) throw e
           if (e.errno !== ENOENT && e.errno !== EOPNOTSUPP) throw new KillError(e)

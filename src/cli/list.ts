@@ -25,7 +25,7 @@ import { BpfError } from '../../runtime/bpf-iter.js'
 import { BtfError } from '../../runtime/btf.js'
 import { FilterError } from '../../grammar/errors.js'
 import type { SocketRecord } from '../../runtime/record.js'
-import { killQuery, KillError } from '../kill.js'
+import { killRecords, KillError } from '../kill.js'
 import { recordTcp, recordTcpFile, tcpDiagFile } from '../record-replay.js'
 import { EXT } from '../../compiler/compile.js'
 import { EMPTY_SELECTION_MESSAGE, parseQueryList, tableBit, TABLE, type TableName } from '../../compiler/select.js'
@@ -213,8 +213,11 @@ export async function runList(argv: readonly string[], io: ListIo): Promise<numb
     ...(replay !== undefined ? { tcpDiagFile: replay } : {}),
   }
   const run = runQuery(plan, qopts)
-  // -K destroys each matched inet socket before it is printed (--dry-run: prints what would be closed).
-  const records = args.flags.kill ? killQuery(plan, { ...qopts, dryRun: args.flags.dryRun }) : target === 'ebpf' ? ebpfRecords(c, qopts, run, io) : run
+  const listed = target === 'ebpf' ? ebpfRecords(c, qopts, run, io) : run
+  // -K destroys each matched inet socket before it is printed (--dry-run: prints what would be
+  // closed); `run.current` is the request being read (the eBPF listing sets it per table), so
+  // rows and SOCK_DESTROY name the socket's own protocol.
+  const records = args.flags.kill ? killRecords(listed, () => run.current?.protocol ?? 0, { ...qopts, dryRun: args.flags.dryRun }) : listed
   const numeric = args.flags.numeric
   const procStat = (pid: number): string | undefined => {
     try { return readFileSync(`/proc/${pid}/stat`, 'latin1') } catch { return undefined }

@@ -23,7 +23,6 @@ t.test('refused, with a reason naming what is missing', async (t) => {
     ['--ndjson -i', lastsnd, TCP, { info: true, ndjson: true }, /^--ndjson -i needs/],
     ['-m with unix sockets', null, TCP_UNIX, { memory: true }, /^-m needs the memory counters of unix sockets/],
     ['--inet-sockopt', null, TCP, { inetSockopt: true }, /^--inet-sockopt needs fields the iterator does not read yet/],
-    ['-K', null, TCP, { kill: true }, /^-K needs/],
     ['raw sockets', null, sel(1 << TABLE.raw), {}, /TCP, UDP and unix sockets only/],
   ]
   for (const [what, f, s, extras, reason] of cases) t.match(ebpfTargetIssue(f, s, extras), reason, what)
