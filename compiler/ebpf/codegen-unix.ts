@@ -158,12 +158,7 @@ export function generateIterUnix(filter: Filter | null, layout: IterUnixLayout, 
 
   // --- gather -------------------------------------------------------------
   e.emit({ op: 'alu', alu: 'mov', wide: true, dst: CTX, src: { reg: 1 }, note: 'ctx' })
-  e.emit({ op: 'ldx', size: 'u64', dst: SK, src: CTX, off: M.ctx_unix_sk.off, note: 'ctx->unix_sk' })
-  e.emit({ op: 'jmp', cond: 'jeq', wide: true, dst: SK, src: { imm: 0 }, target: reject, note: 'end of the walk' })
-  e.emit({ op: 'ldx', size: 'u64', dst: SEQ, src: CTX, off: M.ctx_meta.off, note: 'ctx->meta' })
-  e.emit({ op: 'ldx', size: 'u64', dst: SEQ, src: SEQ, off: M.meta_seq.off, note: 'meta->seq' })
-  // bpf_seq_write reads initialized stack only: zero the whole record first.
-  for (let o = 0; o < -REC; o += 8) e.emit({ op: 'st', size: 'u64', dst: 10, off: REC + o, imm: 0, ...(o === 0 ? { note: 'record = {}' } : {}) })
+  e.iterOpening({ ctx: CTX, sk: SK, seq: SEQ }, { off: M.ctx_unix_sk.off, note: 'ctx->unix_sk' }, M, reject, REC, -REC)
   copy('family', SK, M.skc_family, 'skc_family')
   load(3, SK, M.skc_state, 'skc_state')
   store('state', 3)

@@ -206,6 +206,21 @@ export class Emitter {
   emit(...insns: Insn[]): void {
     this.out.push(...insns)
   }
+  /**
+   * The opening every iterator program shares, after `ctx` is saved: the
+   * socket from the context (null on the walk's last call: on to `end`,
+   * writing nothing), the seq_file from ctx->meta->seq, and `bytes` of
+   * stack from `from` zeroed (bpf_seq_write reads initialized stack only).
+   */
+  iterOpening(r: { readonly ctx: Reg, readonly sk: Reg, readonly seq: Reg }, sock: { readonly off: number, readonly note: string },
+    meta: { readonly ctx_meta: MemberSlot, readonly meta_seq: MemberSlot }, end: Label, from: number, bytes: number): void {
+    this.emit({ op: 'ldx', size: 'u64', dst: r.sk, src: r.ctx, off: sock.off, note: sock.note })
+    this.emit({ op: 'jmp', cond: 'jeq', wide: true, dst: r.sk, src: { imm: 0 }, target: end, note: 'end of the walk' })
+    this.emit({ op: 'ldx', size: 'u64', dst: r.seq, src: r.ctx, off: meta.ctx_meta.off, note: 'ctx->meta' })
+    this.emit({ op: 'ldx', size: 'u64', dst: r.seq, src: r.seq, off: meta.meta_seq.off, note: 'meta->seq' })
+    for (let o = 0; o < bytes; o += 8) this.emit({ op: 'st', size: 'u64', dst: 10, off: from + o, imm: 0, ...(o === 0 ? { note: 'record = {}' } : {}) })
+  }
+
   /** Load the member at `slot` of the struct `base` points to into `dst`, a bitfield shifted and masked down to its value. */
   loadMember(dst: Reg, base: Reg, slot: MemberSlot, note: string): void {
     this.emit({ op: 'ldx', size: sizeName(slot.size, note), dst, src: base, off: slot.off, note })
@@ -392,20 +407,14 @@ function generateIterInet(it: InetIter, filter: Filter | null, opts: IterCodegen
   e.emit({ op: 'alu', alu: 'mov', wide: true, dst: CTX, src: { reg: 1 }, note: 'ctx' })
   // FULL stays 0 unless the socket is a full tcp_sock: the late reads test it.
   if (late.length && it.proto === 'tcp') e.emit({ op: 'alu', alu: 'mov', wide: true, dst: FULL, src: { imm: 0 }, note: 'no full socket yet' })
-  if (it.proto === 'tcp') e.emit({ op: 'ldx', size: 'u64', dst: SK, src: CTX, off: it.layout.members.ctx_sk_common.off, note: 'ctx->sk_common' })
-  else e.emit({ op: 'ldx', size: 'u64', dst: SK, src: CTX, off: it.layout.members.ctx_udp_sk.off, note: 'ctx->udp_sk' })
-  // The last call of a walk has no socket: write nothing.
-  e.emit({ op: 'jmp', cond: 'jeq', wide: true, dst: SK, src: { imm: 0 }, target: reject, note: 'end of the walk' })
-  e.emit({ op: 'ldx', size: 'u64', dst: SEQ, src: CTX, off: M.ctx_meta.off, note: 'ctx->meta' })
-  e.emit({ op: 'ldx', size: 'u64', dst: SEQ, src: SEQ, off: M.meta_seq.off, note: 'meta->seq' })
-  // bpf_seq_write reads initialized stack only: zero the whole record first.
-  // The -m/--tos block, when asked for, sits below the record and is written before it.
+  // The whole record is zeroed; the -m/--tos block, when asked for, sits below it and is written before it.
   const extra = opts.memory === true || opts.tos === true
   const from = extra ? EXTRA : REC
   // Gathered for the time predicates only: the block's head, up to the last member they read, is all the test sees.
   const infoZeroed = !gatherInfo ? 0 : opts.info ? ssx_iter_tcp_info.size : Math.ceil((Math.max(...Object.values(METRIC_INFO_FIELD).map((m) => ssx_iter_tcp_info.offsetOf[m.field] + 4))) / 8) * 8
   const zeroed = REC - from + ssx_iter_tcp_rec.size + infoZeroed
-  for (let o = 0; o < zeroed; o += 8) e.emit({ op: 'st', size: 'u64', dst: 10, off: from + o, imm: 0, ...(o === 0 ? { note: 'record = {}' } : {}) })
+  const sock = it.proto === 'tcp' ? { off: it.layout.members.ctx_sk_common.off, note: 'ctx->sk_common' } : { off: it.layout.members.ctx_udp_sk.off, note: 'ctx->udp_sk' }
+  e.iterOpening({ ctx: CTX, sk: SK, seq: SEQ }, sock, M, reject, from, zeroed)
   copy('family', SK, M.skc_family, 'skc_family')
   load(3, SK, M.skc_state, 'skc_state')
   store('state', 3)
