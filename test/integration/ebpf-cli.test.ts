@@ -5,19 +5,12 @@ import t from 'tap'
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import { fileURLToPath } from 'node:url'
-import { runList } from '../../src/cli/list.js'
+import { list } from '../helpers/run-list.js'
 import { canUseNetns, createNetns } from '../helpers/netns.js'
 import { startUdpCrowd } from '../helpers/udp-crowd.js'
 
 const run = promisify(execFile)
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
-
-async function list(argv: string[]): Promise<{ code: number, out: string, err: string }> {
-  let out = ''
-  let err = ''
-  const code = await runList(argv, { stdin: () => '', write: (s) => { out += s }, writeErr: (s) => { err += s } })
-  return { code, out, err }
-}
 
 /** `timer:(name,TIME,retrans)`: TIME counts down between two listings. */
 const TIMER = /timer:\((\w+),([^,)]+),(\d+)\)/g

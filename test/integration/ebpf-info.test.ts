@@ -12,16 +12,9 @@
 // of the eBPF listing lying between the diag listings around it (±1 jiffy
 // and the ms the listing itself takes). Timers count down likewise (-o, -e).
 import t from 'tap'
-import { runList } from '../../src/cli/list.js'
+import { list } from '../helpers/run-list.js'
 import { canUseNetns, createNetns } from '../helpers/netns.js'
 import { kernelHz } from '../../runtime/kernel-hz.js'
-
-async function list(argv: string[]): Promise<{ code: number, out: string, err: string }> {
-  let out = ''
-  let err = ''
-  const code = await runList(argv, { stdin: () => '', write: (s) => { out += s }, writeErr: (s) => { err += s } })
-  return { code, out, err }
-}
 
 /** Fields that grow between two reads: `name:N` (ms). */
 const MOVING = /\b(lastsnd|lastrcv|lastack|busy):(\d+)(ms)?/g

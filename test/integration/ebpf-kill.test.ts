@@ -8,15 +8,8 @@
 import t from 'tap'
 import { spawn } from 'node:child_process'
 import { createInterface } from 'node:readline'
-import { runList } from '../../src/cli/list.js'
+import { list } from '../helpers/run-list.js'
 import { canUseNetns, createNetns } from '../helpers/netns.js'
-
-async function list(argv: string[]): Promise<{ code: number, out: string, err: string }> {
-  let out = ''
-  let err = ''
-  const code = await runList(argv, { stdin: () => '', write: (s) => { out += s }, writeErr: (s) => { err += s } })
-  return { code, out, err }
-}
 
 // Port 7000 (TCP) and 7001 (UDP) are the victims, 7100 and 7101 the bystanders.
 const SOCKETS = String.raw`

@@ -29,7 +29,7 @@ import { decodeIterUnix } from '../../runtime/decode-iter-unix.js'
 import { dump } from '../../runtime/dump.js'
 import type { UnixRecord } from '../../runtime/decode-unix.js'
 import { openDiag } from '../../runtime/netns.js'
-import { runList } from '../../src/cli/list.js'
+import { list } from '../helpers/run-list.js'
 import { runUnixListing } from '../../src/ebpf-unix.js'
 import { spawn } from 'node:child_process'
 import { canUseNetns, createNetns } from '../helpers/netns.js'
@@ -38,13 +38,6 @@ import { filterTree } from '../props/expr-tree.js'
 const SPAN = { start: 0, end: 0 }
 const key = (r: UnixRecord): string => `${r.inode}/${r.cookie}`
 const json = (x: unknown): string => JSON.stringify(x, (_, v) => (typeof v === 'bigint' ? `${v}n` : v instanceof Uint8Array ? [...v] : v))
-
-async function list(argv: string[]): Promise<{ code: number, out: string, err: string }> {
-  let out = ''
-  let err = ''
-  const code = await runList(argv, { stdin: () => '', write: (s) => { out += s }, writeErr: (s) => { err += s } })
-  return { code, out, err }
-}
 
 const netnsOk = await canUseNetns()
 if (!netnsOk && process.env.CI !== 'true') {
