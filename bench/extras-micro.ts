@@ -12,14 +12,9 @@
  *     --external:koffi --outfile=node_modules/.cache/ssx-bench/extras-micro.mjs
  *   ip netns exec NS node node_modules/.cache/ssx-bench/extras-micro.mjs [--rounds 6] [--opts i] [--only bytes]
  */
-import { ReplyReader } from '../runtime/dump.js'
-import { captureTcpDump } from './capture.js'
-import { InetMessageView } from '../runtime/inet-view.js'
-import { Renderer, columnVisibility } from '../src/cli/render.js'
-import { InetRowWriter } from '../src/cli/format-inet-bytes.js'
+import { captureTcpDump, replayRows } from './capture.js'
 import { InetExtrasWriter } from '../src/cli/format-extras-bytes.js'
 import { inetExtras, type InetExtrasOptions } from '../src/cli/format-extras.js'
-import { lazyProtocols, lazyServices } from '../src/services.js'
 import { EXT } from '../compiler/compile.js'
 
 const arg = (name: string, dflt: string): string => {
@@ -41,32 +36,17 @@ const datagrams = captureTcpDump(ext)
 
 function pass(bytes: boolean): { ms: number, sockets: number, out: number } {
   const c0 = process.cpuUsage()
-  let out = 0
-  const renderer = new Renderer({ enabled: columnVisibility({ tables: 1, states: 0xfff }), header: true, write: (chunk) => { out += chunk.length } })
-  const writer = new InetRowWriter(renderer, {
-    numeric: true, localPortRange: [32768, 60999], services: lazyServices(), protocols: lazyProtocols(), ifname: () => undefined,
-  })
-  const xw = new InetExtrasWriter(renderer, extras)
-  const view = new InetMessageView()
-  let n = 0
-  for (const group of datagrams) {
-    const reader = new ReplyReader('inet', 6)
-    for (const d of group) {
-      for (const b of reader.batch(d)) {
-        for (let i = 0; i < 2 * b.count; i += 2) {
-          view.bind(b.bytes, b.spans[i]!, b.spans[i + 1]!)
-          if (bytes && xw.accepts(view, 6)) {
-            writer.cells(view, 6)
-            xw.write(view, 6)
-          } else writer.write(view, 6, inetExtras(view.record(), 6, extras))
-        }
-        n += b.count
-      }
+  const p = replayRows(datagrams, (renderer, writer) => {
+    const xw = new InetExtrasWriter(renderer, extras)
+    return (view) => {
+      if (bytes && xw.accepts(view, 6)) {
+        writer.cells(view, 6)
+        xw.write(view, 6)
+      } else writer.write(view, 6, inetExtras(view.record(), 6, extras))
     }
-  }
-  renderer.end()
+  })
   const c = process.cpuUsage(c0)
-  return { ms: (c.user + c.system) / 1e3, sockets: n, out }
+  return { ms: (c.user + c.system) / 1e3, ...p }
 }
 
 const times: Record<'bytes' | 'strings', number[]> = { bytes: [], strings: [] }

@@ -10,12 +10,7 @@
  *     --external:koffi --outfile=node_modules/.cache/ssx-bench/listing-micro.mjs
  *   ip netns exec NS node node_modules/.cache/ssx-bench/listing-micro.mjs [--rounds 10]
  */
-import { ReplyReader } from '../runtime/dump.js'
-import { captureTcpDump } from './capture.js'
-import { InetMessageView } from '../runtime/inet-view.js'
-import { Renderer, columnVisibility } from '../src/cli/render.js'
-import { InetRowWriter } from '../src/cli/format-inet-bytes.js'
-import { lazyProtocols, lazyServices } from '../src/services.js'
+import { captureTcpDump, replayRows } from './capture.js'
 
 const arg = (name: string, dflt: number): number => {
   const i = process.argv.indexOf(name)
@@ -30,31 +25,11 @@ let bytes = 0
 const times: number[] = []
 for (let r = 0; r < rounds; r++) {
   const c0 = process.cpuUsage()
-  let out = 0
-  const renderer = new Renderer({
-    enabled: columnVisibility({ tables: 1, states: 0xfff }),
-    header: true,
-    write: (chunk) => { out += chunk.length },
-  })
-  const writer = new InetRowWriter(renderer, {
-    numeric: true, localPortRange: [32768, 60999], services: lazyServices(), protocols: lazyProtocols(), ifname: () => undefined,
-  })
-  const view = new InetMessageView()
-  let n = 0
-  for (const group of datagrams) {
-    const reader = new ReplyReader('inet', 6)
-    for (const d of group) {
-      for (const b of reader.batch(d)) {
-        for (let i = 0; i < 2 * b.count; i += 2) writer.write(view.bind(b.bytes, b.spans[i]!, b.spans[i + 1]!), 6)
-        n += b.count
-      }
-    }
-  }
-  renderer.end()
+  const p = replayRows(datagrams, (_, writer) => (view) => writer.write(view, 6))
   const c = process.cpuUsage(c0)
   times.push((c.user + c.system) / 1e3)
-  sockets = n
-  bytes = out
+  sockets = p.sockets
+  bytes = p.out
 }
 // The first pass is what a command pays (code not yet optimised, caches empty).
 const first = times[0]!
