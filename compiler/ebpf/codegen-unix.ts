@@ -38,7 +38,7 @@ import { kernelApproximation } from '../lower.js'
 import type { Filter, HostCond } from '../filter.js'
 import { assemble } from './assemble.js'
 import type { EbpfProgram } from './assemble.js'
-import { Emitter, emitBoolean, emitCompare, hostEntries, optimize, sizeName } from './codegen.js'
+import { Emitter, emitBoolean, emitCompare, fieldSizes, hostEntries, optimize } from './codegen.js'
 import type { FilterLeaf } from './codegen.js'
 import type { Insn, Label, Reg } from './ir.js'
 
@@ -49,17 +49,12 @@ export type UnixRecField = keyof typeof ssx_iter_unix_rec.offsetOf
 const REC = -Math.ceil(ssx_iter_unix_rec.size / 8) * 8
 if (-REC > MAX_BPF_STACK) throw new TypeError('ssx_iter_unix_rec does not fit in the eBPF stack')
 
-const FIELD_SIZE = new Map(ssx_iter_unix_rec.fields.map((f) => [f.name as UnixRecField, typeof f.kind === 'object' ? f.kind.bytes : f.kind]))
-
 /** Stack offset (from r10) of a record field. */
 function at(field: UnixRecField, plus = 0): number {
   return REC + ssx_iter_unix_rec.offsetOf[field] + plus
 }
 
-function recSize(field: UnixRecField): SizeName {
-  const k = FIELD_SIZE.get(field)!
-  return typeof k === 'number' ? sizeName(k, field) : k as SizeName
-}
+const recSize = fieldSizes(ssx_iter_unix_rec)
 
 // Registers: r6 ctx, r7 seq, r8 unix_sock, r9 unix_address; r0–r5 scratch.
 const CTX = 6, SEQ = 7, SK = 8, ADDR = 9

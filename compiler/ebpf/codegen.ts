@@ -33,6 +33,7 @@ import type { MetricName } from '../../grammar/metrics.js'
 import { BBR_BW_SCALE, ICSK_TIME, MAX_BPF_STACK, MPTCP_SUBFLOW_FLAG_MEMBERS, SOCK_EXTRA_HAS, TCP_CHRONO, TCP_ECN, ssx_iter_sock_extra, ssx_iter_tcp_info, ssx_iter_tcp_rec } from '../../uapi/bpf.js'
 import { TCPI_OPT } from '../../uapi/tcp-info.js'
 import type { IterLayout, MemberSlot, SizeName, UdpIterLayout } from '../../uapi/bpf.js'
+import type { FieldSpec, StructDef } from '../../uapi/struct.js'
 import { AF, SOCK_BINDPORT_LOCK, TCP_STATE } from '../../uapi/inet-diag.js'
 import type { EvaluateEnv } from '../evaluate.js'
 import type { Filter, HostCond } from '../filter.js'
@@ -59,24 +60,17 @@ if (-EXTRA + 16 > MAX_BPF_STACK) throw new TypeError('ssx_iter_sock_extra, ssx_i
 if (ssx_iter_sock_extra.size % 8 !== 0) throw new TypeError('ssx_iter_sock_extra must keep the record after it 8-byte aligned')
 if (ssx_iter_tcp_rec.size % 8 !== 0) throw new TypeError('ssx_iter_tcp_rec must keep the -i block after it 8-byte aligned')
 
-const FIELD_SIZE = new Map(ssx_iter_tcp_rec.fields.map((f) => [f.name as RecField, typeof f.kind === 'object' ? f.kind.bytes : f.kind]))
-
 /** Stack offset (from r10) of a record field. */
 function at(field: RecField, plus = 0): number {
   return REC + ssx_iter_tcp_rec.offsetOf[field] + plus
 }
-
-const INFO_SIZE = new Map(ssx_iter_tcp_info.fields.map((f) => [f.name as InfoField, typeof f.kind === 'object' ? f.kind.bytes : f.kind]))
 
 /** Stack offset (from r10) of a field of the `-i` block. */
 function atInfo(field: InfoField, plus = 0): number {
   return REC + ssx_iter_tcp_rec.size + ssx_iter_tcp_info.offsetOf[field] + plus
 }
 
-function infoSize(field: InfoField): SizeName {
-  const k = INFO_SIZE.get(field)!
-  return typeof k === 'number' ? sizeName(k, field) : k as SizeName
-}
+const infoSize = fieldSizes(ssx_iter_tcp_info)
 
 /**
  * The load/store size of a `bytes`-wide member.
@@ -92,10 +86,20 @@ export function sizeName(bytes: number, what: string): SizeName {
   throw new FilterError('E_EBPF_LAYOUT', `${what}: a ${bytes}-byte member cannot be loaded in one instruction`)
 }
 
-function recSize(field: RecField): SizeName {
-  const k = FIELD_SIZE.get(field)!
-  return typeof k === 'number' ? sizeName(k, field) : k as SizeName
+/**
+ * The store size of each field of a record declared in uapi/: its scalar
+ * kind, or for a `bytes` field the instruction size of that width.
+ */
+export function fieldSizes<F extends readonly FieldSpec[]>(struct: StructDef<F>): (field: F[number]['name']) => SizeName {
+  const kinds = new Map<string, FieldSpec['kind']>(struct.fields.map((f) => [f.name, f.kind]))
+  return (field) => {
+    const k = kinds.get(field)!
+    return typeof k === 'object' ? sizeName(k.bytes, field) : k as SizeName
+  }
 }
+
+const recSize = fieldSizes(ssx_iter_tcp_rec)
+const extraSize = fieldSizes(ssx_iter_sock_extra)
 
 // Registers: r6 ctx, r7 seq, r8 sk_common, r9 the cast full/time-wait socket; r0–r5 scratch.
 const CTX = 6, SEQ = 7, SK = 8, FULL = 9
@@ -310,8 +314,7 @@ function generateIterInet(it: InetIter, filter: Filter | null, opts: IterCodegen
   }
 
   const storeExtra = (field: ExtraField, src: Reg): void => {
-    const f = ssx_iter_sock_extra.fields.find((x) => x.name === field)!
-    e.emit({ op: 'stx', size: f.kind as SizeName, dst: 10, src, off: atExtra(field) })
+    e.emit({ op: 'stx', size: extraSize(field), dst: 10, src, off: atExtra(field) })
   }
   const copyExtra = (field: ExtraField, slot: MemberSlot, note: string): void => {
     load(1, FULL, slot, note)
