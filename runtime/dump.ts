@@ -32,6 +32,24 @@ export class MessageBatch {
     readonly protocol: number,
   ) {}
 
+  /**
+   * Keep, in order and in place, the messages for which `keep(start, end)`
+   * (the payload's bounds in `bytes`) is true; returns how many remain.
+   */
+  retain(keep: (start: number, end: number) => boolean): number {
+    const sp = this.spans
+    let m = 0
+    for (let i = 0; i < 2 * this.count; i += 2) {
+      const start = sp[i]!
+      const end = sp[i + 1]!
+      if (!keep(start, end)) continue
+      sp[2 * m] = start
+      sp[2 * m + 1] = end
+      m++
+    }
+    return (this.count = m)
+  }
+
   /** Message `i` decoded (a copy). */
   record(i: number): SocketRecord {
     const start = this.spans[2 * i]!

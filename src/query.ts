@@ -337,16 +337,7 @@ export class QueryRun implements Iterable<SocketRecord>, AsyncIterable<SocketRec
               view.protocol = wire.protocolAttr ?? wire.protocol
               for (const b of d.batches()) {
                 // Keep the sockets ss keeps, compacting the batch's spans in place.
-                const sp = b.spans
-                let m = 0
-                for (let i = 0; i < 2 * b.count; i += 2) {
-                  view.bind(b.bytes, sp[i]!, sp[i + 1]!)
-                  if (!accept(view)) continue
-                  sp[2 * m] = sp[i]!
-                  sp[2 * m + 1] = sp[i + 1]!
-                  m++
-                }
-                b.count = m
+                const m = b.retain((start, end) => accept(view.bind(b.bytes, start, end)))
                 yielded += m
                 if (m > 0) yield b as B extends true ? MessageBatch : never
               }
@@ -406,21 +397,12 @@ export class QueryRun implements Iterable<SocketRecord>, AsyncIterable<SocketRec
     this.requestsSent++
     try {
       for (const b of dumpLegacyTcp(sock, request).batches()) {
-        const sp = b.spans
-        let m = 0
-        for (let i = 0; i < 2 * b.count; i += 2) {
-          const start = sp[i]!
-          const end = sp[i + 1]!
-          view.bind(b.bytes, start, end)
-          if (view.family === AF.AF_INET6) {
-            if (!held.overflowed && accept(view)) held.add(b.bytes, start, end)
-          } else if (accept(view)) {
-            sp[2 * m] = start
-            sp[2 * m + 1] = end
-            m++
-          }
-        }
-        b.count = m
+        // AF_INET sockets stay in the batch; AF_INET6 ones that pass are copied out for later.
+        const m = b.retain((start, end) => {
+          if (view.bind(b.bytes, start, end).family !== AF.AF_INET6) return accept(view)
+          if (!held.overflowed && accept(view)) held.add(b.bytes, start, end)
+          return false
+        })
         yielded += m
         if (m > 0) yield* emit(b, batched)
       }
