@@ -28,8 +28,14 @@ import { NLMSG } from '../uapi/netlink.js'
 import { NetlinkError } from './errors.js'
 import { replyEnd } from './message.js'
 
-/** Slots of the ring (datagrams read ahead at most). */
-const SLOTS = 32
+/**
+ * Slots of the ring (datagrams read ahead at most). Few enough that the
+ * ring stays in cache: the kernel's copy into a 2 MiB ring (32 slots) took
+ * ~7 % of a 1M `-tan` run's samples, ~0.7 % with 8 slots (perf); 16 keep
+ * room for the main thread's pauses (each render of a 5 MiB batch) and
+ * measured best for `-tan` (bench/RESULTS.md).
+ */
+const SLOTS = 16
 /** Bytes per slot. */
 export const SLOT_BYTES = 64 * 1024
 /** EMSGSIZE: a datagram filled its slot and may have been cut. */
